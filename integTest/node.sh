@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Runs one real Elasticsearch node with the freshly built plugin, for integTest and the main job.
+#
+#   node.sh start   unpack the distribution, install the plugin zip and the bundles in models/,
+#                   start a single node on a free loopback port, wait for green
+#   node.sh stop    stop the node by its pid and keep its logs
+#   node.sh url     print the node's base URL
+#
+# Environment (Maven sets these; the defaults suit a manual run from the repository root):
+#   NODE_DIR    work folder (default target/integ-node); the node's logs end up in NODE_DIR/logs
+#   ES_VERSION  Elasticsearch version (default: read from pom.xml)
+#   ES_ZIP      distribution zip (default NODE_DIR/elasticsearch-$ES_VERSION.zip, copied there by Maven)
+#   PLUGIN_ZIP  the plugin to install (default target/audio-pq-*.zip)
+#   ES_HEAP     node heap (default 1g)
+#
+# Elasticsearch refuses to run as root. When this runs as root it creates (once) the system user
+# "audiopq" and runs the node as that user; if that user cannot reach NODE_DIR (a checkout under
+# /root, say), the node runs from a folder under /tmp instead and its logs are copied back.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+NODE_DIR=${NODE_DIR:-$repo/target/integ-node}
+ES_VERSION=${ES_VERSION:-$(sed -n 's:.*<es.version>\(.*\)</es.version>.*:\1:p' "$repo/pom.xml" | head -n 1)}
+ES_ZIP=${ES_ZIP:-$NODE_DIR/elasticsearch-$ES_VERSION.zip}
+ES_HEAP=${ES_HEAP:-1g}
+ES_USER=audiopq
+state=$NODE_DIR/state          # files describing the running node: pid, port, run dir
+mkdir -p "$NODE_DIR"
+
+log() { echo "[node.sh] $*" >&2; }
+
+as_node_user() { # runs a command as the user that runs the node
+  if [ "$(id -u)" = 0 ]; then runuser -u "$ES_USER" -- "$@"; else "$@"; fi
+}
+
+ensure_user() {
+  [ "$(id -u)" = 0 ] || return 0
+  id "$ES_USER" >/dev/null 2>&1 && return 0
+  log "running as root: creating system user $ES_USER for Elasticsearch"
+  if command -v useradd >/dev/null 2>&1; then
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$ES_USER"
+  else
+    adduser -S -D -H "$ES_USER"   # busybox
+  fi
+}
+
+free_port() { # a loopback port nobody listens on
+  local port
+  for _ in $(seq 1 200); do
+    port=$((20000 + RANDOM % 20000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
+  done
+  log "no free port found"; return 1
+}
+
+http_get() { # http_get PORT PATH: prints the response body (HTTP/1.0 over bash's /dev/tcp, no curl needed)
+  local port=$1 path=$2
+  exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
+  printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$path" >&3
+  sed '1,/^\r$/d' <&3
+  exec 3<&-
+}
+
+node_pid() { [ -f "$state/pid" ] && cat "$state/pid"; }
+node_alive() { local pid; pid=$(node_pid) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+
+run_dir_for() { # where the node's files live: NODE_DIR if the node's user can use it
+  local dir=$NODE_DIR/run
+  mkdir -p "$dir"
+  if [ "$(id -u)" = 0 ]; then
+    chown "$ES_USER" "$dir"
+    if ! runuser -u "$ES_USER" -- test -w "$dir"; then
+      dir=/tmp/audiopq-node-$(echo "$NODE_DIR" | cksum | cut -d' ' -f1)
+      log "$ES_USER cannot reach $NODE_DIR; running the node from $dir"
+      mkdir -p "$dir"
+    fi
+  fi
+  echo "$dir"
+}
+
+copy_logs() {
+  local run; run=$(cat "$state/run_dir" 2>/dev/null) || return 0
+  if [ "$run/logs" != "$NODE_DIR/logs" ] && [ -d "$run/logs" ]; then
+    rm -rf "$NODE_DIR/logs"; cp -r "$run/logs" "$NODE_DIR/logs"
+  fi
+}
+
+start() {
+  if node_alive; then log "a node is already running (pid $(node_pid)); stop it first"; return 1; fi
+  # shellcheck source=../src/main/scripts/java-home.sh
+  source "$repo/src/main/scripts/java-home.sh"
+  local plugin_zip=${PLUGIN_ZIP:-$(ls "$repo"/target/audio-pq-*.zip 2>/dev/null | head -n 1)}
+  [ -f "$ES_ZIP" ] || { log "distribution $ES_ZIP missing (mvn pre-integration-test copies it)"; return 1; }
+  [ -f "$plugin_zip" ] || { log "plugin zip missing (run mvn package)"; return 1; }
+
+  ensure_user
+  local run; run=$(run_dir_for)
+  rm -rf "$state" "$run/elasticsearch-$ES_VERSION" "$run/data" "$run/logs"
+  mkdir -p "$state"
+  echo "$run" > "$state/run_dir"
+
+  log "unpacking $(basename "$ES_ZIP") into $run"
+  (cd "$run" && "$JAVA_HOME/bin/jar" xf "$ES_ZIP")
+  local home=$run/elasticsearch-$ES_VERSION
+  chmod +x "$home"/bin/*
+  # A fresh copy of the plugin, outside target/, so the node's user can read it.
+  cp "$plugin_zip" "$run/plugin.zip"
+  log "installing $(basename "$plugin_zip")"
+  ES_JAVA_HOME=$JAVA_HOME "$home/bin/elasticsearch-plugin" install --batch "file://$run/plugin.zip" >&2
+  if compgen -G "$repo/models/*/model.json" >/dev/null; then
+    mkdir -p "$home/config/audio-pq/models"
+    cp -r "$repo"/models/*/ "$home/config/audio-pq/models/"
+  fi
+  mkdir -p "$run/data" "$run/logs"
+  [ "$(id -u)" = 0 ] && chown -R "$ES_USER" "$run"
+
+  local port transport
+  port=$(free_port); transport=$(free_port)
+  echo "$port" > "$state/port"
+  log "starting Elasticsearch $ES_VERSION on 127.0.0.1:$port (JDK $JAVA_HOME, heap $ES_HEAP)"
+  as_node_user env ES_JAVA_HOME="$JAVA_HOME" ES_JAVA_OPTS="-Xms$ES_HEAP -Xmx$ES_HEAP" \
+    "$home/bin/elasticsearch" -d -p "$run/es.pid" \
+      -E cluster.name=audiopq-integ -E node.name=audiopq-node-0 \
+      -E discovery.type=single-node -E xpack.security.enabled=false \
+      -E network.host=127.0.0.1 -E http.port="$port" -E transport.port="$transport" \
+      -E path.data="$run/data" -E path.logs="$run/logs" >"$run/startup.out" 2>&1 \
+    || { cat "$run/startup.out" >&2; return 1; }
+  cp "$run/es.pid" "$state/pid"
+
+  local health=""
+  for _ in $(seq 1 180); do
+    health=$(http_get "$port" '/_cluster/health?wait_for_status=green&timeout=1s' 2>/dev/null || true)
+    case "$health" in *'"status":"green"'*) break ;; esac
+    if ! node_alive; then break; fi
+    sleep 1
+  done
+  case "$health" in
+    *'"status":"green"'*) log "node is green: http://127.0.0.1:$port (pid $(node_pid), logs $run/logs)" ;;
+    *) log "node did not become green; last lines of its log:"
+       tail -n 40 "$run/logs/audiopq-integ.log" >&2 2>/dev/null || true
+       stop; return 1 ;;
+  esac
+}
+
+stop() {
+  if node_alive; then
+    local pid; pid=$(node_pid)
+    log "stopping node (pid $pid)"
+    kill "$pid"
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+    kill -0 "$pid" 2>/dev/null && { log "node ignored SIGTERM; killing it"; kill -9 "$pid"; }
+  fi
+  copy_logs
+  rm -f "$state/pid"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  url) echo "http://127.0.0.1:$(cat "$state/port")" ;;
+  *) echo "usage: $0 start|stop|url" >&2; exit 2 ;;
+esac
