@@ -1,0 +1,276 @@
+package io.audiopq.quantization;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.zip.CRC32;
+
+/**
+ * A product quantiser (Jégou et al. 2011): a D-dimensional vector is split into M sub-vectors of
+ * dsub = D/M dimensions, each replaced by the index of its nearest codeword in a sub-codebook of
+ * ksub = 2^nbits codewords. A code is therefore M small integers; this class stores one per byte
+ * (packing 4-bit codes two per byte is a storage-layout concern).
+ *
+ * <p>Centroids are laid out M × ksub × dsub, as in FAISS's {@code ProductQuantizer}.
+ * Instances are immutable and thread-safe.
+ */
+public final class ProductQuantizer {
+
+    private static final int MAGIC = 0x41505121; // "APQ!"
+    private static final int FORMAT_VERSION = 1;
+    private static final int HEADER_BYTES = 5 * Integer.BYTES;
+
+    private final int d;
+    private final int m;
+    private final int nbits;
+    private final int ksub;
+    private final int dsub;
+    private final float[] centroids;
+    private final String id;
+
+    /**
+     * @param d         vector dimension D
+     * @param m         number of subquantisers M; must divide D
+     * @param nbits     bits per subquantiser code: 4 or 8
+     * @param centroids M × ksub × dsub codewords
+     */
+    public ProductQuantizer(int d, int m, int nbits, float[] centroids) {
+        checkShape(d, m, nbits);
+        this.d = d;
+        this.m = m;
+        this.nbits = nbits;
+        this.ksub = 1 << nbits;
+        this.dsub = d / m;
+        if (centroids.length != m * ksub * dsub) {
+            throw new IllegalArgumentException(
+                "centroids must hold M*ksub*dsub=" + m * ksub * dsub + " floats, got " + centroids.length
+            );
+        }
+        for (float c : centroids) {
+            if (Float.isFinite(c) == false) {
+                throw new IllegalArgumentException("centroids must be finite, found " + c);
+            }
+        }
+        this.centroids = centroids;
+        this.id = computeId(toBytes());
+    }
+
+    /** Rejects a D/M/nbits combination with a message that names the wrong value. */
+    public static void checkShape(int d, int m, int nbits) {
+        if (d < 1) {
+            throw new IllegalArgumentException("dimension D must be >= 1, got " + d);
+        }
+        if (m < 1 || m > d) {
+            throw new IllegalArgumentException("M must be in [1, D=" + d + "], got " + m);
+        }
+        if (d % m != 0) {
+            throw new IllegalArgumentException("dimension D=" + d + " must be divisible by M=" + m);
+        }
+        if (nbits != 4 && nbits != 8) {
+            throw new IllegalArgumentException("nbits must be 4 or 8, got " + nbits);
+        }
+    }
+
+    /**
+     * Trains the M sub-codebooks by k-means on {@code n} row-major vectors.
+     *
+     * @throws IllegalArgumentException for a bad shape, or fewer than ksub vectors unless
+     *                                  {@code params.allowUndersampled()}
+     */
+    public static ProductQuantizer train(float[] data, int n, int d, int m, int nbits, KMeans.Params params) {
+        checkShape(d, m, nbits);
+        int ksub = 1 << nbits;
+        if (n < ksub && params.allowUndersampled() == false) {
+            throw new IllegalArgumentException(
+                "training a PQ with " + nbits + "-bit codes needs at least " + ksub + " vectors (ideally 30x that), got " + n
+            );
+        }
+        if (data.length < (long) n * d) {
+            throw new IllegalArgumentException("data holds " + data.length + " floats, fewer than n*D=" + (long) n * d);
+        }
+        int dsub = d / m;
+        float[] centroids = new float[m * ksub * dsub];
+        float[] sub = new float[n * dsub];
+        for (int j = 0; j < m; j++) {
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(data, i * d + j * dsub, sub, i * dsub, dsub);
+            }
+            // A different seed per subspace, so identical subspaces do not get identical codebooks by construction.
+            float[] subCentroids = KMeans.train(sub, n, dsub, ksub, params.withSeed(params.seed() + 31L * j));
+            System.arraycopy(subCentroids, 0, centroids, j * ksub * dsub, ksub * dsub);
+        }
+        return new ProductQuantizer(d, m, nbits, centroids);
+    }
+
+    public int dimension() {
+        return d;
+    }
+
+    public int m() {
+        return m;
+    }
+
+    public int nbits() {
+        return nbits;
+    }
+
+    public int ksub() {
+        return ksub;
+    }
+
+    public int dsub() {
+        return dsub;
+    }
+
+    /** Bytes of one code as {@link #encode} writes it: one per subquantiser. */
+    public int codeSize() {
+        return m;
+    }
+
+    /** The codewords, M × ksub × dsub; not copied, do not mutate. */
+    public float[] centroids() {
+        return centroids;
+    }
+
+    /** Writes the M-byte code of {@code x[xOffset .. xOffset+D)} to {@code code[codeOffset..]}. */
+    public void encode(float[] x, int xOffset, byte[] code, int codeOffset) {
+        for (int j = 0; j < m; j++) {
+            int best = 0;
+            float bestDistance = Float.POSITIVE_INFINITY;
+            int base = j * ksub * dsub;
+            for (int c = 0; c < ksub; c++) {
+                float distance = VectorMath.squaredDistance(x, xOffset + j * dsub, centroids, base + c * dsub, dsub);
+                if (distance < bestDistance) {
+                    bestDistance = distance;
+                    best = c;
+                }
+            }
+            code[codeOffset + j] = (byte) best;
+        }
+    }
+
+    public byte[] encode(float[] x) {
+        checkDimension(x.length);
+        byte[] code = new byte[m];
+        encode(x, 0, code, 0);
+        return code;
+    }
+
+    /** Writes the reconstruction of the code at {@code code[codeOffset]} to {@code out[outOffset..]}. */
+    public void decode(byte[] code, int codeOffset, float[] out, int outOffset) {
+        for (int j = 0; j < m; j++) {
+            int c = code[codeOffset + j] & 0xFF;
+            System.arraycopy(centroids, (j * ksub + c) * dsub, out, outOffset + j * dsub, dsub);
+        }
+    }
+
+    public float[] decode(byte[] code) {
+        float[] out = new float[d];
+        decode(code, 0, out, 0);
+        return out;
+    }
+
+    /** Mean squared L2 error between {@code n} vectors and their reconstructions. */
+    public double quantizationError(float[] data, int n) {
+        byte[] code = new byte[m];
+        float[] decoded = new float[d];
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            encode(data, i * d, code, 0);
+            decode(code, 0, decoded, 0);
+            total += VectorMath.squaredDistance(data, i * d, decoded, 0, d);
+        }
+        return n == 0 ? 0 : total / n;
+    }
+
+    /** Builds the M × ksub ADC table of {@code query} for {@code metric}. */
+    public AdcTable adcTable(float[] query, Metric metric) {
+        checkDimension(query.length);
+        float[] table = new float[m * ksub];
+        for (int j = 0; j < m; j++) {
+            int base = j * ksub * dsub;
+            for (int c = 0; c < ksub; c++) {
+                table[j * ksub + c] = switch (metric) {
+                    case L2 -> VectorMath.squaredDistance(query, j * dsub, centroids, base + c * dsub, dsub);
+                    case INNER_PRODUCT -> VectorMath.dot(query, j * dsub, centroids, base + c * dsub, dsub);
+                };
+            }
+        }
+        return new AdcTable(metric, m, ksub, table);
+    }
+
+    /** A stable content id: the first 16 hex digits of the SHA-256 of {@link #toBytes()}. */
+    public String id() {
+        return id;
+    }
+
+    /** Serialises shape and codewords (little-endian) with a trailing CRC32. */
+    public byte[] toBytes() {
+        ByteBuffer buffer = ByteBuffer.allocate(HEADER_BYTES + centroids.length * Float.BYTES + Long.BYTES)
+            .order(ByteOrder.LITTLE_ENDIAN);
+        buffer.putInt(MAGIC).putInt(FORMAT_VERSION).putInt(d).putInt(m).putInt(nbits);
+        for (float c : centroids) {
+            buffer.putFloat(c);
+        }
+        CRC32 crc = new CRC32();
+        crc.update(buffer.array(), 0, buffer.position());
+        buffer.putLong(crc.getValue());
+        return buffer.array();
+    }
+
+    /** Reads what {@link #toBytes()} wrote, verifying magic, version and checksum. */
+    public static ProductQuantizer fromBytes(byte[] bytes) {
+        if (bytes.length < HEADER_BYTES + Long.BYTES) {
+            throw new IllegalArgumentException("not a PQ codebook: only " + bytes.length + " bytes");
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        int magic = buffer.getInt();
+        if (magic != MAGIC) {
+            throw new IllegalArgumentException("not a PQ codebook: bad magic 0x" + Integer.toHexString(magic));
+        }
+        int version = buffer.getInt();
+        if (version != FORMAT_VERSION) {
+            throw new IllegalArgumentException("unsupported PQ codebook version " + version + ", expected " + FORMAT_VERSION);
+        }
+        int d = buffer.getInt(), m = buffer.getInt(), nbits = buffer.getInt();
+        checkShape(d, m, nbits);
+        int count = m * (1 << nbits) * (d / m);
+        int expectedLength = HEADER_BYTES + count * Float.BYTES + Long.BYTES;
+        if (bytes.length != expectedLength) {
+            throw new IllegalArgumentException("PQ codebook truncated or padded: " + bytes.length + " bytes, expected " + expectedLength);
+        }
+        CRC32 crc = new CRC32();
+        crc.update(bytes, 0, expectedLength - Long.BYTES);
+        long stored = ByteBuffer.wrap(bytes, expectedLength - Long.BYTES, Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        if (stored != crc.getValue()) {
+            throw new IllegalArgumentException("PQ codebook checksum mismatch: stored " + stored + ", computed " + crc.getValue());
+        }
+        float[] centroids = new float[count];
+        for (int i = 0; i < count; i++) {
+            centroids[i] = buffer.getFloat();
+        }
+        return new ProductQuantizer(d, m, nbits, centroids);
+    }
+
+    @Override
+    public String toString() {
+        return "ProductQuantizer(D=" + d + ", M=" + m + ", nbits=" + nbits + ", id=" + id + ")";
+    }
+
+    private void checkDimension(int length) {
+        if (length != d) {
+            throw new IllegalArgumentException("vector has " + length + " dimensions, the quantiser expects D=" + d);
+        }
+    }
+
+    private static String computeId(byte[] bytes) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError("SHA-256 is always available", e);
+        }
+    }
+}
