@@ -9,18 +9,26 @@ import org.apache.lucene.util.VectorUtil;
 /**
  * How a Lucene {@link VectorSimilarityFunction} maps onto PQ: which ADC {@link Metric} the table
  * uses, how vectors are prepared before encoding or table building, and how an ADC value becomes a
- * score. Scores follow {@link VectorSimilarityFunction#compare} exactly, with the decoded vector in
- * place of the stored one: EUCLIDEAN {@code 1/(1+d²)}, DOT_PRODUCT and COSINE {@code max((1+x)/2, 0)},
- * MAXIMUM_INNER_PRODUCT {@link VectorUtil#scaleMaxInnerProductScore}. That keeps PQ scores on the
- * same scale as Lucene's own kNN scores, so blending them with BM25 behaves the same way.
+ * score on the scale of {@link VectorSimilarityFunction#compare}, so that PQ scores blend with BM25
+ * exactly as Lucene's own kNN scores do:
+ * <ul>
+ *   <li>EUCLIDEAN: L2 table, {@code 1/(1+d²)}.</li>
+ *   <li>COSINE and DOT_PRODUCT: both sides are unit vectors (COSINE normalises them here,
+ *       DOT_PRODUCT requires it, as in Lucene), so {@code cos = 1 - d²/2} and the score
+ *       {@code (1+cos)/2 = 1 - d²/4}. The cosine is estimated from an <em>L2</em> table on purpose:
+ *       for the near neighbours that matter, the L2 estimate's error is second order in the
+ *       quantisation error (it accounts for the decoded vector's norm), whereas a dot-product
+ *       table's is first order; on clustered unit vectors this lifts ADC recall@10 markedly.</li>
+ *   <li>MAXIMUM_INNER_PRODUCT: inner-product table, {@link VectorUtil#scaleMaxInnerProductScore}.</li>
+ * </ul>
  */
 public final class PqSimilarity {
 
     private PqSimilarity() {}
 
-    /** The ADC metric for {@code similarity}: L2 for EUCLIDEAN, inner product otherwise. */
+    /** The ADC metric for {@code similarity}: inner product for MAXIMUM_INNER_PRODUCT, L2 otherwise (see the class doc). */
     public static Metric metric(VectorSimilarityFunction similarity) {
-        return similarity == VectorSimilarityFunction.EUCLIDEAN ? Metric.L2 : Metric.INNER_PRODUCT;
+        return similarity == VectorSimilarityFunction.MAXIMUM_INNER_PRODUCT ? Metric.INNER_PRODUCT : Metric.L2;
     }
 
     /**
@@ -40,11 +48,15 @@ public final class PqSimilarity {
         return quantizer.adcTable(prepare(similarity, query), metric(similarity));
     }
 
-    /** Turns an ADC value (squared distance or dot product) into the score Lucene would report. */
+    /**
+     * Turns an ADC value from a {@link #metric}{@code (similarity)} table (a squared distance, or a
+     * dot product for MAXIMUM_INNER_PRODUCT) into the score Lucene would report.
+     */
     public static float score(VectorSimilarityFunction similarity, float adc) {
         return switch (similarity) {
             case EUCLIDEAN -> VectorUtil.normalizeDistanceToUnitInterval(Math.max(adc, 0f));
-            case DOT_PRODUCT, COSINE -> VectorUtil.normalizeToUnitInterval(adc);
+            // unit vectors: cos = 1 - d²/2, so (1 + cos) / 2 = 1 - d²/4
+            case DOT_PRODUCT, COSINE -> VectorUtil.normalizeToUnitInterval(1f - adc / 2f);
             case MAXIMUM_INNER_PRODUCT -> VectorUtil.scaleMaxInnerProductScore(adc);
         };
     }
