@@ -128,16 +128,28 @@ public final class PqScoringQuery extends Query {
             float score = vectorScorer.score() * boost;
             if (vectorScorer instanceof PqVectorScorer pq) {
                 float adc = pq.adc();
-                String what = PqSimilarity.metric(pq.similarity()) == Metric.L2
-                    ? "squared L2 distance to the decoded vector"
-                    : "dot product with the decoded vector";
+                boolean l2 = PqSimilarity.metric(pq.similarity()) == Metric.L2;
+                String formula = switch (pq.similarity()) {
+                    case EUCLIDEAN -> "boost / (1 + d)";
+                    case COSINE, DOT_PRODUCT -> "boost * max(1 - d / 4, 0)";
+                    case MAXIMUM_INNER_PRODUCT -> "boost * (ip < 0 ? 1 / (1 - ip) : 1 + ip)";
+                };
                 return Explanation.match(
                     score,
-                    "ADC score on field [" + field + "] (" + pq.similarity() + " scale) x boost " + boost + ", from:",
-                    Explanation.match(adc, "ADC " + what + ", codebook " + pq.codebookId())
+                    "ADC score of field [" + field + "] (" + pq.similarity() + "), computed as " + formula + " from:",
+                    Explanation.match(
+                        adc,
+                        (l2 ? "d, ADC squared L2 distance to" : "ip, ADC dot product with") + " the decoded vector (codebook " + pq.codebookId() + ")"
+                    ),
+                    Explanation.match(boost, "boost")
                 );
             }
-            return Explanation.match(score, "exact vector score on field [" + field + "] (not PQ-encoded in this segment) x boost " + boost);
+            return Explanation.match(
+                score,
+                "exact vector score of field [" + field + "] (not PQ-encoded in this segment), computed as boost * score from:",
+                Explanation.match(vectorScorer.score(), "score"),
+                Explanation.match(boost, "boost")
+            );
         }
 
         @Override
