@@ -1,7 +1,6 @@
 package io.audiopq.lucene;
 
 import io.audiopq.quantization.AdcTable;
-import io.audiopq.quantization.ProductQuantizer;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,7 +30,7 @@ public class PqKnnQuery extends KnnFloatVectorQuery {
     private static final TopDocs NO_RESULTS = TopDocsCollector.EMPTY_TOPDOCS;
 
     private final float oversample;
-    /** ADC tables by codebook id: a pure function of the codebook and the target, so caching is invisible. */
+    /** ADC tables by {@link PqVectorsReader#tableKey}: a pure function of codebook, similarity and target, so caching is invisible. */
     private final Map<String, AdcTable> tables = new ConcurrentHashMap<>();
 
     public PqKnnQuery(String field, float[] target, int k) {
@@ -71,11 +70,11 @@ public class PqKnnQuery extends KnnFloatVectorQuery {
         if (reader == null) {
             return super.approximateSearch(context, acceptDocs, visitedLimit, knnCollectorManager);
         }
-        ProductQuantizer codebook = reader.codebook(field);
-        if (codebook == null) {
+        String key = reader.tableKey(field);
+        if (key == null) {
             return NO_RESULTS;
         }
-        AdcTable table = tables.computeIfAbsent(codebook.id(), id -> reader.adcTable(field, target));
+        AdcTable table = tables.computeIfAbsent(key, unused -> reader.adcTable(field, target));
         KnnCollector collector = knnCollectorManager.newCollector(visitedLimit, searchStrategy, context);
         float leafOversample = oversample == FIELD_DEFAULT_OVERSAMPLE ? reader.defaultOversample(field) : oversample;
         reader.searchWithTable(field, table, target, collector, acceptDocs, leafOversample);

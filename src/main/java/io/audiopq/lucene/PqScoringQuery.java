@@ -2,7 +2,6 @@ package io.audiopq.lucene;
 
 import io.audiopq.quantization.AdcTable;
 import io.audiopq.quantization.Metric;
-import io.audiopq.quantization.ProductQuantizer;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -60,9 +59,9 @@ public final class PqScoringQuery extends Query {
         Map<String, AdcTable> tables = new HashMap<>();
         for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
             PqVectorsReader reader = PqVectorsReader.forField(leaf.reader(), field);
-            ProductQuantizer codebook = reader == null ? null : reader.codebook(field);
-            if (codebook != null && tables.containsKey(codebook.id()) == false) {
-                tables.put(codebook.id(), reader.adcTable(field, query));
+            String key = reader == null ? null : reader.tableKey(field);
+            if (key != null && tables.containsKey(key) == false) {
+                tables.put(key, reader.adcTable(field, query));
             }
         }
         return new PqScoringWeight(this, boost, Map.copyOf(tables));
@@ -94,11 +93,11 @@ public final class PqScoringQuery extends Query {
             }
             PqVectorsReader reader = PqVectorsReader.forField(context.reader(), field);
             if (reader != null) {
-                ProductQuantizer codebook = reader.codebook(field);
-                if (codebook == null) {
+                String key = reader.tableKey(field);
+                if (key == null) {
                     return null;
                 }
-                AdcTable table = tables.get(codebook.id());
+                AdcTable table = tables.get(key);
                 if (table == null) {
                     // A leaf that was not part of the searcher's reader when the weight was built.
                     table = reader.adcTable(field, query);

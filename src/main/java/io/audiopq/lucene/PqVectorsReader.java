@@ -20,6 +20,7 @@ import org.apache.lucene.index.IndexFileNames;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.SegmentReadState;
 import org.apache.lucene.index.VectorEncoding;
+import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.AcceptDocs;
 import org.apache.lucene.search.KnnCollector;
 import org.apache.lucene.store.ChecksumIndexInput;
@@ -149,6 +150,22 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
             return null;
         }
         return PqSimilarity.adcTable(entry.quantizer(), entry.similarity(), query);
+    }
+
+    /** The field's similarity, or {@code null} when it has no PQ entry in this segment. */
+    public VectorSimilarityFunction similarity(String field) {
+        PqFieldEntry entry = fields.get(field);
+        return entry == null ? null : entry.similarity();
+    }
+
+    /**
+     * A key under which an ADC table for {@code field} in this segment can be shared with other
+     * segments: equal keys mean the same codebook and the same query preparation and metric.
+     * {@code null} when the field has no vectors here.
+     */
+    public String tableKey(String field) {
+        PqFieldEntry entry = fields.get(field);
+        return entry == null || entry.quantizer() == null ? null : entry.quantizer().id() + "/" + entry.similarity();
     }
 
     /** The default rescore oversample the field was written with (0: none). */

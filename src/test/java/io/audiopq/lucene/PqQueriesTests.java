@@ -276,6 +276,35 @@ public class PqQueriesTests extends LuceneTestCase {
         assertTrue(e.getMessage(), e.getMessage().contains("[" + FIELD + "]") && e.getMessage().contains(wrong.toString()));
     }
 
+    public void testOneQueryInstanceOnIndicesSharingACodebookButNotASimilarity() throws Exception {
+        float[][] vectors = PqTestData.clustered(random(), 300, D, 5, 0.3f, false);
+        float[] flat = new float[vectors.length * D];
+        for (int i = 0; i < vectors.length; i++) {
+            System.arraycopy(vectors[i], 0, flat, i * D, D);
+        }
+        ProductQuantizer codebook = ProductQuantizer.train(flat, vectors.length, D, 8, 4, KMeans.Params.DEFAULT);
+        PqVectorsFormat format = new PqVectorsFormat(PqFormatConfig.DEFAULT.withCodebook(codebook));
+        float[] query = vectors[11].clone();
+        PqKnnQuery shared = new PqKnnQuery(FIELD, query, 5, null, 0f);
+        for (VectorSimilarityFunction sim : List.of(VectorSimilarityFunction.EUCLIDEAN, VectorSimilarityFunction.COSINE)) {
+            try (Directory d = newDirectory()) {
+                IndexWriterConfig iwc = new IndexWriterConfig().setCodec(PqTestData.codec(format));
+                try (IndexWriter writer = new IndexWriter(d, iwc)) {
+                    PqTestData.addAll(writer, vectors, sim, 0);
+                }
+                try (IndexReader r = DirectoryReader.open(d)) {
+                    IndexSearcher searcher = newSearcher(r, false);
+                    TopDocs reused = searcher.search(shared, 5);
+                    TopDocs fresh = searcher.search(new PqKnnQuery(FIELD, query, 5, null, 0f), 5);
+                    assertEquals(fresh.scoreDocs.length, reused.scoreDocs.length);
+                    for (int i = 0; i < fresh.scoreDocs.length; i++) {
+                        assertEquals(sim + " hit " + i, fresh.scoreDocs[i].score, reused.scoreDocs[i].score, 0f);
+                    }
+                }
+            }
+        }
+    }
+
     public void testEqualsHashCodeToStringAndVisit() {
         float[] v = {1f, 2f, 3f};
         QueryUtils.checkEqual(new PqScoringQuery("f", v), new PqScoringQuery("f", v.clone()));
