@@ -1,5 +1,6 @@
 package io.audiopq.elasticsearch;
 
+import io.audiopq.model.InvalidBundleException;
 import io.audiopq.model.ModelBundle;
 import io.audiopq.model.ModelRegistry;
 
@@ -30,11 +31,12 @@ final class LoggingModelListener implements ModelRegistry.Listener {
 
     @Override
     public void failed(String name, String error, Exception cause) {
-        // The message already names the bundle, key and problem; the stack trace only helps for unexpected errors.
-        if (cause instanceof io.audiopq.model.InvalidBundleException) {
-            logger.error("failed to load model bundle [{}], it is unavailable on this node: {}", name, error);
+        // The error starts "model bundle [name]: ..." and names the key and problem; a stack trace only helps for unexpected errors.
+        String message = "failed to load " + error + " (this bundle is unavailable on this node; other bundles are unaffected)";
+        if (cause instanceof InvalidBundleException) {
+            logger.error(message);
         } else {
-            logger.error("failed to load model bundle [" + name + "], it is unavailable on this node: " + error, cause);
+            logger.error(message, cause);
         }
     }
 
