@@ -9,6 +9,7 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
@@ -39,7 +40,7 @@ public class ModelsApiIT {
         assertTrue(body.toString(), ((String) body.get("models_path")).endsWith("config/audio-pq/models"));
 
         Map<String, Object> models = (Map<String, Object>) body.get("models");
-        assertEquals(body.toString(), List.of(BROKEN, GOOD), List.copyOf(models.keySet()));
+        assertEquals(body.toString(), Set.of(BROKEN, GOOD), models.keySet());
 
         Map<String, Object> good = (Map<String, Object>) models.get(GOOD);
         assertEquals(good.toString(), "loaded", good.get("status"));
@@ -53,7 +54,7 @@ public class ModelsApiIT {
         // Checksums recomputed here from the files the tool wrote.
         Path dir = bundles.resolve(GOOD);
         Map<String, Object> files = (Map<String, Object>) good.get("files");
-        assertEquals(List.of("codebook.pq", "model.json"), List.copyOf(files.keySet()));
+        assertEquals(Set.of("codebook.pq", "model.json"), files.keySet());
         StringBuilder manifest = new StringBuilder();
         for (String file : List.of("codebook.pq", "model.json")) {
             byte[] bytes = Files.readAllBytes(dir.resolve(file));
@@ -79,7 +80,7 @@ public class ModelsApiIT {
         RealNode.Response response = node.get("/_audio_pq/models/" + GOOD);
         assertEquals(response.body(), 200, response.status());
         Map<String, Object> models = (Map<String, Object>) response.json().get("models");
-        assertEquals(List.of(GOOD), List.copyOf(models.keySet()));
+        assertEquals(Set.of(GOOD), models.keySet());
         assertEquals("loaded", ((Map<String, Object>) models.get(GOOD)).get("status"));
     }
 

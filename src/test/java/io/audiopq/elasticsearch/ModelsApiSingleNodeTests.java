@@ -116,7 +116,7 @@ public class ModelsApiSingleNodeTests extends ESSingleNodeTestCase {
         assertEquals("model bundle [nope] not found on node [" + NODE_NAME + "]; bundles on this node: [broken, good]", e.getMessage());
     }
 
-    /** Runs the plugin's own handler (as registered with the node) and parses its JSON body. */
+    /** Runs the plugin's own handler (as registered with the node) and parses its JSON body, keeping key order (bundles are sorted by name). */
     private Map<String, Object> get(Map<String, String> params) throws Exception {
         AudioPqPlugin plugin = getInstanceFromNode(PluginsService.class).filterPlugins(AudioPqPlugin.class).findFirst().orElseThrow();
         RestHandler handler = plugin.getRestHandlers(null, null, null).iterator().next();
@@ -125,6 +125,6 @@ public class ModelsApiSingleNodeTests extends ESSingleNodeTestCase {
         handler.handleRequest(request, channel, getInstanceFromNode(NodeClient.class));
         assertEquals(1, channel.responses().get());
         assertEquals(RestStatus.OK, channel.capturedResponse().status());
-        return XContentHelper.convertToMap(channel.capturedResponse().content(), false, XContentType.JSON).v2();
+        return XContentHelper.convertToMap(channel.capturedResponse().content(), true, XContentType.JSON).v2();
     }
 }
