@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs one real Elasticsearch node with the freshly built plugin, for integTest and the main job.
 #
-#   node.sh start   unpack the distribution, install the plugin zip and the bundles in models/,
+#   node.sh start   unpack the distribution, install the plugin zip and the bundles in models/
+#                   and target/integ-bundles/,
 #                   start a single node on a free loopback port, wait for green
 #   node.sh stop    stop the node by its pid and keep its logs
 #   node.sh url     print the node's base URL
@@ -107,10 +108,14 @@ start() {
   cp "$plugin_zip" "$run/plugin.zip"
   log "installing $(basename "$plugin_zip")"
   ES_JAVA_HOME=$JAVA_HOME "$home/bin/elasticsearch-plugin" install --batch "file://$run/plugin.zip" >&2
-  if compgen -G "$repo/models/*/model.json" >/dev/null; then
-    mkdir -p "$home/config/audio-pq/models"
-    cp -r "$repo"/models/*/ "$home/config/audio-pq/models/"
-  fi
+  # Bundles: the project's defaults (models/) and those the build made for the ITs (target/integ-bundles/).
+  local bundles
+  for bundles in "$repo/models" "$repo/target/integ-bundles"; do
+    if compgen -G "$bundles/*/model.json" >/dev/null; then
+      mkdir -p "$home/config/audio-pq/models"
+      cp -r "$bundles"/*/ "$home/config/audio-pq/models/"
+    fi
+  done
   mkdir -p "$run/data" "$run/logs"
   [ "$(id -u)" = 0 ] && chown -R "$ES_USER" "$run"
 
