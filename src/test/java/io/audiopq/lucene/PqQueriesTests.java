@@ -233,7 +233,7 @@ public class PqQueriesTests extends LuceneTestCase {
         assertEquals(top.scoreDocs.length, searcher.search(rewritten, k).scoreDocs.length);
 
         // A filter that matches nothing.
-        assertTrue(searcher.rewrite(new PqKnnQuery(FIELD, query, k, new MatchNoDocsQuery(), 0f)) instanceof MatchNoDocsQuery);
+        assertTrue(searcher.rewrite(new PqKnnQuery(FIELD, query, k, MatchNoDocsQuery.INSTANCE, 0f)) instanceof MatchNoDocsQuery);
     }
 
     public void testSearchWithOneTableAcrossSegmentsSharingACodebook() throws Exception {
