@@ -89,6 +89,68 @@ public class Mn04Tests extends LuceneTestCase {
         assertTrue(e.getMessage(), e.getMessage().contains("no output [embedding]") && e.getMessage().contains("features"));
     }
 
+    public void testHeadIsAppliedToTheBackboneEmbedding() throws Exception {
+        float[][] w = new float[384][8];
+        for (float[] row : w) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] = (float) random().nextGaussian();
+            }
+        }
+        Path headFile = OnnxTestModels.matMul(createTempDir(), "embedding", "code", w);
+        DecodedAudio audio = new DecodedAudio(TestAudio.sine(660, 0.3, 32000, 2.2), 32000, 1, AudioFormat.WAV);
+        AudioEmbeddings plain = embedder.embed(audio);
+        try (OnnxModel head = OnnxModel.load(headFile, 1)) {
+            AudioEmbedder withHead = new AudioEmbedder(LogMelConfig.efficientAt(), new SegmentSpec(1.0, 0.5), embedderModel(),
+                BackboneSpec.efficientAt(), head, new HeadSpec("embedding", "code"));
+            AudioEmbeddings headed = withHead.embed(audio);
+            assertArrayEquals(times(plain.embedding(), w), headed.embedding(), 1e-3f);
+            assertEquals(plain.segments().size(), headed.segments().size());
+            for (int i = 0; i < plain.segments().size(); i++) {
+                assertArrayEquals(times(plain.segments().get(i).embedding(), w), headed.segments().get(i).embedding(), 1e-3f);
+            }
+            // The classifier output still comes from the backbone.
+            assertArrayEquals(plain.logits(), headed.logits(), 1e-5f);
+        }
+    }
+
+    public void testConcurrentCallsShareTheSession() throws Exception {
+        DecodedAudio[] inputs = new DecodedAudio[6];
+        float[][] serial = new float[inputs.length][];
+        for (int i = 0; i < inputs.length; i++) {
+            inputs[i] = new DecodedAudio(TestAudio.sine(200 + 150 * i, 0.3, 32000, 1.5), 32000, 1, AudioFormat.WAV);
+            serial[i] = embedder.embedClip(inputs[i]).embedding();
+        }
+        float[][] parallel = new float[inputs.length][];
+        Thread[] threads = new Thread[3];
+        for (int t = 0; t < threads.length; t++) {
+            int first = t;
+            threads[t] = new Thread(() -> {
+                for (int i = first; i < inputs.length; i += threads.length) {
+                    parallel[i] = embedder.embedClip(inputs[i]).embedding();
+                }
+            });
+            threads[t].start();
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        for (int i = 0; i < inputs.length; i++) {
+            assertArrayEquals(serial[i], parallel[i], 0f);
+        }
+    }
+
+    private static float[] times(float[] v, float[][] w) {
+        float[] out = new float[w[0].length];
+        for (int j = 0; j < out.length; j++) {
+            double s = 0;
+            for (int i = 0; i < v.length; i++) {
+                s += (double) v[i] * w[i][j];
+            }
+            out[j] = (float) s;
+        }
+        return out;
+    }
+
     private static OnnxModel embedderModel() {
         try {
             return cache.get(TestAudio.requireMn04(), 1);
