@@ -17,9 +17,16 @@ import io.audiopq.audio.LogMelConfig.WindowAlign;
  *   <li>mel filters ({@link MelFilterBank});</li>
  *   <li>log(max(x, floor) + offset), then (· + normAdd) / normDiv.</li>
  * </ol>
- * Thread-safe: the filters, window and FFT plan are read-only, buffers are per call.
+ * Thread-safe: the filters, window and FFT plan are read-only, buffers are per call; no threads are started.
  */
 public final class LogMelSpectrogram {
+
+    static {
+        // TarsosDSP's FFT (JTransforms) spreads transforms of 8192+ points over its own thread pool.
+        // Inside Elasticsearch that would start unmanaged threads (and need the manage_threads
+        // entitlement); the front end runs on the caller's thread and is parallel across documents.
+        be.tarsos.dsp.util.ConcurrencyUtils.setNumberOfThreads(1);
+    }
 
     private final LogMelConfig config;
     private final float[] window; // nFft long, zero outside the window

@@ -73,6 +73,16 @@ public class LogMelSpectrogramTests extends LuceneTestCase {
         }
     }
 
+    public void testLargeFftStartsNoThreads() {
+        // JTransforms would use a thread pool from 8192 points on; the test framework fails on leaked threads.
+        LogMelConfig base = LogMelConfig.efficientAt();
+        LogMelConfig big = new LogMelConfig(32000, 16384, 16384, 4096, base.window(), true, base.windowAlign(), true, base.padMode(), 0,
+            base.spectrum(), base.melScale(), base.filterStyle(), base.melNorm(), 64, 0, 16000, base.log(), 1e-5, 0, 0, 1);
+        Spectrogram s = new LogMelSpectrogram(big).compute(TestAudio.sine(1000, 0.5, 32000, 1.0));
+        assertEquals(1 + 32000 / 4096, s.frames());
+        assertEquals(1, be.tarsos.dsp.util.ConcurrencyUtils.getNumberOfThreads());
+    }
+
     public void testReflectPadding() {
         float[] x = { 1, 2, 3, 4 };
         assertArrayEquals(new float[] { 4, 3, 2, 1, 2, 3, 4, 3, 2, 1 }, LogMelSpectrogram.pad(x, 3, PadMode.REFLECT), 0f);
