@@ -55,7 +55,8 @@ import java.util.Map;
  * byte-identical bundles on one machine.
  *
  * <p>Usage: {@code AudioBundleTool default|mn04 --esc10 DIR --out DIR [--mn04 DIR] [--name NAME]
- * [--m M] [--bits B] [--seed N]}
+ * [--m M] [--bits B] [--seed N]}; mn04 also takes {@code --max-clips N} (train on the first N
+ * clips) and {@code --evaluate false} (skip the evaluation), for a quick bundle in tests.
  */
 public final class AudioBundleTool {
 
@@ -103,10 +104,13 @@ public final class AudioBundleTool {
         Report report = switch (args[0]) {
             case "default" -> makeDefault(esc10, out, options.getOrDefault("name", DEFAULT_NAME), m, bits, seed, System.out);
             case "mn04" -> makeMn04(Path.of(require(options, "mn04")), esc10, out, options.getOrDefault("name", "mn04"), m, bits, seed,
+                Integer.parseInt(options.getOrDefault("max-clips", "0")), Boolean.parseBoolean(options.getOrDefault("evaluate", "true")),
                 System.out);
             default -> throw new IllegalArgumentException("unknown mode [" + args[0] + "], expected default or mn04");
         };
-        System.out.println(report);
+        if (report != null) {
+            System.out.println(report);
+        }
     }
 
     private static String require(Map<String, String> options, String name) {
@@ -257,14 +261,19 @@ public final class AudioBundleTool {
         ), true);
     }
 
-    public static Report makeMn04(Path mn04Dir, Path esc10, Path out, String name, int m, int bits, long seed, PrintStream log)
-        throws IOException, InvalidBundleException {
+    /**
+     * @param maxClips train on the first {@code maxClips} clips only (0 = all): a quick bundle for tests
+     * @param evaluate run the ESC-10 evaluation on the written bundle; otherwise the report carries no metrics
+     */
+    public static Report makeMn04(Path mn04Dir, Path esc10, Path out, String name, int m, int bits, long seed, int maxClips, boolean evaluate,
+        PrintStream log) throws IOException, InvalidBundleException {
         List<String[]> clips = Esc10Evaluation.readMeta(esc10.resolve("esc10_meta.csv"));
+        List<String[]> training0 = maxClips > 0 && maxClips < clips.size() ? clips.subList(0, maxClips) : clips;
         List<float[]> vectors = new ArrayList<>();
         AudioSpec spec = mn04Spec();
         try (OnnxModel model = OnnxModel.load(mn04Dir.resolve("mn04_as.onnx"), 1)) {
             AudioEmbedder embedder = new AudioEmbedder(spec.frontEnd(), spec.segments(), model, spec.backboneSpec(), null, null);
-            for (String[] clip : clips) {
+            for (String[] clip : training0) {
                 AudioEmbeddings e = embedder.embed(decode(esc10.resolve(clip[0])));
                 vectors.add(RetrievalMetrics.l2Normalize(e.embedding()));
                 for (SegmentEmbedding s : e.segments()) {
@@ -281,7 +290,12 @@ public final class AudioBundleTool {
         ProductQuantizer pq = ProductQuantizer.train(training, vectors.size(), d, m, bits, params);
         log.printf(Locale.ROOT, "trained %s on %d mn04 clip and segment embeddings%n", pq, vectors.size());
         Path folder = writeMn04Bundle(mn04Dir, out, name, pq, new ModelDescriptor.Training((long) vectors.size(), seed,
-            (long) params.iterations(), "ESC-10 (" + clips.size() + " clips, clip and segment embeddings; CC BY 3.0)"));
+            (long) params.iterations(), "ESC-10 (" + training0.size() + " clips, clip and segment embeddings; CC BY 3.0)"));
+        if (evaluate == false) {
+            ModelBundle bundle = ModelBundleLoader.load(folder);
+            log.println("wrote " + folder + " (checksum " + bundle.checksum() + "); not evaluated");
+            return null;
+        }
         return evaluate(folder, esc10, clips, log);
     }
 
