@@ -23,9 +23,10 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #scoreBlocksScalar} agree bit for bit; only de-quantisation is approximate (see
  * {@link QuantizedAdcTable}).
  *
- * <p>The vector width defaults to the preferred shape (capped at 512 bits) and can be set with
- * the system property {@code audiopq.fastscan.bits} (128, 256 or 512), e.g. on CPUs whose wide
- * byte shuffles are slow.
+ * <p>The vector width is the preferred shape capped at 256 bits, or the system property
+ * {@code audiopq.fastscan.bits} (128, 256 or 512). 512 needs AVX-512 VBMI (vpermb: Ice Lake, Zen 4
+ * and later), which the Vector API cannot query: on AVX-512 CPUs without it a 512-bit byte
+ * shuffle is not compiled to one instruction and the scan becomes far slower, so it is opt-in.
  */
 public final class FastScanScanner {
 
@@ -45,12 +46,12 @@ public final class FastScanScanner {
 
     private static VectorShape chooseShape() {
         String bits = System.getProperty("audiopq.fastscan.bits");
-        int preferred = Math.min(512, VectorShape.preferredShape().vectorBitSize());
+        int preferred = Math.max(128, Math.min(256, VectorShape.preferredShape().vectorBitSize()));
         int size = bits == null ? preferred : Integer.parseInt(bits);
         if (size != 128 && size != 256 && size != 512) {
             throw new IllegalArgumentException("audiopq.fastscan.bits must be 128, 256 or 512, got " + bits);
         }
-        return VectorShape.forBitSize(Math.max(128, size));
+        return VectorShape.forBitSize(size);
     }
 
     /** The vector width in bits the kernel uses on this JVM. */
@@ -128,13 +129,13 @@ public final class FastScanScanner {
         ByteVector[] luts = loadTables(table);
         short[] sums = new short[BLOCK];
         int n = codes.size();
-        // Unsigned comparison as a signed one with the sign bits flipped: the unsigned comparison
-        // constants were renamed after JDK 21 (UNSIGNED_LE became ULE), so neither name links on every JDK.
         short threshold = toSum(heap.threshold());
         for (int b = 0; b < codes.blocks(); b++) {
             scoreBlock(luts, codes.data(), b * codes.blockBytes(), sums, 0);
             int ord0 = b * BLOCK;
-            // One vector comparison per 8-32 sums: most blocks hold no candidate at all.
+            // One vector comparison per 8-32 sums: most blocks hold no candidate at all. It is an
+            // unsigned comparison done as a signed one with the sign bits flipped: the unsigned
+            // comparison constants were renamed after JDK 21, so no name links on every JDK.
             for (int v0 = 0; v0 < BLOCK; v0 += SHORTS.length()) {
                 ShortVector flipped = ShortVector.fromArray(SHORTS, sums, v0).lanewise(VectorOperators.XOR, Short.MIN_VALUE);
                 short bound = (short) (threshold ^ Short.MIN_VALUE);
