@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs one real Elasticsearch node with the freshly built plugin, for integTest and the main job.
 #
-#   node.sh start   unpack the distribution, install the plugin zip and the bundles in models/,
-#                   start a single node on a free loopback port, wait for green
+#   node.sh start   unpack the distribution, install the plugin zip and the bundles in models/
+#                   (and in EXTRA_BUNDLES, the ITs' own), start a single node on a free loopback port, wait for green
 #   node.sh stop    stop the node by its pid and keep its logs
 #   node.sh url     print the node's base URL
 #
@@ -12,6 +12,7 @@
 #   ES_ZIP      distribution zip (default NODE_DIR/elasticsearch-$ES_VERSION.zip, copied there by Maven)
 #   PLUGIN_ZIP  the plugin to install (default target/audio-pq-*.zip)
 #   ES_HEAP     node heap (default 1g)
+#   EXTRA_BUNDLES  a folder of further model bundles to install (Maven sets target/integ-bundles for the ITs)
 #
 # Elasticsearch refuses to run as root. When this runs as root it creates (once) the system user
 # "audiopq" and runs the node as that user; if that user cannot reach NODE_DIR (a checkout under
@@ -107,10 +108,14 @@ start() {
   cp "$plugin_zip" "$run/plugin.zip"
   log "installing $(basename "$plugin_zip")"
   ES_JAVA_HOME=$JAVA_HOME "$home/bin/elasticsearch-plugin" install --batch "file://$run/plugin.zip" >&2
-  if compgen -G "$repo/models/*/model.json" >/dev/null; then
-    mkdir -p "$home/config/audio-pq/models"
-    cp -r "$repo"/models/*/ "$home/config/audio-pq/models/"
-  fi
+  # Bundles: the project's defaults (models/) and any the caller adds (the ITs' own).
+  local bundles
+  for bundles in "$repo/models" ${EXTRA_BUNDLES:+"$EXTRA_BUNDLES"}; do
+    if compgen -G "$bundles/*/model.json" >/dev/null; then
+      mkdir -p "$home/config/audio-pq/models"
+      cp -r "$bundles"/*/ "$home/config/audio-pq/models/"
+    fi
+  done
   mkdir -p "$run/data" "$run/logs"
   [ "$(id -u)" = 0 ] && chown -R "$ES_USER" "$run"
 

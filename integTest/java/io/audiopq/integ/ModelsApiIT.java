@@ -1,0 +1,116 @@
+package io.audiopq.integ;
+
+import org.junit.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+/**
+ * The real node loaded the bundles the build made with make-bundle.sh (integTest/make-bundles.sh)
+ * from its config folder: this proves the entitlement policy lets the plugin read them, that a
+ * broken bundle is reported without stopping the node, and the HTTP behaviour of
+ * {@code GET _audio_pq/models}.
+ */
+public class ModelsApiIT {
+
+    private static final String GOOD = "integ-vectors";
+    private static final String BROKEN = "integ-broken";
+
+    private final RealNode node = RealNode.fromBuild();
+    /** The bundles as the build wrote them, before node.sh copied them into the node. */
+    private final Path bundles = Path.of(System.getProperty("audiopq.integ.bundles", "target/integ-bundles"));
+
+    @Test
+    @SuppressWarnings("unchecked")
+    public void listsTheGoodBundleWithItsChecksumsAndTheBrokenOneWithItsError() throws Exception {
+        RealNode.Response response = node.get("/_audio_pq/models");
+        assertEquals(response.body(), 200, response.status());
+        Map<String, Object> body = response.json();
+        assertEquals("audiopq-node-0", body.get("node"));
+        assertTrue(body.toString(), ((String) body.get("models_path")).endsWith("config/audio-pq/models"));
+
+        Map<String, Object> models = (Map<String, Object>) body.get("models");
+        assertEquals(body.toString(), Set.of(BROKEN, GOOD), models.keySet());
+
+        Map<String, Object> good = (Map<String, Object>) models.get(GOOD);
+        assertEquals(good.toString(), "loaded", good.get("status"));
+        assertEquals("vectors", good.get("kind"));
+        assertEquals(16, good.get("dimensions"));
+        assertEquals("cosine", good.get("similarity"));
+        Map<String, Object> pq = (Map<String, Object>) good.get("pq");
+        assertEquals(4, pq.get("m"));
+        assertEquals(8, pq.get("bits"));
+
+        // Checksums recomputed here from the files the tool wrote.
+        Path dir = bundles.resolve(GOOD);
+        Map<String, Object> files = (Map<String, Object>) good.get("files");
+        assertEquals(Set.of("codebook.pq", "model.json"), files.keySet());
+        StringBuilder manifest = new StringBuilder();
+        for (String file : List.of("codebook.pq", "model.json")) {
+            byte[] bytes = Files.readAllBytes(dir.resolve(file));
+            Map<String, Object> reported = (Map<String, Object>) files.get(file);
+            assertEquals(file, sha256(bytes), reported.get("sha256"));
+            assertEquals(file, bytes.length, ((Number) reported.get("size_in_bytes")).intValue());
+            manifest.append(sha256(bytes)).append("  ").append(file).append('\n');
+        }
+        assertEquals(sha256(manifest.toString().getBytes(StandardCharsets.UTF_8)), good.get("checksum"));
+        assertFalse(good.containsKey("error"));
+
+        Map<String, Object> broken = (Map<String, Object>) models.get(BROKEN);
+        assertEquals("failed", broken.get("status"));
+        assertEquals(
+            "model bundle [integ-broken]: key [pq.m]: is 8 but codebook [codebook.pq] was trained for M=4",
+            broken.get("error")
+        );
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    public void getsOneBundleByName() {
+        RealNode.Response response = node.get("/_audio_pq/models/" + GOOD);
+        assertEquals(response.body(), 200, response.status());
+        Map<String, Object> models = (Map<String, Object>) response.json().get("models");
+        assertEquals(Set.of(GOOD), models.keySet());
+        assertEquals("loaded", ((Map<String, Object>) models.get(GOOD)).get("status"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    public void unknownBundleIs404WithAClearError() {
+        RealNode.Response response = node.get("/_audio_pq/models/no-such-bundle");
+        assertEquals(response.body(), 404, response.status());
+        Map<String, Object> body = response.json();
+        assertEquals(404, body.get("status"));
+        Map<String, Object> error = (Map<String, Object>) body.get("error");
+        assertEquals("resource_not_found_exception", error.get("type"));
+        assertEquals(
+            "model bundle [no-such-bundle] not found on node [audiopq-node-0]; bundles on this node: [integ-broken, integ-vectors]",
+            error.get("reason")
+        );
+    }
+
+    @Test
+    public void nodeLogReportsBothBundlesAndNoEntitlementRefusal() throws Exception {
+        String log = Files.readString(node.logFile());
+        assertTrue("the log should report the good bundle", log.contains("loaded model bundle [integ-vectors]: kind [vectors], dimensions [16]"));
+        assertTrue(
+            "the log should report the broken bundle and why",
+            log.contains("failed to load model bundle [integ-broken]: key [pq.m]: is 8 but codebook [codebook.pq] was trained for M=4")
+        );
+        assertFalse("entitlements must allow reading the bundles", log.contains("NotEntitledException"));
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Makes the model bundles the real-node tests expect, with the project's own documented command:
+#   integ-vectors  a cosine codebook trained on generated vectors (must load)
+#   integ-broken   the same codebook under a model.json that claims another M (must fail, with its error)
+# Output: OUT_DIR (default target/integ-bundles); integTest/node.sh copies its folders into the
+# node's config/audio-pq/models/.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+OUT_DIR=${OUT_DIR:-$repo/target/integ-bundles}
+work=$repo/target/integ-bundles-input
+rm -rf "$OUT_DIR" "$work"
+mkdir -p "$OUT_DIR" "$work"
+
+# 2000 deterministic 16-dimensional vectors around 8 centres, as JSON lines.
+LC_ALL=C awk 'BEGIN {
+  srand(42); d = 16
+  for (c = 0; c < 8; c++) for (j = 0; j < d; j++) centre[c, j] = rand() * 2 - 1
+  for (i = 0; i < 2000; i++) {
+    c = i % 8; line = "["
+    for (j = 0; j < d; j++) line = line (j ? "," : "") sprintf("%.6f", centre[c, j] + (rand() - 0.5) * 0.1)
+    print line "]"
+  }
+}' > "$work/vectors.jsonl"
+
+bash "$repo/src/main/scripts/make-bundle.sh" --input "$work/vectors.jsonl" --name integ-vectors \
+  --m 4 --bits 8 --similarity cosine --seed 7 --description "integTest bundle" --out "$OUT_DIR"
+
+cp -r "$OUT_DIR/integ-vectors" "$OUT_DIR/integ-broken"
+sed -i -e 's/"name": "integ-vectors"/"name": "integ-broken"/' -e 's/"m": 4/"m": 8/' "$OUT_DIR/integ-broken/model.json"
+grep -q '"m": 8' "$OUT_DIR/integ-broken/model.json" || { echo "make-bundles.sh: could not break integ-broken" >&2; exit 1; }

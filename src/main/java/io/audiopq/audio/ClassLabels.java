@@ -1,0 +1,101 @@
+package io.audiopq.audio;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Names of a classifier's outputs, read from an AudioSet-style CSV ({@code index,mid,display_name}
+ * with a header row), and the top-scoring labels of a logits vector. Both spellings of the list in
+ * circulation are read: the official one quotes names that contain commas; another copy writes
+ * spaces as underscores and leaves commas unquoted ({@code Male_speech,_man_speaking}), so the name
+ * is everything after the second comma, with underscores turned back into spaces.
+ */
+public final class ClassLabels {
+
+    /** A label with its probability (sigmoid of the logit: AudioSet models are multi-label). */
+    public record Tag(int index, String label, float score) {}
+
+    private final List<String> names;
+
+    public ClassLabels(List<String> names) {
+        this.names = List.copyOf(names);
+    }
+
+    /** Reads {@code index,mid,display_name} rows; the index must count up from 0. */
+    public static ClassLabels readCsv(Path csv) throws IOException {
+        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+        List<String> names = new ArrayList<>();
+        for (int i = 1; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) {
+                continue;
+            }
+            List<String> fields = splitCsv(line);
+            if (fields.size() < 3) {
+                throw new IOException(csv + " line " + (i + 1) + ": expected index,mid,display_name, got [" + line + "]");
+            }
+            if (Integer.parseInt(fields.get(0).trim()) != names.size()) {
+                throw new IOException(csv + " line " + (i + 1) + ": index " + fields.get(0) + " out of order, expected " + names.size());
+            }
+            String name = fields.size() == 3 ? fields.get(2) : String.join(",", fields.subList(2, fields.size()));
+            names.add(name.replace('_', ' ').trim());
+        }
+        return new ClassLabels(names);
+    }
+
+    public int size() {
+        return names.size();
+    }
+
+    public String name(int index) {
+        return names.get(index);
+    }
+
+    /** The {@code k} highest-scoring labels with a probability of at least {@code minScore}, best first. */
+    public List<Tag> top(float[] logits, int k, float minScore) {
+        if (logits.length != names.size()) {
+            throw new IllegalArgumentException("logits have " + logits.length + " classes but there are " + names.size() + " labels");
+        }
+        List<Tag> all = new ArrayList<>(logits.length);
+        for (int i = 0; i < logits.length; i++) {
+            float p = (float) (1 / (1 + Math.exp(-logits[i])));
+            if (p >= minScore) {
+                all.add(new Tag(i, names.get(i), p));
+            }
+        }
+        all.sort((a, b) -> Float.compare(b.score(), a.score()));
+        return all.subList(0, Math.min(k, all.size()));
+    }
+
+    private static List<String> splitCsv(String line) {
+        List<String> out = new ArrayList<>();
+        StringBuilder field = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char ch = line.charAt(i);
+            if (quoted) {
+                if (ch == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                    field.append('"');
+                    i++;
+                } else if (ch == '"') {
+                    quoted = false;
+                } else {
+                    field.append(ch);
+                }
+            } else if (ch == '"') {
+                quoted = true;
+            } else if (ch == ',') {
+                out.add(field.toString());
+                field.setLength(0);
+            } else {
+                field.append(ch);
+            }
+        }
+        out.add(field.toString());
+        return out;
+    }
+}

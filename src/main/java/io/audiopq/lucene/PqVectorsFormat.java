@@ -1,0 +1,106 @@
+package io.audiopq.lucene;
+
+import java.io.IOException;
+import java.util.Objects;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.KnnVectorsReader;
+import org.apache.lucene.codecs.KnnVectorsWriter;
+import org.apache.lucene.codecs.hnsw.FlatVectorScorerUtil;
+import org.apache.lucene.codecs.hnsw.FlatVectorsFormat;
+import org.apache.lucene.codecs.lucene99.Lucene99FlatVectorsFormat;
+import org.apache.lucene.index.SegmentReadState;
+import org.apache.lucene.index.SegmentWriteState;
+
+/**
+ * A {@link KnnVectorsFormat} that stores each float vector as a product-quantisation (PQ) code and
+ * searches the codes with asymmetric distance computation (ADC), optionally rescoring the best
+ * candidates exactly with the raw vectors.
+ *
+ * <p>Files, per segment (and per-field-format suffix):
+ * <ul>
+ *   <li>{@code .vemp} (meta): per PQ field its number, similarity, dimension, whether raw vectors
+ *       were kept, vector count, default rescore oversample, IVF list count (0), code layout, the
+ *       codebook ({@link io.audiopq.quantization.ProductQuantizer#toBytes()}) and its id, the
+ *       offset and length of its codes, and the ord→doc configuration; ends with {@code -1}.</li>
+ *   <li>{@code .vpq} (codes): per field, the codes (see {@link CodeLayout}; today n × M bytes,
+ *       ord-major) followed by the ord→doc structures for sparse fields.</li>
+ *   <li>{@code .vec}/{@code .vemf}: Lucene's {@link Lucene99FlatVectorsFormat}, holding the raw
+ *       vectors of fields written with {@code storeRaw} and all byte-vector fields.</li>
+ * </ul>
+ * Every file starts with {@link org.apache.lucene.codecs.CodecUtil#writeIndexHeader} and ends with
+ * a checksum footer.
+ *
+ * <p>Byte vectors ({@link org.apache.lucene.index.VectorEncoding#BYTE}) are not quantised: they go
+ * to the flat format unchanged and are searched exactly by a scan.
+ *
+ * <p>The format name {@value #NAME} is permanent once an index has been written with it: a change
+ * of layout gets a new version constant, and old versions stay readable.
+ */
+public final class PqVectorsFormat extends KnnVectorsFormat {
+
+    /** SPI name, recorded in every segment written with this format. */
+    public static final String NAME = "AudioPqVectors1";
+
+    static final String META_CODEC_NAME = "AudioPqVectorsFormatMeta";
+    static final String CODES_CODEC_NAME = "AudioPqVectorsFormatCodes";
+    static final String META_EXTENSION = "vemp";
+    static final String CODES_EXTENSION = "vpq";
+
+    static final int VERSION_START = 0;
+    static final int VERSION_CURRENT = VERSION_START;
+
+    static final int DIRECT_MONOTONIC_BLOCK_SHIFT = 16;
+
+    /** Matches Elasticsearch's {@code dense_vector} limit, through which this format is mostly used. */
+    public static final int MAX_DIMENSIONS = 4096;
+
+    private static final FlatVectorsFormat RAW_VECTOR_FORMAT =
+        new Lucene99FlatVectorsFormat(FlatVectorScorerUtil.getLucene99FlatVectorsScorer());
+
+    private final PqFormatConfig config;
+
+    /** The SPI constructor: per-segment codebooks with {@link PqFormatConfig#DEFAULT}. Readers need nothing else. */
+    public PqVectorsFormat() {
+        this(PqFormatConfig.DEFAULT);
+    }
+
+    /** @param config write-time configuration, validated by its own constructor */
+    public PqVectorsFormat(PqFormatConfig config) {
+        super(NAME);
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    public PqFormatConfig config() {
+        return config;
+    }
+
+    @Override
+    public KnnVectorsWriter fieldsWriter(SegmentWriteState state) throws IOException {
+        return new PqVectorsWriter(state, config, RAW_VECTOR_FORMAT.fieldsWriter(state));
+    }
+
+    @Override
+    public KnnVectorsReader fieldsReader(SegmentReadState state) throws IOException {
+        return new PqVectorsReader(state, RAW_VECTOR_FORMAT.fieldsReader(state));
+    }
+
+    @Override
+    public int getMaxDimensions(String fieldName) {
+        return MAX_DIMENSIONS;
+    }
+
+    @Override
+    public String toString() {
+        String codebooks = config.codebookProvider() == CodebookProvider.PER_SEGMENT ? "perSegment" : "provided";
+        return "PqVectorsFormat(name=" + NAME
+            + ", codebooks=" + codebooks
+            + ", defaultM=" + config.defaultM()
+            + ", defaultNbits=" + config.defaultNbits()
+            + ", storeRaw=" + config.storeRaw()
+            + ", nlist=" + config.nlist()
+            + ", rescoreOversample=" + config.rescoreOversample()
+            + ", training=" + config.trainingParams()
+            + ", rawVectorFormat=" + RAW_VECTOR_FORMAT
+            + ")";
+    }
+}

@@ -1,0 +1,71 @@
+package io.audiopq.model;
+
+import io.audiopq.quantization.ProductQuantizer;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * Writes a vectors bundle folder (model.json and the codebook) that {@link ModelBundleLoader}
+ * reads back. The folder is assembled under a hidden temporary name and renamed into place, so a
+ * node starting meanwhile never sees half a bundle ({@link ModelRegistry} skips hidden folders).
+ */
+public final class ModelBundleWriter {
+
+    /** The codebook's file name in bundles this writer makes. */
+    public static final String CODEBOOK_FILE = "codebook.pq";
+
+    private ModelBundleWriter() {}
+
+    /**
+     * Writes {@code parent/<descriptor.name()>/}.
+     *
+     * @param overwrite replace an existing folder of that name; otherwise an existing one is an error
+     * @return the bundle folder
+     */
+    public static Path write(Path parent, ModelDescriptor descriptor, ProductQuantizer quantizer, boolean overwrite) throws IOException {
+        if (descriptor.ivf() != null) {
+            throw new IllegalArgumentException("writing IVF centroids is not supported yet");
+        }
+        if (quantizer.dimension() != descriptor.dimensions()
+            || quantizer.m() != descriptor.pq().m()
+            || quantizer.nbits() != descriptor.pq().bits()) {
+            throw new IllegalArgumentException("descriptor (D=" + descriptor.dimensions() + ", M=" + descriptor.pq().m() + ", bits="
+                + descriptor.pq().bits() + ") does not match " + quantizer);
+        }
+        Files.createDirectories(parent);
+        Path target = parent.resolve(descriptor.name());
+        if (Files.exists(target) && overwrite == false) {
+            throw new FileAlreadyExistsException(target.toString(), null, "bundle folder exists; pass overwrite to replace it");
+        }
+        // Not Files.createTempDirectory: its owner-only permissions would follow the bundle into a node's config dir.
+        Path staging = Files.createDirectory(parent.resolve("." + descriptor.name() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime()));
+        try {
+            Files.write(staging.resolve(descriptor.pq().codebook()), quantizer.toBytes());
+            Files.writeString(staging.resolve(ModelDescriptor.FILE_NAME), descriptor.toJson(), StandardCharsets.UTF_8);
+            if (Files.exists(target)) {
+                deleteRecursively(target);
+            }
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            if (Files.exists(staging)) {
+                deleteRecursively(staging);
+            }
+        }
+        return target;
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,261 @@
+package io.audiopq.model;
+
+import io.audiopq.quantization.ProductQuantizer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The parsed {@code model.json} of a bundle: what the bundle is and which files make it up. The
+ * schema is documented in README.md ("Model bundles"); {@link #parse} enforces it strictly and
+ * {@link #toJson()} writes it back in the same shape.
+ *
+ * @param formatVersion {@link #FORMAT_VERSION}; raised when the schema changes incompatibly
+ * @param name          the bundle's name, equal to its folder name
+ * @param kind          what the bundle does
+ * @param description   free text for humans, or null
+ * @param dimensions    vector dimension D
+ * @param similarity    the default similarity of fields that use the bundle
+ * @param pq            the product quantiser's files and shape
+ * @param ivf           IVF coarse centroids, or null
+ * @param training      how the codebook was made (informational), or null
+ */
+public record ModelDescriptor(
+    int formatVersion,
+    String name,
+    ModelKind kind,
+    String description,
+    int dimensions,
+    Similarity similarity,
+    Pq pq,
+    Ivf ivf,
+    Training training
+) {
+
+    /** The only model.json version this plugin reads. */
+    public static final int FORMAT_VERSION = 1;
+    /** The descriptor's file name inside a bundle folder. */
+    public static final String FILE_NAME = "model.json";
+    /** Elasticsearch's own {@code dense_vector} limit; the same bound keeps mappings interchangeable. */
+    public static final int MAX_DIMENSIONS = 4096;
+    /** Bundle names: lowercase, digits, '.', '_', '-'; they appear in mappings and URLs. */
+    public static final Pattern NAME_PATTERN = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
+
+    /**
+     * The product quantiser.
+     *
+     * @param codebook file holding {@link ProductQuantizer#toBytes()}, relative to the bundle folder
+     * @param m        number of sub-quantisers M
+     * @param bits     bits per sub-quantiser code: 4 or 8
+     */
+    public record Pq(String codebook, int m, int bits) {}
+
+    /**
+     * IVF coarse quantiser.
+     *
+     * @param centroids file with the coarse centroids, relative to the bundle folder
+     */
+    public record Ivf(String centroids) {}
+
+    /**
+     * How the codebook was trained; informational, written by the bundle tool.
+     *
+     * @param vectors    training vectors used, or null
+     * @param seed       k-means seed, or null
+     * @param iterations k-means iterations, or null
+     * @param source     where the vectors came from (file names), or null
+     */
+    public record Training(Long vectors, Long seed, Long iterations, String source) {}
+
+    /** Every file the descriptor names (model.json itself excluded), in schema order. */
+    public List<String> referencedFiles() {
+        List<String> files = new ArrayList<>();
+        files.add(pq.codebook());
+        if (ivf != null) {
+            files.add(ivf.centroids());
+        }
+        return files;
+    }
+
+    /**
+     * Parses and validates a model.json.
+     *
+     * @param bundle the folder name, which the {@code name} key must equal; used in every error
+     */
+    public static ModelDescriptor parse(String bundle, String json) throws InvalidBundleException {
+        Object document;
+        try {
+            document = Json.parse(json);
+        } catch (Json.ParseException e) {
+            throw new InvalidBundleException(bundle, null, "model.json is not valid JSON: " + e.getMessage(), e);
+        }
+        StrictJsonObject root = StrictJsonObject.root(bundle, document);
+
+        int formatVersion = root.requiredInt("format_version", 1, Integer.MAX_VALUE);
+        if (formatVersion != FORMAT_VERSION) {
+            throw new InvalidBundleException(
+                bundle,
+                "format_version",
+                "version " + formatVersion + " is not supported, this plugin reads version " + FORMAT_VERSION
+            );
+        }
+        String name = root.requiredString("name");
+        if (name.equals(bundle) == false) {
+            throw new InvalidBundleException(bundle, "name", "is [" + name + "] but the bundle folder is named [" + bundle + "]; they must match");
+        }
+        checkName(bundle, name);
+
+        String kindName = root.requiredString("kind");
+        ModelKind kind = ModelKind.fromJsonName(kindName)
+            .orElseThrow(() -> new InvalidBundleException(bundle, "kind", "unknown kind [" + kindName + "], expected one of " + ModelKind.jsonNames()));
+        if (kind.supported() == false) {
+            throw new InvalidBundleException(
+                bundle,
+                "kind",
+                "kind [" + kindName + "] is not supported yet: audio bundles (ONNX backbone and head, front-end settings) "
+                    + "load once the audio_embedding processor lands; this version loads kind [vectors]"
+            );
+        }
+        if (root.has("audio")) {
+            throw new InvalidBundleException(bundle, "audio", "is only valid for kind [audio], this bundle is kind [" + kindName + "]");
+        }
+
+        String description = root.optionalString("description", null);
+        int dimensions = root.requiredInt("dimensions", 1, MAX_DIMENSIONS);
+        String similarityName = root.requiredString("similarity");
+        Similarity similarity = Similarity.fromJsonName(similarityName)
+            .orElseThrow(
+                () -> new InvalidBundleException(
+                    bundle,
+                    "similarity",
+                    "unknown similarity [" + similarityName + "], expected one of " + Similarity.jsonNames()
+                )
+            );
+
+        StrictJsonObject pqObject = root.requiredObject("pq");
+        String codebook = checkFilePath(bundle, pqObject.key("codebook"), pqObject.requiredString("codebook"));
+        int m = pqObject.requiredInt("m", 1, MAX_DIMENSIONS);
+        int bits = pqObject.requiredInt("bits", 1, 64);
+        if (bits != 4 && bits != 8) {
+            throw new InvalidBundleException(bundle, "pq.bits", "must be 4 or 8, got " + bits);
+        }
+        if (dimensions % m != 0) {
+            throw new InvalidBundleException(bundle, "pq.m", "must divide dimensions=" + dimensions + ", got " + m);
+        }
+        pqObject.finish();
+
+        Ivf ivf = null;
+        StrictJsonObject ivfObject = root.optionalObject("ivf");
+        if (ivfObject != null) {
+            ivf = new Ivf(checkFilePath(bundle, ivfObject.key("centroids"), ivfObject.requiredString("centroids")));
+            ivfObject.finish();
+        }
+
+        Training training = null;
+        StrictJsonObject trainingObject = root.optionalObject("training");
+        if (trainingObject != null) {
+            training = new Training(
+                trainingObject.optionalLong("vectors", 1),
+                trainingObject.optionalLong("seed", Long.MIN_VALUE),
+                trainingObject.optionalLong("iterations", 0),
+                trainingObject.optionalString("source", null)
+            );
+            trainingObject.finish();
+        }
+        root.finish();
+
+        ModelDescriptor descriptor = new ModelDescriptor(
+            formatVersion,
+            name,
+            kind,
+            description,
+            dimensions,
+            similarity,
+            new Pq(codebook, m, bits),
+            ivf,
+            training
+        );
+        List<String> files = descriptor.referencedFiles();
+        if (files.size() != files.stream().distinct().count()) {
+            throw new InvalidBundleException(bundle, "ivf.centroids", "names the same file as pq.codebook");
+        }
+        return descriptor;
+    }
+
+    /** Rejects a bundle name that is not usable in a mapping or URL. */
+    public static void checkName(String bundle, String name) throws InvalidBundleException {
+        if (NAME_PATTERN.matcher(name).matches() == false) {
+            throw new InvalidBundleException(
+                bundle,
+                "name",
+                "[" + name + "] is not a valid bundle name: use 1-100 characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit"
+            );
+        }
+    }
+
+    /**
+     * A file a descriptor names must be a plain relative path inside the bundle folder: no
+     * absolute paths, no {@code .}/{@code ..} segments, no backslashes, and not model.json itself.
+     */
+    private static String checkFilePath(String bundle, String key, String path) throws InvalidBundleException {
+        String problem = null;
+        if (path.startsWith("/") || path.contains("\\") || path.contains(":")) {
+            problem = "must be a path relative to the bundle folder, using '/'";
+        } else {
+            for (String segment : path.split("/", -1)) {
+                if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+                    problem = "must stay inside the bundle folder (no empty, '.' or '..' segments)";
+                    break;
+                }
+            }
+        }
+        if (problem == null && path.equals(FILE_NAME)) {
+            problem = "cannot be model.json itself";
+        }
+        if (problem != null) {
+            throw new InvalidBundleException(bundle, key, problem + ", got " + Json.quote(path));
+        }
+        return path;
+    }
+
+    /** The descriptor as model.json text (two-space indented, keys in schema order, optional keys only when set). */
+    public String toJson() {
+        StringBuilder out = new StringBuilder("{\n");
+        field(out, 1, "format_version", Integer.toString(formatVersion), false);
+        field(out, 1, "name", Json.quote(name), false);
+        field(out, 1, "kind", Json.quote(kind.jsonName()), false);
+        if (description != null) {
+            field(out, 1, "description", Json.quote(description), false);
+        }
+        field(out, 1, "dimensions", Integer.toString(dimensions), false);
+        field(out, 1, "similarity", Json.quote(similarity.jsonName()), false);
+        out.append("  \"pq\": {\n");
+        field(out, 2, "codebook", Json.quote(pq.codebook()), false);
+        field(out, 2, "m", Integer.toString(pq.m()), false);
+        field(out, 2, "bits", Integer.toString(pq.bits()), true);
+        out.append("  }");
+        if (ivf != null) {
+            out.append(",\n  \"ivf\": {\n");
+            field(out, 2, "centroids", Json.quote(ivf.centroids()), true);
+            out.append("  }");
+        }
+        if (training != null) {
+            List<String[]> fields = new ArrayList<>();
+            if (training.vectors() != null) fields.add(new String[] { "vectors", training.vectors().toString() });
+            if (training.seed() != null) fields.add(new String[] { "seed", training.seed().toString() });
+            if (training.iterations() != null) fields.add(new String[] { "iterations", training.iterations().toString() });
+            if (training.source() != null) fields.add(new String[] { "source", Json.quote(training.source()) });
+            out.append(",\n  \"training\": {\n");
+            for (int i = 0; i < fields.size(); i++) {
+                field(out, 2, fields.get(i)[0], fields.get(i)[1], i == fields.size() - 1);
+            }
+            out.append("  }");
+        }
+        return out.append("\n}\n").toString();
+    }
+
+    private static void field(StringBuilder out, int depth, String key, String value, boolean last) {
+        out.append("  ".repeat(depth)).append(Json.quote(key)).append(": ").append(value).append(last ? "\n" : ",\n");
+    }
+}

@@ -1,0 +1,115 @@
+package io.audiopq.tools;
+
+import io.audiopq.audio.AudioDecoder;
+import io.audiopq.audio.AudioEmbedder;
+import io.audiopq.audio.BackboneSpec;
+import io.audiopq.audio.DecodeLimits;
+import io.audiopq.audio.DecodedAudio;
+import io.audiopq.audio.LogMelConfig;
+import io.audiopq.audio.OnnxModel;
+import io.audiopq.audio.SegmentSpec;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Query-by-example evaluation of the audio pipeline on ESC-10 with the EfficientAT mn04 model:
+ * every clip (whole, as decoded from its Ogg Vorbis file) is embedded with the backbone's
+ * {@code features} output, L2-normalised, and queries all others by cosine similarity
+ * (leave-one-out). The reference for a correct decode → resample → front end → inference chain is
+ * mAP 0.936, top-1 0.993, P@5 0.981, P@10 0.977 (../shared/models/efficientat-mn04/MODEL.md).
+ *
+ * <p>Usage: {@code Esc10Evaluation [ESC10_DIR] [MN04_ONNX]}, defaulting to the folders in
+ * {@code ../shared}. Runs on one thread with one intra-op thread, so the reported throughput is
+ * seconds of audio per second per core.
+ */
+public final class Esc10Evaluation {
+
+    /** Metrics, plus the clip count, total audio and the single-core wall time of the embedding. */
+    public record Result(RetrievalMetrics metrics, int clips, double audioSeconds, double wallSeconds) {
+
+        /** Seconds of audio processed per second on one core (decode, resample, front end, inference). */
+        public double realtimeFactor() {
+            return audioSeconds / wallSeconds;
+        }
+
+        @Override
+        public String toString() {
+            RetrievalMetrics m = metrics;
+            return String.format(Locale.ROOT,
+                "ESC-10 leave-one-out, %d clips: mAP %.4f, top-1 %.4f, P@5 %.4f, P@10 %.4f; %.1f s of audio in %.2f s on one core"
+                    + " = %.0f s of audio per second per core (%.1f ms per clip)",
+                clips, m.meanAveragePrecision(), m.top1Accuracy(), m.precisionAt5(), m.precisionAt10(), audioSeconds, wallSeconds,
+                realtimeFactor(), 1000 * wallSeconds / clips);
+        }
+    }
+
+    private Esc10Evaluation() {}
+
+    public static void main(String[] args) throws IOException {
+        Path shared = Path.of("").toAbsolutePath().getParent().resolve("shared");
+        Path esc10 = args.length > 0 ? Path.of(args[0]) : shared.resolve("data/esc10");
+        Path model = args.length > 1 ? Path.of(args[1]) : shared.resolve("models/efficientat-mn04/mn04_as.onnx");
+        System.out.println(run(esc10, model));
+    }
+
+    /** Embeds every clip listed in {@code esc10_meta.csv} and computes the leave-one-out metrics. */
+    public static Result run(Path esc10Dir, Path mn04Model) throws IOException {
+        List<String[]> rows = readMeta(esc10Dir.resolve("esc10_meta.csv"));
+        AudioDecoder decoder = new AudioDecoder();
+        DecodeLimits limits = new DecodeLimits(50_000_000, 60);
+        Map<String, Integer> classIds = new HashMap<>();
+        float[][] vectors = new float[rows.size()][];
+        int[] labels = new int[rows.size()];
+        double audioSeconds = 0;
+        long nanos = 0;
+        try (OnnxModel backbone = OnnxModel.load(mn04Model, 1)) {
+            AudioEmbedder embedder = new AudioEmbedder(LogMelConfig.efficientAt(), new SegmentSpec(1, 0.5), backbone, BackboneSpec.efficientAt(),
+                null, null);
+            // Warm-up: the first inference calls pay for ONNX Runtime's lazy initialisation.
+            embedder.embedClip(new DecodedAudio(new float[32000], 32000, 1, io.audiopq.audio.AudioFormat.WAV));
+            for (int i = 0; i < rows.size(); i++) {
+                String[] row = rows.get(i);
+                byte[] bytes = Files.readAllBytes(esc10Dir.resolve(row[0]));
+                long start = System.nanoTime();
+                DecodedAudio audio = decoder.decode(bytes, limits);
+                vectors[i] = RetrievalMetrics.l2Normalize(embedder.embedClip(audio).embedding());
+                nanos += System.nanoTime() - start;
+                audioSeconds += audio.durationSeconds();
+                labels[i] = classIds.computeIfAbsent(row[1], k -> classIds.size());
+            }
+        }
+        return new Result(RetrievalMetrics.leaveOneOut(vectors, labels), rows.size(), audioSeconds, nanos / 1e9);
+    }
+
+    /** (filename, class) per row of esc10_meta.csv (columns: filename, fold, esc10_class, ...). */
+    private static List<String[]> readMeta(Path csv) throws IOException {
+        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+        String[] header = lines.get(0).split(",");
+        int file = indexOf(header, "filename", csv), label = indexOf(header, "esc10_class", csv);
+        List<String[]> rows = new ArrayList<>();
+        for (String line : lines.subList(1, lines.size())) {
+            if (line.isBlank() == false) {
+                String[] f = line.split(",");
+                rows.add(new String[] { f[file], f[label] });
+            }
+        }
+        return rows;
+    }
+
+    private static int indexOf(String[] header, String column, Path csv) throws IOException {
+        for (int i = 0; i < header.length; i++) {
+            if (header[i].trim().equals(column)) {
+                return i;
+            }
+        }
+        throw new IOException(csv + " has no column [" + column + "]");
+    }
+}

@@ -1,0 +1,130 @@
+package io.audiopq.elasticsearch;
+
+import io.audiopq.model.BundleFixtures;
+import io.audiopq.model.ModelBundle;
+import io.audiopq.model.ModelEntry;
+import io.audiopq.model.ModelRegistry;
+
+import org.elasticsearch.ResourceNotFoundException;
+import org.elasticsearch.client.internal.node.NodeClient;
+import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.common.xcontent.XContentHelper;
+import org.elasticsearch.env.Environment;
+import org.elasticsearch.plugins.Plugin;
+import org.elasticsearch.plugins.PluginsService;
+import org.elasticsearch.rest.RestHandler;
+import org.elasticsearch.rest.RestStatus;
+import org.elasticsearch.test.ESSingleNodeTestCase;
+import org.elasticsearch.test.rest.FakeRestChannel;
+import org.elasticsearch.test.rest.FakeRestRequest;
+import org.elasticsearch.xcontent.XContentType;
+import org.junit.AfterClass;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An in-JVM node whose config folder holds a good and a broken bundle: the plugin loads both at
+ * node start (the broken one as failed) and its REST handler reports them.
+ */
+public class ModelsApiSingleNodeTests extends ESSingleNodeTestCase {
+
+    private static final String NODE_NAME = "bundles-node";
+    // The node's home, prepared once before the node starts (nodeSettings() is called more than once).
+    private static Path home;
+
+    @AfterClass
+    public static void forgetHome() {
+        home = null;
+    }
+
+    @Override
+    protected Collection<Class<? extends Plugin>> getPlugins() {
+        return List.of(AudioPqPlugin.class);
+    }
+
+    @Override
+    protected Settings nodeSettings() {
+        if (home == null) {
+            home = createTempDir();
+            try {
+                Path models = Files.createDirectories(home.resolve("config").resolve(AudioPqPlugin.MODELS_PATH));
+                BundleFixtures.validBundle(models, "good");
+                BundleFixtures.bundleFolder(models, "broken", BundleFixtures.modelJson("broken", 8, 2, 4, "l2_norm", "codebook.pq"), 8, 2, 8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return Settings.builder().put(Environment.PATH_HOME_SETTING.getKey(), home).put("node.name", NODE_NAME).build();
+    }
+
+    public void testBundlesLoadFromTheNodesConfigFolder() {
+        ModelRegistry registry = getInstanceFromNode(ModelRegistry.class);
+        assertEquals(home.resolve("config").resolve(AudioPqPlugin.MODELS_PATH), registry.directory());
+        assertEquals(List.of("broken", "good"), registry.entries().stream().map(ModelEntry::name).toList());
+        assertEquals(ModelEntry.Status.LOADED, registry.get("good").orElseThrow().status());
+        assertEquals(ModelEntry.Status.FAILED, registry.get("broken").orElseThrow().status());
+        assertEquals(
+            "model bundle [broken]: key [pq.bits]: is 4 but codebook [codebook.pq] was trained for 8-bit codes",
+            registry.get("broken").orElseThrow().error()
+        );
+    }
+
+    public void testListAllModels() throws Exception {
+        Map<String, Object> body = get(Map.of());
+        assertEquals(NODE_NAME, body.get("node"));
+        assertEquals(home.resolve("config").resolve(AudioPqPlugin.MODELS_PATH).toString(), body.get("models_path"));
+        Map<?, ?> models = (Map<?, ?>) body.get("models");
+        assertEquals(List.of("broken", "good"), List.copyOf(models.keySet()));
+
+        ModelBundle good = getInstanceFromNode(ModelRegistry.class).bundle("good").orElseThrow();
+        Map<?, ?> goodJson = (Map<?, ?>) models.get("good");
+        assertEquals("loaded", goodJson.get("status"));
+        assertEquals("vectors", goodJson.get("kind"));
+        assertEquals(8, goodJson.get("dimensions"));
+        assertEquals("l2_norm", goodJson.get("similarity"));
+        assertEquals(Map.of("m", 2, "bits", 4, "codebook", "codebook.pq", "code_size_in_bytes", 2), goodJson.get("pq"));
+        assertEquals(good.checksum(), goodJson.get("checksum"));
+        Map<?, ?> files = (Map<?, ?>) goodJson.get("files");
+        assertEquals(List.of("codebook.pq", "model.json"), List.copyOf(files.keySet()));
+        for (var file : good.files()) {
+            Map<?, ?> json = (Map<?, ?>) files.get(file.path());
+            assertEquals(file.sha256(), json.get("sha256"));
+            assertEquals(Files.size(good.directory().resolve(file.path())), ((Number) json.get("size_in_bytes")).longValue());
+        }
+        assertNull(goodJson.get("error"));
+
+        Map<?, ?> brokenJson = (Map<?, ?>) models.get("broken");
+        assertEquals(Map.of("name", "broken", "status", "failed", "error", getInstanceFromNode(ModelRegistry.class).get("broken").orElseThrow().error()), brokenJson);
+    }
+
+    public void testGetOneModel() throws Exception {
+        Map<?, ?> models = (Map<?, ?>) get(Map.of("name", "good")).get("models");
+        assertEquals(List.of("good"), List.copyOf(models.keySet()));
+        models = (Map<?, ?>) get(Map.of("name", "broken")).get("models");
+        assertEquals("failed", ((Map<?, ?>) models.get("broken")).get("status"));
+    }
+
+    public void testUnknownModelIsNotFound() {
+        ResourceNotFoundException e = expectThrows(ResourceNotFoundException.class, () -> get(Map.of("name", "nope")));
+        assertEquals(RestStatus.NOT_FOUND, e.status());
+        assertEquals("model bundle [nope] not found on node [" + NODE_NAME + "]; bundles on this node: [broken, good]", e.getMessage());
+    }
+
+    /** Runs the plugin's own handler (as registered with the node) and parses its JSON body, keeping key order (bundles are sorted by name). */
+    private Map<String, Object> get(Map<String, String> params) throws Exception {
+        AudioPqPlugin plugin = getInstanceFromNode(PluginsService.class).filterPlugins(AudioPqPlugin.class).findFirst().orElseThrow();
+        RestHandler handler = plugin.getRestHandlers(null, null, null).iterator().next();
+        FakeRestRequest request = new FakeRestRequest.Builder(xContentRegistry()).withPath("/_audio_pq/models").withParams(params).build();
+        FakeRestChannel channel = new FakeRestChannel(request, true);
+        handler.handleRequest(request, channel, getInstanceFromNode(NodeClient.class));
+        assertEquals(1, channel.responses().get());
+        assertEquals(RestStatus.OK, channel.capturedResponse().status());
+        return XContentHelper.convertToMap(channel.capturedResponse().content(), true, XContentType.JSON).v2();
+    }
+}
