@@ -85,13 +85,18 @@ public class IvfPqIndexTests extends LuceneTestCase {
     public void testAllListsEqualsExhaustiveSearchOverTheSameCodes() {
         int n = 3000, nlist = 1 + random().nextInt(24);
         int nbits = random().nextBoolean() ? 4 : 8;
-        IvfPqQuantizer.Encoding encoding = IvfPqQuantizer.Encoding.values()[random().nextInt(2)];
         GaussianMixture mixture = new GaussianMixture(D, 20, 2f, 0.7f, random().nextLong());
         float[] data = mixture.sample(n, random().nextLong());
-        IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 8, nbits, encoding, params());
-        IvfPqIndex index = IvfPqIndex.build(quantizer, data, n);
-        assertEquals(n, index.size());
         float[] queries = mixture.sample(10, random().nextLong());
+        for (IvfPqQuantizer.Encoding encoding : IvfPqQuantizer.Encoding.values()) {
+            IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 8, nbits, encoding, params());
+            IvfPqIndex index = IvfPqIndex.build(quantizer, data, n);
+            assertEquals(n, index.size());
+            assertAllListsEqualsExhaustive(index, queries, nlist);
+        }
+    }
+
+    private static void assertAllListsEqualsExhaustive(IvfPqIndex index, float[] queries, int nlist) {
         for (Metric metric : Metric.values()) {
             for (int qi = 0; qi < 10; qi++) {
                 float[] q = Arrays.copyOfRange(queries, qi * D, (qi + 1) * D);
