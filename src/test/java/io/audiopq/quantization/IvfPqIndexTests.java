@@ -137,7 +137,7 @@ public class IvfPqIndexTests extends LuceneTestCase {
 
     public void testRecallGrowsWithNprobe() {
         int n = 10_000, nlist = 64, nq = 100;
-        GaussianMixture mixture = new GaussianMixture(D, 64, 1f, 0.5f, random().nextLong());
+        GaussianMixture mixture = new GaussianMixture(D, 64, 1f, 0.8f, 4, random().nextLong());
         float[] data = mixture.sample(n, random().nextLong());
         IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 8, 8, IvfPqQuantizer.Encoding.RESIDUAL, params());
         IvfPqIndex index = IvfPqIndex.build(quantizer, data, n);
@@ -164,12 +164,14 @@ public class IvfPqIndexTests extends LuceneTestCase {
         double[] vsExact = Arrays.stream(foundOfExact).mapToDouble(f -> f / (double) (K * nq)).toArray();
         assertEquals(1.0, vsExhaustivePq[nprobes.length - 1], 0.0);
         assertTrue("nprobe=1 should miss some neighbours: " + vsExhaustivePq[0], vsExhaustivePq[0] < 1.0);
-        // On well-separated clusters a handful of lists hold nearly all of the true neighbours.
+        // Neighbours concentrate in a few lists: a handful of probes finds nearly all of them.
         assertTrue("recall at nprobe=8 of 64: " + Arrays.toString(vsExhaustivePq), vsExhaustivePq[3] >= 0.95);
-        for (int p = 1; p < nprobes.length; p++) {
-            assertTrue(Arrays.toString(vsExact), vsExact[p] >= vsExact[p - 1]);
-        }
+        // Against exact search recall is not strictly monotone: a PQ false positive from a newly
+        // probed list can displace a true neighbour. It must still grow overall, without big dips.
         assertTrue("recall vs exact search must grow: " + Arrays.toString(vsExact), vsExact[nprobes.length - 1] > vsExact[0]);
+        for (int p = 1; p < nprobes.length; p++) {
+            assertTrue(Arrays.toString(vsExact), vsExact[p] >= vsExact[p - 1] - 0.02);
+        }
     }
 
     public void testAcceptOrdIsHonoured() {
