@@ -1,11 +1,6 @@
 package io.audiopq.quantization;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.zip.CRC32;
 
 /**
  * The coarse quantiser of an inverted file (IVF): nlist centroids of dimension D, trained by
@@ -19,7 +14,6 @@ public final class CoarseQuantizer {
 
     private static final int MAGIC = 0x43515041; // "APQC" read little-endian
     private static final int FORMAT_VERSION = 1;
-    private static final int HEADER_BYTES = 4 * Integer.BYTES;
 
     private final int d;
     private final int nlist;
@@ -46,7 +40,7 @@ public final class CoarseQuantizer {
         this.d = d;
         this.nlist = nlist;
         this.centroids = centroids;
-        this.id = computeId(toBytes());
+        this.id = ChecksummedBytes.contentId(toBytes());
     }
 
     /**
@@ -201,59 +195,22 @@ public final class CoarseQuantizer {
         return id;
     }
 
-    /** Serialises shape and centroids (little-endian) with a trailing CRC32. */
+    /** Serialises shape and centroids (little-endian) in a checksummed envelope. */
     public byte[] toBytes() {
-        ByteBuffer buffer = ByteBuffer.allocate(HEADER_BYTES + centroids.length * Float.BYTES + Long.BYTES)
-            .order(ByteOrder.LITTLE_ENDIAN);
-        buffer.putInt(MAGIC).putInt(FORMAT_VERSION).putInt(d).putInt(nlist);
-        for (float c : centroids) {
-            buffer.putFloat(c);
-        }
-        CRC32 crc = new CRC32();
-        crc.update(buffer.array(), 0, buffer.position());
-        buffer.putLong(crc.getValue());
-        return buffer.array();
+        ByteBuffer buffer = ChecksummedBytes.allocate(MAGIC, FORMAT_VERSION, 2 * Integer.BYTES + centroids.length * Float.BYTES);
+        buffer.putInt(d).putInt(nlist);
+        ChecksummedBytes.putFloats(buffer, centroids);
+        return ChecksummedBytes.seal(buffer);
     }
 
     /** Reads what {@link #toBytes()} wrote, verifying magic, version, length and checksum. */
     public static CoarseQuantizer fromBytes(byte[] bytes) {
-        if (bytes.length < HEADER_BYTES + Long.BYTES) {
-            throw new IllegalArgumentException("not an IVF coarse quantiser: only " + bytes.length + " bytes");
-        }
-        ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        int magic = buffer.getInt();
-        if (magic != MAGIC) {
-            throw new IllegalArgumentException("not an IVF coarse quantiser: bad magic 0x" + Integer.toHexString(magic));
-        }
-        int version = buffer.getInt();
-        if (version != FORMAT_VERSION) {
-            throw new IllegalArgumentException(
-                "unsupported IVF coarse quantiser version " + version + ", expected " + FORMAT_VERSION
-            );
-        }
-        int d = buffer.getInt(), nlist = buffer.getInt();
+        ByteBuffer payload = ChecksummedBytes.open(bytes, MAGIC, FORMAT_VERSION, "IVF coarse quantiser");
+        int d = payload.getInt(), nlist = payload.getInt();
         checkShape(d, nlist);
         long count = (long) nlist * d;
-        long expectedLength = HEADER_BYTES + count * Float.BYTES + Long.BYTES;
-        if (bytes.length != expectedLength) {
-            throw new IllegalArgumentException(
-                "IVF coarse quantiser truncated or padded: " + bytes.length + " bytes, expected " + expectedLength
-            );
-        }
-        int end = (int) expectedLength - Long.BYTES;
-        CRC32 crc = new CRC32();
-        crc.update(bytes, 0, end);
-        long stored = ByteBuffer.wrap(bytes, end, Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        if (stored != crc.getValue()) {
-            throw new IllegalArgumentException(
-                "IVF coarse quantiser checksum mismatch: stored " + stored + ", computed " + crc.getValue()
-            );
-        }
-        float[] centroids = new float[(int) count];
-        for (int i = 0; i < count; i++) {
-            centroids[i] = buffer.getFloat();
-        }
-        return new CoarseQuantizer(d, nlist, centroids);
+        ChecksummedBytes.expectRemaining(payload, count * Float.BYTES, "IVF coarse quantiser");
+        return new CoarseQuantizer(d, nlist, ChecksummedBytes.getFloats(payload, (int) count));
     }
 
     @Override
@@ -264,15 +221,6 @@ public final class CoarseQuantizer {
     private void checkDimension(int length) {
         if (length != d) {
             throw new IllegalArgumentException("vector has " + length + " dimensions, the coarse quantiser expects D=" + d);
-        }
-    }
-
-    private static String computeId(byte[] bytes) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
-            return HexFormat.of().formatHex(digest, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError("SHA-256 is always available", e);
         }
     }
 }

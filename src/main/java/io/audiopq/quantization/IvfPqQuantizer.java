@@ -1,9 +1,7 @@
 package io.audiopq.quantization;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.SplittableRandom;
-import java.util.zip.CRC32;
 
 /**
  * The trained model of an IVF-PQ index (FAISS {@code IndexIVFPQ}): a {@link CoarseQuantizer} that
@@ -191,53 +189,29 @@ public final class IvfPqQuantizer {
     }
 
     /**
-     * Serialises encoding, coarse quantiser and product quantiser (each with its own checksum)
-     * behind a magic and version, with a CRC32 over the whole.
+     * Serialises encoding, coarse quantiser and product quantiser (each in its own checksummed
+     * envelope) inside a checksummed envelope.
      */
     public byte[] toBytes() {
         byte[] coarseBytes = coarse.toBytes();
         byte[] pqBytes = pq.toBytes();
-        ByteBuffer buffer = ByteBuffer.allocate(5 * Integer.BYTES + coarseBytes.length + pqBytes.length + Long.BYTES)
-            .order(ByteOrder.LITTLE_ENDIAN);
-        buffer.putInt(MAGIC).putInt(FORMAT_VERSION).putInt(encoding.ordinal());
+        ByteBuffer buffer = ChecksummedBytes.allocate(MAGIC, FORMAT_VERSION, 3 * Integer.BYTES + coarseBytes.length + pqBytes.length);
+        buffer.putInt(encoding.ordinal());
         buffer.putInt(coarseBytes.length).put(coarseBytes);
         buffer.putInt(pqBytes.length).put(pqBytes);
-        CRC32 crc = new CRC32();
-        crc.update(buffer.array(), 0, buffer.position());
-        buffer.putLong(crc.getValue());
-        return buffer.array();
+        return ChecksummedBytes.seal(buffer);
     }
 
     /** Reads what {@link #toBytes()} wrote, verifying magic, version, lengths and checksums. */
     public static IvfPqQuantizer fromBytes(byte[] bytes) {
-        if (bytes.length < 5 * Integer.BYTES + Long.BYTES) {
-            throw new IllegalArgumentException("not an IVF-PQ model: only " + bytes.length + " bytes");
-        }
-        ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        int magic = buffer.getInt();
-        if (magic != MAGIC) {
-            throw new IllegalArgumentException("not an IVF-PQ model: bad magic 0x" + Integer.toHexString(magic));
-        }
-        int version = buffer.getInt();
-        if (version != FORMAT_VERSION) {
-            throw new IllegalArgumentException("unsupported IVF-PQ model version " + version + ", expected " + FORMAT_VERSION);
-        }
-        int end = bytes.length - Long.BYTES;
-        CRC32 crc = new CRC32();
-        crc.update(bytes, 0, end);
-        long stored = ByteBuffer.wrap(bytes, end, Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        if (stored != crc.getValue()) {
-            throw new IllegalArgumentException("IVF-PQ model checksum mismatch: stored " + stored + ", computed " + crc.getValue());
-        }
-        int encodingOrdinal = buffer.getInt();
+        ByteBuffer payload = ChecksummedBytes.open(bytes, MAGIC, FORMAT_VERSION, "IVF-PQ model");
+        int encodingOrdinal = payload.getInt();
         if (encodingOrdinal < 0 || encodingOrdinal >= Encoding.values().length) {
             throw new IllegalArgumentException("IVF-PQ model has unknown encoding " + encodingOrdinal);
         }
-        byte[] coarseBytes = readChunk(buffer, end, "coarse quantiser");
-        byte[] pqBytes = readChunk(buffer, end, "product quantiser");
-        if (buffer.position() != end) {
-            throw new IllegalArgumentException("IVF-PQ model has " + (end - buffer.position()) + " unexpected trailing bytes");
-        }
+        byte[] coarseBytes = readChunk(payload, "coarse quantiser");
+        byte[] pqBytes = readChunk(payload, "product quantiser");
+        ChecksummedBytes.expectRemaining(payload, 0, "IVF-PQ model");
         return new IvfPqQuantizer(
             CoarseQuantizer.fromBytes(coarseBytes),
             ProductQuantizer.fromBytes(pqBytes),
@@ -245,16 +219,16 @@ public final class IvfPqQuantizer {
         );
     }
 
-    private static byte[] readChunk(ByteBuffer buffer, int end, String what) {
-        if (end - buffer.position() < Integer.BYTES) {
+    private static byte[] readChunk(ByteBuffer payload, String what) {
+        if (payload.remaining() < Integer.BYTES) {
             throw new IllegalArgumentException("IVF-PQ model truncated before the " + what);
         }
-        int length = buffer.getInt();
-        if (length < 0 || length > end - buffer.position()) {
+        int length = payload.getInt();
+        if (length < 0 || length > payload.remaining()) {
             throw new IllegalArgumentException("IVF-PQ model truncated: the " + what + " claims " + length + " bytes");
         }
         byte[] chunk = new byte[length];
-        buffer.get(chunk);
+        payload.get(chunk);
         return chunk;
     }
 

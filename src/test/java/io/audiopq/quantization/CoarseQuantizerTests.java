@@ -121,7 +121,7 @@ public class CoarseQuantizerTests extends LuceneTestCase {
         e = expectThrows(IllegalArgumentException.class, () -> CoarseQuantizer.fromBytes(badMagic));
         assertTrue(e.getMessage(), e.getMessage().contains("bad magic"));
         e = expectThrows(IllegalArgumentException.class, () -> CoarseQuantizer.fromBytes(new ProductQuantizer(4, 2, 4, new float[2 * 16 * 2]).toBytes()));
-        assertTrue(e.getMessage(), e.getMessage().contains("not an IVF coarse quantiser"));
+        assertTrue(e.getMessage(), e.getMessage().contains("not a serialised IVF coarse quantiser"));
     }
 
     private static float[] randomVectors(int n, int d) {
