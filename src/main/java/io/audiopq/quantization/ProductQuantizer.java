@@ -1,11 +1,6 @@
 package io.audiopq.quantization;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.zip.CRC32;
 
 /**
  * A product quantiser (Jégou et al. 2011): a D-dimensional vector is split into M sub-vectors of
@@ -20,7 +15,6 @@ public final class ProductQuantizer {
 
     private static final int MAGIC = 0x41505121; // "APQ!"
     private static final int FORMAT_VERSION = 1;
-    private static final int HEADER_BYTES = 5 * Integer.BYTES;
 
     private final int d;
     private final int m;
@@ -54,7 +48,7 @@ public final class ProductQuantizer {
             }
         }
         this.centroids = centroids;
-        this.id = computeId(toBytes());
+        this.id = ChecksummedBytes.contentId(toBytes());
     }
 
     /** Rejects a D/M/nbits combination with a message that names the wrong value. */
@@ -206,52 +200,22 @@ public final class ProductQuantizer {
         return id;
     }
 
-    /** Serialises shape and codewords (little-endian) with a trailing CRC32. */
+    /** Serialises shape and codewords (little-endian) in a checksummed envelope. */
     public byte[] toBytes() {
-        ByteBuffer buffer = ByteBuffer.allocate(HEADER_BYTES + centroids.length * Float.BYTES + Long.BYTES)
-            .order(ByteOrder.LITTLE_ENDIAN);
-        buffer.putInt(MAGIC).putInt(FORMAT_VERSION).putInt(d).putInt(m).putInt(nbits);
-        for (float c : centroids) {
-            buffer.putFloat(c);
-        }
-        CRC32 crc = new CRC32();
-        crc.update(buffer.array(), 0, buffer.position());
-        buffer.putLong(crc.getValue());
-        return buffer.array();
+        ByteBuffer buffer = ChecksummedBytes.allocate(MAGIC, FORMAT_VERSION, 3 * Integer.BYTES + centroids.length * Float.BYTES);
+        buffer.putInt(d).putInt(m).putInt(nbits);
+        ChecksummedBytes.putFloats(buffer, centroids);
+        return ChecksummedBytes.seal(buffer);
     }
 
-    /** Reads what {@link #toBytes()} wrote, verifying magic, version and checksum. */
+    /** Reads what {@link #toBytes()} wrote, verifying magic, version, length and checksum. */
     public static ProductQuantizer fromBytes(byte[] bytes) {
-        if (bytes.length < HEADER_BYTES + Long.BYTES) {
-            throw new IllegalArgumentException("not a PQ codebook: only " + bytes.length + " bytes");
-        }
-        ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        int magic = buffer.getInt();
-        if (magic != MAGIC) {
-            throw new IllegalArgumentException("not a PQ codebook: bad magic 0x" + Integer.toHexString(magic));
-        }
-        int version = buffer.getInt();
-        if (version != FORMAT_VERSION) {
-            throw new IllegalArgumentException("unsupported PQ codebook version " + version + ", expected " + FORMAT_VERSION);
-        }
-        int d = buffer.getInt(), m = buffer.getInt(), nbits = buffer.getInt();
+        ByteBuffer payload = ChecksummedBytes.open(bytes, MAGIC, FORMAT_VERSION, "PQ codebook");
+        int d = payload.getInt(), m = payload.getInt(), nbits = payload.getInt();
         checkShape(d, m, nbits);
         int count = m * (1 << nbits) * (d / m);
-        int expectedLength = HEADER_BYTES + count * Float.BYTES + Long.BYTES;
-        if (bytes.length != expectedLength) {
-            throw new IllegalArgumentException("PQ codebook truncated or padded: " + bytes.length + " bytes, expected " + expectedLength);
-        }
-        CRC32 crc = new CRC32();
-        crc.update(bytes, 0, expectedLength - Long.BYTES);
-        long stored = ByteBuffer.wrap(bytes, expectedLength - Long.BYTES, Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        if (stored != crc.getValue()) {
-            throw new IllegalArgumentException("PQ codebook checksum mismatch: stored " + stored + ", computed " + crc.getValue());
-        }
-        float[] centroids = new float[count];
-        for (int i = 0; i < count; i++) {
-            centroids[i] = buffer.getFloat();
-        }
-        return new ProductQuantizer(d, m, nbits, centroids);
+        ChecksummedBytes.expectRemaining(payload, (long) count * Float.BYTES, "PQ codebook");
+        return new ProductQuantizer(d, m, nbits, ChecksummedBytes.getFloats(payload, count));
     }
 
     @Override
@@ -262,15 +226,6 @@ public final class ProductQuantizer {
     private void checkDimension(int length) {
         if (length != d) {
             throw new IllegalArgumentException("vector has " + length + " dimensions, the quantiser expects D=" + d);
-        }
-    }
-
-    private static String computeId(byte[] bytes) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
-            return HexFormat.of().formatHex(digest, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError("SHA-256 is always available", e);
         }
     }
 }

@@ -1,0 +1,125 @@
+package io.audiopq.quantization;
+
+/**
+ * Exhaustive ADC scan over codes stored ord-major: code {@code i} is the M bytes at
+ * {@code codes[i*M .. i*M+M)}, one unpacked subquantiser index per byte (8-bit or 4-bit PQ).
+ *
+ * <p>The default kernel interleaves eight codes so that their eight dependent chains of float
+ * additions overlap in the CPU; each code is still summed in subspace order, so it returns
+ * exactly (bit for bit) what {@link AdcTable#distance} returns. {@link AdcGatherKernel} is a
+ * Vector API alternative (one hardware gather per code) kept for measurement: see the scan
+ * benchmarks for which is faster on a given CPU.
+ *
+ * <p>Code bytes must be below ksub (what {@link ProductQuantizer#encode} writes); they are not
+ * re-checked per lookup.
+ */
+public final class AdcScan {
+
+    /** Codes per interleaved step of the default kernel. */
+    private static final int INTERLEAVE = 8;
+    /** Distances computed per chunk before they are offered to a heap. */
+    private static final int CHUNK = 512;
+
+    private AdcScan() {}
+
+    /**
+     * Writes the ADC distance (or dot product) of codes {@code from .. to-1} to
+     * {@code out[0 .. to-from)}.
+     */
+    public static void distances(AdcTable table, byte[] codes, int from, int to, float[] out) {
+        checkRange(table, codes, from, to, out.length);
+        distancesUnrolled(table.values(), table.m(), table.ksub(), codes, from, to, out, 0);
+    }
+
+    /**
+     * Offers every code {@code from .. to-1} to {@code heap} with its ord as id. The heap must
+     * rank the way the table's metric does ({@link TopKHeap#forMetric}).
+     */
+    public static void search(AdcTable table, byte[] codes, int from, int to, TopKHeap heap) {
+        if (heap.higherIsBetter() != (table.metric() == Metric.INNER_PRODUCT)) {
+            throw new IllegalArgumentException("heap ranks the opposite way to metric " + table.metric());
+        }
+        checkRange(table, codes, from, to, to - from);
+        float[] chunk = new float[Math.min(CHUNK, Math.max(1, to - from))];
+        float[] values = table.values();
+        int m = table.m(), ksub = table.ksub();
+        boolean higherIsBetter = heap.higherIsBetter();
+        for (int start = from; start < to; start += chunk.length) {
+            int end = Math.min(to, start + chunk.length);
+            distancesUnrolled(values, m, ksub, codes, start, end, chunk, 0);
+            float threshold = heap.threshold();
+            for (int i = 0; i < end - start; i++) {
+                float d = chunk[i];
+                // Cheap rejection first: most codes are worse than the current k-th best.
+                if (higherIsBetter ? d >= threshold : d <= threshold) {
+                    heap.offer(start + i, d);
+                    threshold = heap.threshold();
+                }
+            }
+        }
+    }
+
+    /** The k best codes in {@code from .. to-1} by the table's metric. */
+    public static TopKHeap search(AdcTable table, byte[] codes, int from, int to, int k) {
+        TopKHeap heap = TopKHeap.forMetric(table.metric(), k);
+        search(table, codes, from, to, heap);
+        return heap;
+    }
+
+    /** The reference kernel: one code at a time, exactly {@link AdcTable#distance}. */
+    static void distancesReference(AdcTable table, byte[] codes, int from, int to, float[] out) {
+        checkRange(table, codes, from, to, out.length);
+        int m = table.m();
+        for (int i = from; i < to; i++) {
+            out[i - from] = table.distance(codes, i * m);
+        }
+    }
+
+    static void distancesUnrolled(float[] t, int m, int ksub, byte[] codes, int from, int to, float[] out, int outOffset) {
+        int i = from;
+        int o = outOffset;
+        for (; i + INTERLEAVE <= to; i += INTERLEAVE, o += INTERLEAVE) {
+            int c = i * m;
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+            for (int j = 0, row = 0; j < m; j++, row += ksub, c++) {
+                s0 += t[row + (codes[c] & 0xFF)];
+                s1 += t[row + (codes[c + m] & 0xFF)];
+                s2 += t[row + (codes[c + 2 * m] & 0xFF)];
+                s3 += t[row + (codes[c + 3 * m] & 0xFF)];
+                s4 += t[row + (codes[c + 4 * m] & 0xFF)];
+                s5 += t[row + (codes[c + 5 * m] & 0xFF)];
+                s6 += t[row + (codes[c + 6 * m] & 0xFF)];
+                s7 += t[row + (codes[c + 7 * m] & 0xFF)];
+            }
+            out[o] = s0;
+            out[o + 1] = s1;
+            out[o + 2] = s2;
+            out[o + 3] = s3;
+            out[o + 4] = s4;
+            out[o + 5] = s5;
+            out[o + 6] = s6;
+            out[o + 7] = s7;
+        }
+        for (; i < to; i++, o++) {
+            float s = 0;
+            for (int j = 0, row = 0, c = i * m; j < m; j++, row += ksub) {
+                s += t[row + (codes[c + j] & 0xFF)];
+            }
+            out[o] = s;
+        }
+    }
+
+    static void checkRange(AdcTable table, byte[] codes, int from, int to, int outCapacity) {
+        if (from < 0 || to < from) {
+            throw new IllegalArgumentException("bad ord range [" + from + ", " + to + ")");
+        }
+        if ((long) to * table.m() > codes.length) {
+            throw new IllegalArgumentException(
+                "codes hold " + codes.length / table.m() + " codes of M=" + table.m() + " bytes, range ends at " + to
+            );
+        }
+        if (outCapacity < to - from) {
+            throw new IllegalArgumentException("output holds " + outCapacity + " values, range has " + (to - from));
+        }
+    }
+}

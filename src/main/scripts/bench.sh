@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Benchmarks; never part of test.sh or CI. Results also land in target/bench/.
+#   bench.sh                    both parts below
+#   bench.sh jmh [JMH ARGS]     JMH: scan ns/code for M in {8,16,32,64} (8-bit and 4-bit, N=1M,
+#                               one thread) and ADC table build time (D=128, 384). JMH arguments
+#                               replace the defaults, e.g. `bench.sh jmh ScanBenchmark -p m=16 -f 2 -i 5`.
+#   bench.sh faiss [N] [NQ]     AudioPQ beside FAISS on the same Gaussian-mixture vectors (default
+#                               N=1000000, NQ=200, D=128; both sides train on the same 32768
+#                               vectors); needs Debian's python3-faiss and python3-numpy.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+source src/main/scripts/java-home.sh
+mode="${1:-all}"
+[ $# -gt 0 ] && shift
+mkdir -p target/bench
+echo "Building benchmarks with the JDK at $JAVA_HOME"
+mvn -B -ntp -q -Pbench test-compile dependency:build-classpath \
+  -Dmdep.outputFile=target/bench/classpath.txt -Dmdep.includeScope=test
+cp="target/classes:target/test-classes:$(cat target/bench/classpath.txt)"
+java_cmd=(java --add-modules jdk.incubator.vector -cp "$cp")
+
+run_jmh() {
+  if [ $# -eq 0 ]; then
+    set -- ScanBenchmark AdcTableBenchmark
+  fi
+  "${java_cmd[@]}" org.openjdk.jmh.Main -rf csv -rff target/bench/jmh.csv "$@"
+}
+
+run_faiss() {
+  local n="${1:-1000000}" nq="${2:-200}" python=/usr/bin/python3
+  if ! "$python" -c 'import faiss, numpy' 2>/dev/null; then
+    echo "FAISS for $python is missing: apt-get install -y python3-faiss python3-numpy" >&2
+    exit 1
+  fi
+  local data=target/bench/gmm-$n-$nq.bin
+  [ -f "$data" ] || "${java_cmd[@]}" io.audiopq.bench.CompareWithFaiss generate "$data" "$n" "$nq" 32768 128 42
+  "$python" src/bench/faiss_compare.py "$data" target/bench/gt.bin target/bench/faiss.tsv
+  "${java_cmd[@]}" -Xmx6g io.audiopq.bench.CompareWithFaiss run "$data" target/bench/gt.bin target/bench/faiss.tsv \
+    | tee target/bench/faiss-compare.md
+}
+
+case "$mode" in
+  jmh) run_jmh "$@" ;;
+  faiss) run_faiss "$@" ;;
+  all) run_jmh; run_faiss ;;
+  *) echo "usage: bench.sh [all | jmh [JMH ARGS] | faiss [N] [NQ]]" >&2; exit 2 ;;
+esac
