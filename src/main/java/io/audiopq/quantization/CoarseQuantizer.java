@@ -25,6 +25,8 @@ public final class CoarseQuantizer {
     private final int nlist;
     private final float[] centroids;
     private final String id;
+    /** The centroids transposed for {@link #assign}. */
+    private final CentroidDistances table;
 
     /**
      * @param d         vector dimension D
@@ -47,6 +49,7 @@ public final class CoarseQuantizer {
         this.nlist = nlist;
         this.centroids = centroids;
         this.id = computeId(toBytes());
+        this.table = new CentroidDistances(centroids, 0, nlist, d);
     }
 
     /**
@@ -90,7 +93,8 @@ public final class CoarseQuantizer {
 
     /** The inverted list of {@code x[xOffset .. xOffset+D)}: its nearest centroid by squared L2. */
     public int assign(float[] x, int xOffset) {
-        return KMeans.nearest(centroids, nlist, d, x, xOffset);
+        // Same result as KMeans.nearest, vectorised over centroids.
+        return table.nearest(x, xOffset, new float[nlist]);
     }
 
     public int assign(float[] x) {
