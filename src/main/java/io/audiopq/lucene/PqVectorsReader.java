@@ -66,6 +66,8 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
     static final int SCAN_BLOCK = 64;
     /** Codes read and scored by one kernel call: a multiple of {@link #SCAN_BLOCK} and of the fast-scan block. */
     static final int CHUNK = 512;
+    /** 4-bit codes per fast-scan kernel call: each call loads the quantised tables into registers again. */
+    static final int FAST_SCAN_CHUNK = 4096;
     /** A 4-bit search re-ranks this many fast-scan candidates per wanted result with the exact table. */
     public static final int FAST_SCAN_RERANK_FACTOR = 8;
     /** Probe the number of lists the field was written with. */
@@ -432,10 +434,10 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
         boolean higherIsBetter = table.metric() == Metric.INNER_PRODUCT;
         int candidates = (int) Math.min(count, (long) wanted * FAST_SCAN_RERANK_FACTOR);
         TopKHeap approximate = new TopKHeap(Math.max(1, candidates), higherIsBetter);
-        int chunkBlocks = CHUNK / FastScanCodes.BLOCK;
+        int chunkBlocks = FAST_SCAN_CHUNK / FastScanCodes.BLOCK;
         byte[] data = new byte[chunkBlocks * FastScanCodes.blockBytes(m)];
-        FastScanCodes chunk = FastScanCodes.wrap(data, CHUNK, m);
-        short[] sums = new short[CHUNK];
+        FastScanCodes chunk = FastScanCodes.wrap(data, FAST_SCAN_CHUNK, m);
+        short[] sums = new short[FAST_SCAN_CHUNK];
         int blocks = FastScanCodes.blocks(count);
         scan:
         for (int firstBlock = 0; firstBlock < blocks; firstBlock += chunkBlocks) {
