@@ -498,6 +498,9 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
         float[] distances = new float[CHUNK];
         float[] scratch = new float[table.values().length];
         int[] probes = ivf.coarse().nearestLists(preparedQuery, Math.min(nprobe, ivf.nlist()), fieldMetric);
+        // Visits are reported in steps of SCAN_BLOCK counted across lists (not per list), so a
+        // visit limit is overshot by less than one step however small the lists are.
+        int pendingVisits = 0;
         for (int list : probes) {
             int listStart = ivf.listStart(list), listEnd = ivf.listEnd(list);
             if (listStart == listEnd) {
@@ -506,28 +509,25 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
             AdcTable listTable = new AdcTable(table.metric(), table.m(), table.ksub(), ivf.listTable(list, table.values(), fieldMetric, scratch));
             float bias = ivf.listBias(preparedQuery, list, fieldMetric);
             for (int start = listStart; start < listEnd; start += CHUNK) {
-                if (collector.earlyTerminated()) {
-                    return;
-                }
                 int n = Math.min(CHUNK, listEnd - start);
                 entry.layout().readCodes(codes, m, start, n, chunk);
                 AdcScan.distances(listTable, chunk, 0, n, distances);
-                for (int from = 0; from < n; from += SCAN_BLOCK) {
-                    if (from > 0 && collector.earlyTerminated()) {
-                        return;
-                    }
-                    int visited = 0;
-                    for (int i = from, to = Math.min(n, from + SCAN_BLOCK); i < to; i++) {
-                        int ord = positionToOrd.readInt((long) Integer.BYTES * (start + i));
-                        if (accept == null || accept.get((int) ordToDoc.get(ord))) {
-                            sink.accept(ord, bias + distances[i]);
-                            visited++;
+                for (int i = 0; i < n; i++) {
+                    int ord = positionToOrd.readInt((long) Integer.BYTES * (start + i));
+                    if (accept == null || accept.get((int) ordToDoc.get(ord))) {
+                        sink.accept(ord, bias + distances[i]);
+                        if (++pendingVisits == SCAN_BLOCK) {
+                            collector.incVisitedCount(pendingVisits);
+                            pendingVisits = 0;
+                            if (collector.earlyTerminated()) {
+                                return;
+                            }
                         }
                     }
-                    collector.incVisitedCount(visited);
                 }
             }
         }
+        collector.incVisitedCount(pendingVisits);
     }
 
     /** Where scanned (ord, ADC value) pairs go. */
