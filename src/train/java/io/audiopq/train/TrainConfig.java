@@ -94,7 +94,7 @@ public record TrainConfig(
     }
 
     public static TrainConfig defaults() {
-        return new TrainConfig(Method.DQN, 256, 48, Activation.RELU, 4, 8, 1.0f, 120, 30, 64, 1e-3f, 1e-4f, 0f, 0.5f, Mining.SEMIHARD, 0.9f, 0.5f,
+        return new TrainConfig(Method.DQN, 256, 48, Activation.RELU, 4, 8, 1.0f, 80, 20, 64, 1e-3f, 1e-4f, 0f, 0.5f, Mining.SEMIHARD, 0.9f, 0.5f,
             0.1f, 1, 8, 42L);
     }
 
