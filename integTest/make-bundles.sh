@@ -2,6 +2,8 @@
 # Makes the model bundles the real-node tests expect, with the project's own documented command:
 #   integ-vectors  a cosine codebook trained on generated vectors (must load)
 #   integ-broken   the same codebook under a model.json that claims another M (must fail, with its error)
+#   integ-mn04     with ../shared only: an audio bundle around EfficientAT mn04 (files copied in), its
+#                  codebook trained on 40 ESC-10 clips (quick; the ITs use its embeddings and tags, not PQ)
 # Output: OUT_DIR (default target/integ-bundles); integTest/node.sh copies its folders into the
 # node's config/audio-pq/models/.
 set -euo pipefail
@@ -28,3 +30,11 @@ bash "$repo/src/main/scripts/make-bundle.sh" --input "$work/vectors.jsonl" --nam
 cp -r "$OUT_DIR/integ-vectors" "$OUT_DIR/integ-broken"
 sed -i -e 's/"name": "integ-vectors"/"name": "integ-broken"/' -e 's/"m": 4/"m": 8/' "$OUT_DIR/integ-broken/model.json"
 grep -q '"m": 8' "$OUT_DIR/integ-broken/model.json" || { echo "make-bundles.sh: could not break integ-broken" >&2; exit 1; }
+
+shared=$repo/../shared
+if [ -f "$shared/models/efficientat-mn04/mn04_as.onnx" ] && [ -f "$shared/data/esc10/esc10_meta.csv" ]; then
+  bash "$repo/src/main/scripts/audio-bundle.sh" mn04 --mn04 "$(cd "$shared/models/efficientat-mn04" && pwd)" \
+    --esc10 "$(cd "$shared/data/esc10" && pwd)" --out "$OUT_DIR" --name integ-mn04 --m 16 --bits 8 --max-clips 40 --evaluate false
+else
+  echo "make-bundles.sh: ../shared (mn04, ESC-10) absent: no integ-mn04 bundle; its ITs skip" >&2
+fi

@@ -52,12 +52,22 @@ public final class AudioEmbedder {
         this.silence = this.frontEnd.compute(new float[frontEnd.nFft() + 2]).values()[0];
     }
 
+    /** The default segmenting. */
+    public SegmentSpec segmentSpec() {
+        return segmentSpec;
+    }
+
     public LogMelConfig frontEndConfig() {
         return frontEnd.config();
     }
 
-    /** Clip and segment embeddings of decoded audio. */
+    /** Clip and segment embeddings of decoded audio, segmented with this embedder's default window and hop. */
     public AudioEmbeddings embed(DecodedAudio audio) {
+        return embed(audio, segmentSpec);
+    }
+
+    /** Clip and segment embeddings of decoded audio, segmented with {@code segmentSpec}. */
+    public AudioEmbeddings embed(DecodedAudio audio, SegmentSpec segmentSpec) {
         Spectrogram spec = spectrogram(audio);
         Output clip = infer(List.of(new Segment(0, spec.frames(), 0, audio.durationSeconds())), spec).get(0);
         List<Segment> segments = Segmenter.segments(spec.frames(), spec.framesPerSecond(), audio.durationSeconds(), segmentSpec);

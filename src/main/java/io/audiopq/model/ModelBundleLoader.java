@@ -1,5 +1,6 @@
 package io.audiopq.model;
 
+import io.audiopq.audio.ClassLabels;
 import io.audiopq.quantization.ProductQuantizer;
 
 import java.io.IOException;
@@ -59,18 +60,38 @@ public final class ModelBundleLoader {
         files.add(new FileChecksum(codebookPath, BundleChecksums.sha256(codebookBytes), codebookBytes.length));
         ProductQuantizer quantizer = readCodebook(bundle, descriptor, codebookBytes);
 
-        if (descriptor.ivf() != null) {
-            // Accepted and checksummed; its contents are validated once IVF search reads it.
-            String centroids = descriptor.ivf().centroids();
-            checkFile(bundle, "ivf.centroids", directory, centroids);
-            try {
-                files.add(BundleChecksums.ofFile(directory, centroids));
-            } catch (IOException e) {
-                throw new InvalidBundleException(bundle, "ivf.centroids", "cannot read file [" + centroids + "]: " + e, e);
+        // Every other named file (IVF centroids, ONNX models and their external data, label files)
+        // must exist inside the folder and is checksummed, streamed: ONNX files can be large.
+        for (String[] file : descriptor.referencedFilesWithKeys()) {
+            String key = file[0], path = file[1];
+            if (key.equals(codebookKey)) {
+                continue;
             }
+            checkFile(bundle, key, directory, path);
+            try {
+                files.add(BundleChecksums.ofFile(directory, path));
+            } catch (IOException e) {
+                throw new InvalidBundleException(bundle, key, "cannot read file [" + path + "]: " + e, e);
+            }
+        }
+        if (descriptor.audio() != null && descriptor.audio().classifier() != null) {
+            readLabels(bundle, directory, descriptor.audio().classifier().labels());
         }
         files.sort(Comparator.comparing(FileChecksum::path));
         return new ModelBundle(directory, descriptor, quantizer, files, BundleChecksums.bundleChecksum(files));
+    }
+
+    /** Reads a classifier's label file: it must be a valid {@code index,mid,display_name} CSV with at least one class. */
+    public static ClassLabels readLabels(String bundle, Path directory, String path) throws InvalidBundleException {
+        try {
+            ClassLabels labels = ClassLabels.readCsv(directory.resolve(path));
+            if (labels.size() == 0) {
+                throw new InvalidBundleException(bundle, "audio.classifier.labels", "file [" + path + "] lists no classes");
+            }
+            return labels;
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidBundleException(bundle, "audio.classifier.labels", "file [" + path + "] is not a valid label CSV: " + e.getMessage(), e);
+        }
     }
 
     private static ProductQuantizer readCodebook(String bundle, ModelDescriptor descriptor, byte[] bytes) throws InvalidBundleException {

@@ -30,6 +30,15 @@ public final class ModelBundleWriter {
      * @return the bundle folder
      */
     public static Path write(Path parent, ModelDescriptor descriptor, ProductQuantizer quantizer, boolean overwrite) throws IOException {
+        return write(parent, descriptor, quantizer, java.util.Map.of(), overwrite);
+    }
+
+    /**
+     * Writes {@code parent/<descriptor.name()>/} with further files (ONNX models, label files)
+     * copied in: {@code files} maps each path relative to the bundle folder to its source file.
+     */
+    public static Path write(Path parent, ModelDescriptor descriptor, ProductQuantizer quantizer, java.util.Map<String, Path> files,
+        boolean overwrite) throws IOException {
         if (descriptor.ivf() != null) {
             throw new IllegalArgumentException("writing IVF centroids is not supported yet");
         }
@@ -48,6 +57,11 @@ public final class ModelBundleWriter {
         Path staging = Files.createDirectory(parent.resolve("." + descriptor.name() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime()));
         try {
             Files.write(staging.resolve(descriptor.pq().codebook()), quantizer.toBytes());
+            for (java.util.Map.Entry<String, Path> file : new java.util.TreeMap<>(files).entrySet()) {
+                Path target2 = staging.resolve(file.getKey());
+                Files.createDirectories(target2.getParent());
+                Files.copy(file.getValue(), target2);
+            }
             Files.writeString(staging.resolve(ModelDescriptor.FILE_NAME), descriptor.toJson(), StandardCharsets.UTF_8);
             if (Files.exists(target)) {
                 deleteRecursively(target);

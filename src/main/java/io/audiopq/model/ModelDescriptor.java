@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
  * @param pq            the product quantiser's files and shape
  * @param ivf           IVF coarse centroids, or null
  * @param training      how the codebook was made (informational), or null
+ * @param audio         for kind {@code audio}: front end, models and segmenting; null otherwise
  */
 public record ModelDescriptor(
     int formatVersion,
@@ -30,8 +31,21 @@ public record ModelDescriptor(
     Similarity similarity,
     Pq pq,
     Ivf ivf,
-    Training training
+    Training training,
+    AudioSpec audio
 ) {
+
+    public ModelDescriptor {
+        if ((kind == ModelKind.AUDIO) != (audio != null)) {
+            throw new IllegalArgumentException("kind [" + kind.jsonName() + "] " + (audio == null ? "needs" : "takes no") + " audio section");
+        }
+    }
+
+    /** A descriptor without an audio section (kind {@code vectors}). */
+    public ModelDescriptor(int formatVersion, String name, ModelKind kind, String description, int dimensions, Similarity similarity, Pq pq,
+        Ivf ivf, Training training) {
+        this(formatVersion, name, kind, description, dimensions, similarity, pq, ivf, training, null);
+    }
 
     /** The only model.json version this plugin reads. */
     public static final int FORMAT_VERSION = 1;
@@ -70,10 +84,18 @@ public record ModelDescriptor(
 
     /** Every file the descriptor names (model.json itself excluded), in schema order. */
     public List<String> referencedFiles() {
-        List<String> files = new ArrayList<>();
-        files.add(pq.codebook());
+        return referencedFilesWithKeys().stream().map(f -> f[1]).toList();
+    }
+
+    /** Every file the descriptor names with the key that names it: {key, path}, in schema order. */
+    List<String[]> referencedFilesWithKeys() {
+        List<String[]> files = new ArrayList<>();
+        files.add(new String[] { "pq.codebook", pq.codebook() });
         if (ivf != null) {
-            files.add(ivf.centroids());
+            files.add(new String[] { "ivf.centroids", ivf.centroids() });
+        }
+        if (audio != null) {
+            files.addAll(audio.files());
         }
         return files;
     }
@@ -110,14 +132,12 @@ public record ModelDescriptor(
         ModelKind kind = ModelKind.fromJsonName(kindName)
             .orElseThrow(() -> new InvalidBundleException(bundle, "kind", "unknown kind [" + kindName + "], expected one of " + ModelKind.jsonNames()));
         if (kind.supported() == false) {
-            throw new InvalidBundleException(
-                bundle,
-                "kind",
-                "kind [" + kindName + "] is not supported yet: audio bundles (ONNX backbone and head, front-end settings) "
-                    + "load once the audio_embedding processor lands; this version loads kind [vectors]"
-            );
+            throw new InvalidBundleException(bundle, "kind", "kind [" + kindName + "] is not supported by this version");
         }
-        if (root.has("audio")) {
+        AudioSpec audio = null;
+        if (kind == ModelKind.AUDIO) {
+            audio = AudioSpec.parse(bundle, root.requiredObject("audio"));
+        } else if (root.has("audio")) {
             throw new InvalidBundleException(bundle, "audio", "is only valid for kind [audio], this bundle is kind [" + kindName + "]");
         }
 
@@ -174,11 +194,15 @@ public record ModelDescriptor(
             similarity,
             new Pq(codebook, m, bits),
             ivf,
-            training
+            training,
+            audio
         );
-        List<String> files = descriptor.referencedFiles();
-        if (files.size() != files.stream().distinct().count()) {
-            throw new InvalidBundleException(bundle, "ivf.centroids", "names the same file as pq.codebook");
+        java.util.Map<String, String> seen = new java.util.HashMap<>();
+        for (String[] file : descriptor.referencedFilesWithKeys()) {
+            String previous = seen.putIfAbsent(file[1], file[0]);
+            if (previous != null) {
+                throw new InvalidBundleException(bundle, file[0], "names the same file [" + file[1] + "] as " + previous);
+            }
         }
         return descriptor;
     }
@@ -198,7 +222,7 @@ public record ModelDescriptor(
      * A file a descriptor names must be a plain relative path inside the bundle folder: no
      * absolute paths, no {@code .}/{@code ..} segments, no backslashes, and not model.json itself.
      */
-    private static String checkFilePath(String bundle, String key, String path) throws InvalidBundleException {
+    static String checkFilePath(String bundle, String key, String path) throws InvalidBundleException {
         String problem = null;
         if (path.startsWith("/") || path.contains("\\") || path.contains(":")) {
             problem = "must be a path relative to the bundle folder, using '/'";
@@ -251,6 +275,10 @@ public record ModelDescriptor(
                 field(out, 2, fields.get(i)[0], fields.get(i)[1], i == fields.size() - 1);
             }
             out.append("  }");
+        }
+        if (audio != null) {
+            out.append(",\n");
+            audio.toJson(out);
         }
         return out.append("\n}\n").toString();
     }

@@ -9,10 +9,11 @@ public enum ModelKind {
     /** A PQ codebook (and optional IVF centroids) for vectors produced elsewhere. */
     VECTORS(true),
     /**
-     * Audio embedding: ONNX backbone and head plus front-end settings. Reserved: the schema and
-     * the name are fixed, loading arrives with the audio ingest processor.
+     * Audio embedding: front-end settings, an ONNX backbone, an optional head and classifier, and
+     * the PQ codebook for the embeddings it produces (so one bundle serves the {@code
+     * audio_embedding} processor and the {@code pq_vector} field).
      */
-    AUDIO(false);
+    AUDIO(true);
 
     private final boolean supported;
 

@@ -36,6 +36,17 @@ public final class ModelRegistry {
         };
     }
 
+    /**
+     * A further check of a loaded bundle that needs more than its files (e.g. opening an audio
+     * bundle's ONNX models): when it throws, the bundle is listed as failed with that error.
+     */
+    @FunctionalInterface
+    public interface BundleCheck {
+        void check(ModelBundle bundle) throws InvalidBundleException;
+
+        BundleCheck NONE = bundle -> {};
+    }
+
     private final Path directory;
     private final Map<String, ModelEntry> entries;
     private final String directoryError;
@@ -52,6 +63,11 @@ public final class ModelRegistry {
      * being copied in under a temporary name is not half-loaded; plain files are ignored.
      */
     public static ModelRegistry load(Path directory, Listener listener) {
+        return load(directory, listener, BundleCheck.NONE);
+    }
+
+    /** As {@link #load(Path, Listener)}, running {@code check} on every bundle whose files loaded. */
+    public static ModelRegistry load(Path directory, Listener listener, BundleCheck check) {
         Map<String, ModelEntry> entries = new TreeMap<>();
         if (Files.isDirectory(directory) == false) {
             return new ModelRegistry(directory, entries, null);
@@ -73,6 +89,7 @@ public final class ModelRegistry {
             String name = folder.getFileName().toString();
             try {
                 ModelBundle bundle = ModelBundleLoader.load(folder);
+                check.check(bundle);
                 entries.put(name, ModelEntry.loaded(bundle));
                 listener.loaded(bundle);
             } catch (InvalidBundleException e) {

@@ -34,6 +34,15 @@ final class StrictJsonObject {
         return new StrictJsonObject(bundle, "", map);
     }
 
+    String bundle() {
+        return bundle;
+    }
+
+    /** This object's dotted key ("" for the root). */
+    String path() {
+        return path;
+    }
+
     String key(String name) {
         return path.isEmpty() ? name : path + "." + name;
     }
@@ -68,6 +77,51 @@ final class StrictJsonObject {
             throw new InvalidBundleException(bundle, key(name), "must be >= " + min + ", got " + l);
         }
         return l;
+    }
+
+    int optionalInt(String name, int min, int max, int defaultValue) throws InvalidBundleException {
+        return has(name) ? integer(name, map.get(name), min, max) : defaultValue;
+    }
+
+    /** A JSON number (integer or not), as a double. */
+    double requiredDouble(String name) throws InvalidBundleException {
+        return number(name, require(name));
+    }
+
+    double optionalDouble(String name, double defaultValue) throws InvalidBundleException {
+        return has(name) ? number(name, map.get(name)) : defaultValue;
+    }
+
+    boolean requiredBoolean(String name) throws InvalidBundleException {
+        Object value = require(name);
+        if ((value instanceof Boolean) == false) {
+            throw wrongType(name, "a boolean", value);
+        }
+        return (Boolean) value;
+    }
+
+    /** An array of non-empty strings; an empty list when the key is absent. */
+    List<String> optionalStringList(String name) throws InvalidBundleException {
+        if (has(name) == false) {
+            return List.of();
+        }
+        Object value = map.get(name);
+        if ((value instanceof List<?>) == false) {
+            throw wrongType(name, "an array of strings", value);
+        }
+        List<String> out = new ArrayList<>();
+        for (Object item : (List<?>) value) {
+            if ((item instanceof String) == false || ((String) item).isEmpty()) {
+                throw new InvalidBundleException(bundle, key(name), "expected an array of non-empty strings, found element " + Json.typeName(item) + " " + item);
+            }
+            out.add((String) item);
+        }
+        return List.copyOf(out);
+    }
+
+    /** Whether {@code name} was given, without marking it as read. */
+    boolean present(String name) {
+        return map.containsKey(name);
     }
 
     StrictJsonObject requiredObject(String name) throws InvalidBundleException {
@@ -128,6 +182,16 @@ final class StrictJsonObject {
             throw new InvalidBundleException(bundle, key(name), "must be in [" + min + ", " + max + "], got " + l);
         }
         return (int) (long) l;
+    }
+
+    private double number(String name, Object value) throws InvalidBundleException {
+        if (value instanceof Long l) {
+            return l;
+        }
+        if (value instanceof Double d) {
+            return d;
+        }
+        throw wrongType(name, "a number", value);
     }
 
     private StrictJsonObject object(String name, Object value) throws InvalidBundleException {

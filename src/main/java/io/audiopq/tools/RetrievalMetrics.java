@@ -19,7 +19,19 @@ public record RetrievalMetrics(double meanAveragePrecision, double top1Accuracy,
      * @param labels  one label per vector
      */
     public static RetrievalMetrics leaveOneOut(float[][] vectors, int[] labels) {
+        return leaveOneOut(vectors, vectors, labels);
+    }
+
+    /**
+     * Leave-one-out where query q is {@code queries[q]} and the collection holds {@code database}
+     * (e.g. the PQ reconstructions of the same clips: asymmetric distance, as a pq_vector field scores).
+     */
+    public static RetrievalMetrics leaveOneOut(float[][] queries, float[][] database, int[] labels) {
+        float[][] vectors = database;
         int n = vectors.length;
+        if (queries.length != n) {
+            throw new IllegalArgumentException("need one query per database vector, got " + queries.length + " and " + n);
+        }
         if (n < 2 || labels.length != n) {
             throw new IllegalArgumentException("need at least 2 vectors and one label each, got " + n + " vectors and " + labels.length + " labels");
         }
@@ -30,7 +42,7 @@ public record RetrievalMetrics(double meanAveragePrecision, double top1Accuracy,
             int k = 0;
             for (int i = 0; i < n; i++) {
                 if (i != q) {
-                    score[i] = dot(vectors[q], vectors[i]);
+                    score[i] = dot(queries[q], vectors[i]);
                     order[k++] = i;
                 }
             }

@@ -106,8 +106,8 @@ public class ModelDescriptorTests {
     }
 
     @Test
-    public void audioKindIsReservedButNotSupportedYet() {
-        assertError(FULL.replace("\"kind\": \"vectors\"", "\"kind\": \"audio\""), "kind", "kind [audio] is not supported yet");
+    public void audioKindNeedsAnAudioSectionAndVectorsKindRejectsOne() {
+        assertError(FULL.replace("\"kind\": \"vectors\"", "\"kind\": \"audio\""), "audio", "is required but missing");
         assertError(FULL.replace("\"description\"", "\"audio\": {\"sample_rate\": 16000}, \"description\""), "audio", "only valid for kind [audio]");
     }
 
@@ -116,7 +116,7 @@ public class ModelDescriptorTests {
         for (String path : List.of("../x.pq", "/etc/passwd", "a//b.pq", "./c.pq", "a/../../b", "c:\\x", "model.json", "dir/")) {
             assertError(FULL.replace("pq/codebook.pq", path.replace("\\", "\\\\")), "pq.codebook", Json.quote(path));
         }
-        assertError(FULL.replace("ivf.centroids", "pq/codebook.pq"), "ivf.centroids", "same file as pq.codebook");
+        assertError(FULL.replace("ivf.centroids", "pq/codebook.pq"), "ivf.centroids", "names the same file [pq/codebook.pq] as pq.codebook");
     }
 
     @Test

@@ -1,0 +1,191 @@
+package io.audiopq.elasticsearch.ingest;
+
+import io.audiopq.audio.DecodeLimits;
+import io.audiopq.audio.SegmentSpec;
+import io.audiopq.model.AudioModels;
+import io.audiopq.model.AudioSpec;
+import io.audiopq.model.InvalidBundleException;
+import io.audiopq.model.ModelEntry;
+import io.audiopq.model.ModelKind;
+import io.audiopq.model.ModelRegistry;
+
+import org.elasticsearch.cluster.metadata.ProjectId;
+import org.elasticsearch.common.unit.ByteSizeValue;
+import org.elasticsearch.core.TimeValue;
+import org.elasticsearch.ingest.Processor;
+
+import java.util.Map;
+import java.util.function.Supplier;
+
+import static org.elasticsearch.ingest.ConfigurationUtils.newConfigurationException;
+import static org.elasticsearch.ingest.ConfigurationUtils.readBooleanProperty;
+import static org.elasticsearch.ingest.ConfigurationUtils.readStringProperty;
+
+/**
+ * Reads the {@code audio_embedding} options (documented in README.md, "The audio_embedding
+ * processor") and binds the processor to its bundle's shared embedder. Every bad option is a
+ * configuration error naming the option, the value and what is expected.
+ */
+public final class AudioEmbeddingProcessorFactory implements Processor.Factory {
+
+    public static final String DEFAULT_TARGET_FIELD = "audio_embedding";
+    /** Decoded bytes accepted by default: a 5-minute 44.1 kHz stereo 16-bit WAV is about 53 MB. */
+    public static final ByteSizeValue DEFAULT_MAX_BYTES = ByteSizeValue.ofMb(64);
+    /** Longest audio accepted by default; memory per document grows linearly with it. */
+    public static final double DEFAULT_MAX_DURATION_SECONDS = 300;
+    /** Upper bound for {@code max_duration}: beyond an hour one document would hold the write thread for minutes. */
+    public static final double MAX_DURATION_LIMIT_SECONDS = 3600;
+    /** Upper bound for {@code max_bytes}. */
+    public static final ByteSizeValue MAX_BYTES_LIMIT = ByteSizeValue.ofMb(512);
+
+    private final Supplier<ModelRegistry> registry;
+    private final AudioModels models;
+
+    public AudioEmbeddingProcessorFactory(Supplier<ModelRegistry> registry, AudioModels models) {
+        this.registry = registry;
+        this.models = models;
+    }
+
+    @Override
+    public AudioEmbeddingProcessor create(Map<String, Processor.Factory> factories, String tag, String description,
+        Map<String, Object> config, ProjectId projectId) {
+        String type = AudioEmbeddingProcessor.TYPE;
+        String field = readStringProperty(type, tag, config, "field");
+        String modelName = readStringProperty(type, tag, config, "model");
+        String targetField = readStringProperty(type, tag, config, "target_field", DEFAULT_TARGET_FIELD);
+        boolean ignoreMissing = readBooleanProperty(type, tag, config, "ignore_missing", false);
+        boolean removeBinary = readBooleanProperty(type, tag, config, "remove_binary", false);
+        boolean includeSegments = readBooleanProperty(type, tag, config, "include_segments", true);
+        Double window = seconds(tag, config, "segment_window", null, MAX_DURATION_LIMIT_SECONDS);
+        Double hop = seconds(tag, config, "segment_hop", null, MAX_DURATION_LIMIT_SECONDS);
+        double maxDuration = seconds(tag, config, "max_duration", DEFAULT_MAX_DURATION_SECONDS, MAX_DURATION_LIMIT_SECONDS);
+        long maxBytes = bytes(tag, config, "max_bytes");
+        Integer topTags = integer(tag, config, "top_tags", 0, 1000);
+        Double minTagScore = probability(tag, config, "min_tag_score");
+        if (field.equals(targetField)) {
+            throw newConfigurationException(type, tag, "target_field", "must differ from field [" + field + "]");
+        }
+
+        AudioModels.AudioBundle model = resolve(tag, modelName);
+        AudioSpec spec = model.spec();
+        if (spec.classifier() == null && ((topTags != null && topTags > 0) || minTagScore != null)) {
+            throw newConfigurationException(type, tag, topTags != null ? "top_tags" : "min_tag_score",
+                "model bundle [" + modelName + "] has no classifier (audio.classifier in its model.json), so it produces no tags");
+        }
+        double segmentWindow = window != null ? window : spec.segments().windowSeconds();
+        double segmentHop = hop != null ? hop : window != null ? Math.min(window, spec.segments().hopSeconds()) : spec.segments().hopSeconds();
+        if (segmentHop > segmentWindow) {
+            throw newConfigurationException(type, tag, "segment_hop", "is " + segmentHop + " s, longer than segment_window " + segmentWindow
+                + " s: segments would leave gaps");
+        }
+        int tags = topTags != null ? topTags : spec.classifier() == null ? 0 : spec.classifier().topK();
+        double minScore = minTagScore != null ? minTagScore : spec.classifier() == null ? 0 : spec.classifier().minScore();
+        return new AudioEmbeddingProcessor(tag, description, field, targetField, model, new SegmentSpec(segmentWindow, segmentHop),
+            includeSegments, new DecodeLimits(maxBytes, maxDuration), removeBinary, ignoreMissing, tags, minScore);
+    }
+
+    private AudioModels.AudioBundle resolve(String tag, String name) {
+        String type = AudioEmbeddingProcessor.TYPE;
+        ModelRegistry models;
+        try {
+            models = registry.get();
+        } catch (IllegalStateException e) {
+            throw newConfigurationException(type, tag, "model", e.getMessage());
+        }
+        ModelEntry entry = models.get(name).orElseThrow(
+            () -> newConfigurationException(type, tag, "model", "model bundle [" + name + "] is not installed in [" + models.directory()
+                + "] on this node; bundles here: " + models.entries().stream().map(ModelEntry::name).toList())
+        );
+        if (entry.bundle() == null) {
+            throw newConfigurationException(type, tag, "model", "model bundle [" + name + "] failed to load on this node: " + entry.error());
+        }
+        if (entry.bundle().descriptor().kind() != ModelKind.AUDIO) {
+            throw newConfigurationException(type, tag, "model", "model bundle [" + name + "] is of kind ["
+                + entry.bundle().descriptor().kind().jsonName() + "]; this processor needs a bundle of kind [audio]");
+        }
+        try {
+            return this.models.open(entry.bundle());
+        } catch (InvalidBundleException e) {
+            throw newConfigurationException(type, tag, "model", e.getMessage());
+        }
+    }
+
+    /** Seconds: a number, or a time string such as {@code "90s"} or {@code "5m"}; > 0 and at most {@code max}. */
+    private static Double seconds(String tag, Map<String, Object> config, String property, Double defaultValue, double max) {
+        Object value = config.remove(property);
+        if (value == null) {
+            return defaultValue;
+        }
+        double seconds;
+        if (value instanceof Number n) {
+            seconds = n.doubleValue();
+        } else if (value instanceof String s) {
+            try {
+                seconds = TimeValue.parseTimeValue(s, property).nanos() / 1e9;
+            } catch (RuntimeException e) {
+                throw newConfigurationException(AudioEmbeddingProcessor.TYPE, tag, property,
+                    "must be a number of seconds or a time value such as \"90s\", got [" + s + "]");
+            }
+        } else {
+            throw newConfigurationException(AudioEmbeddingProcessor.TYPE, tag, property, "must be a number of seconds, got [" + value + "]");
+        }
+        if (Double.isFinite(seconds) == false || seconds <= 0 || seconds > max) {
+            throw newConfigurationException(AudioEmbeddingProcessor.TYPE, tag, property, "must be > 0 and at most " + max + " seconds, got ["
+                + value + "]");
+        }
+        return seconds;
+    }
+
+    /** A byte size: a number of bytes or a size string such as {@code "20mb"}. */
+    private static long bytes(String tag, Map<String, Object> config, String property) {
+        Object value = config.remove(property);
+        if (value == null) {
+            return DEFAULT_MAX_BYTES.getBytes();
+        }
+        long bytes;
+        if (value instanceof Integer || value instanceof Long) {
+            bytes = ((Number) value).longValue();
+        } else if (value instanceof String s) {
+            try {
+                bytes = ByteSizeValue.parseBytesSizeValue(s, property).getBytes();
+            } catch (RuntimeException e) {
+                throw newConfigurationException(AudioEmbeddingProcessor.TYPE, tag, property,
+                    "must be a number of bytes or a size such as \"20mb\", got [" + s + "]");
+            }
+        } else {
+            throw newConfigurationException(AudioEmbeddingProcessor.TYPE, tag, property, "must be a number of bytes, got [" + value + "]");
+        }
+        if (bytes <= 0 || bytes > MAX_BYTES_LIMIT.getBytes()) {
+            throw newConfigurationException(AudioEmbeddingProcessor.TYPE, tag, property, "must be > 0 and at most " + MAX_BYTES_LIMIT
+                + ", got [" + value + "]");
+        }
+        return bytes;
+    }
+
+    private static Integer integer(String tag, Map<String, Object> config, String property, int min, int max) {
+        Object value = config.remove(property);
+        if (value == null) {
+            return null;
+        }
+        if ((value instanceof Integer || value instanceof Long) == false) {
+            throw newConfigurationException(AudioEmbeddingProcessor.TYPE, tag, property, "must be an integer, got [" + value + "]");
+        }
+        long v = ((Number) value).longValue();
+        if (v < min || v > max) {
+            throw newConfigurationException(AudioEmbeddingProcessor.TYPE, tag, property, "must be between " + min + " and " + max + ", got ["
+                + value + "]");
+        }
+        return (int) v;
+    }
+
+    private static Double probability(String tag, Map<String, Object> config, String property) {
+        Object value = config.remove(property);
+        if (value == null) {
+            return null;
+        }
+        if ((value instanceof Number) == false || ((Number) value).doubleValue() < 0 || ((Number) value).doubleValue() > 1) {
+            throw newConfigurationException(AudioEmbeddingProcessor.TYPE, tag, property, "must be a number between 0 and 1, got [" + value + "]");
+        }
+        return ((Number) value).doubleValue();
+    }
+}

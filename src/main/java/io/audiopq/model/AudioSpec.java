@@ -1,0 +1,335 @@
+package io.audiopq.model;
+
+import io.audiopq.audio.BackboneSpec;
+import io.audiopq.audio.HeadSpec;
+import io.audiopq.audio.InputLayout;
+import io.audiopq.audio.LogMelConfig;
+import io.audiopq.audio.SegmentSpec;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The {@code audio} object of a kind {@code audio} bundle's model.json: how audio becomes the
+ * bundle's vectors (front end, ONNX backbone, optional head, optional classifier with labels,
+ * default segmenting). The keys are documented in README.md ("Audio bundles").
+ *
+ * @param frontEnd   the log-mel front end
+ * @param backbone   the backbone model and how to call it
+ * @param head       a model applied to the backbone's embedding, or null
+ * @param classifier the backbone's classifier output and its label file, or null
+ * @param segments   default segment window and hop (a processor may override them)
+ */
+public record AudioSpec(LogMelConfig frontEnd, Backbone backbone, Head head, Classifier classifier, SegmentSpec segments) {
+
+    /** Front-end presets a model.json may start from ({@code audio.front_end.preset}). */
+    public static final List<String> PRESETS = List.of("efficientat", "yamnet");
+
+    /**
+     * The backbone.
+     *
+     * @param model           ONNX file, relative to the bundle folder
+     * @param externalData    further files the ONNX file loads (external weights, {@code *.onnx.data}),
+     *                        relative paths; they must sit where the ONNX file expects them, and are checksummed
+     * @param input           input name
+     * @param layout          input layout
+     * @param embeddingOutput the output holding the embedding
+     * @param minFrames       shortest spectrogram the model accepts (shorter ones are padded with silence)
+     * @param maxBatch        most segments per inference call
+     */
+    public record Backbone(String model, List<String> externalData, String input, InputLayout layout, String embeddingOutput, int minFrames,
+        int maxBatch) {
+        public Backbone {
+            externalData = List.copyOf(externalData);
+        }
+    }
+
+    /**
+     * A head model ([batch, D_backbone] in, [batch, dimensions] out).
+     *
+     * @param model        ONNX file, relative to the bundle folder
+     * @param externalData further files the ONNX file loads
+     * @param input        input name
+     * @param output       output name
+     */
+    public record Head(String model, List<String> externalData, String input, String output) {
+        public Head {
+            externalData = List.copyOf(externalData);
+        }
+    }
+
+    /**
+     * A classifier output of the backbone and the names of its classes.
+     *
+     * @param output   the backbone output with one score (logit) per class
+     * @param labels   label CSV ({@code index,mid,display_name} with a header row), relative to the bundle folder
+     * @param topK     labels reported per clip by default
+     * @param minScore lowest probability (sigmoid of the logit) reported by default
+     */
+    public record Classifier(String output, String labels, int topK, double minScore) {}
+
+    /** The backbone call as the audio layer takes it. */
+    public BackboneSpec backboneSpec() {
+        return new BackboneSpec(backbone.input(), backbone.layout(), backbone.embeddingOutput(), classifier == null ? null : classifier.output(),
+            backbone.minFrames(), backbone.maxBatch());
+    }
+
+    /** The head call as the audio layer takes it, or null. */
+    public HeadSpec headSpec() {
+        return head == null ? null : new HeadSpec(head.input(), head.output());
+    }
+
+    /** Every file this section names, with the model.json key that names it: {key, path}. */
+    List<String[]> files() {
+        List<String[]> files = new ArrayList<>();
+        files.add(new String[] { "audio.backbone.model", backbone.model() });
+        for (String data : backbone.externalData()) {
+            files.add(new String[] { "audio.backbone.external_data", data });
+        }
+        if (head != null) {
+            files.add(new String[] { "audio.head.model", head.model() });
+            for (String data : head.externalData()) {
+                files.add(new String[] { "audio.head.external_data", data });
+            }
+        }
+        if (classifier != null) {
+            files.add(new String[] { "audio.classifier.labels", classifier.labels() });
+        }
+        return files;
+    }
+
+    static AudioSpec parse(String bundle, StrictJsonObject audio) throws InvalidBundleException {
+        LogMelConfig frontEnd = parseFrontEnd(bundle, audio.requiredObject("front_end"));
+
+        StrictJsonObject b = audio.requiredObject("backbone");
+        Backbone backbone = new Backbone(
+            ModelDescriptor.checkFilePath(bundle, b.key("model"), b.requiredString("model")),
+            filePaths(bundle, b, "external_data"),
+            b.requiredString("input"),
+            enumValue(b, "layout", InputLayout.class, null),
+            b.requiredString("embedding_output"),
+            b.optionalInt("min_frames", 1, 100_000, 1),
+            b.optionalInt("max_batch", 1, 4096, 64)
+        );
+        b.finish();
+
+        Head head = null;
+        StrictJsonObject h = audio.optionalObject("head");
+        if (h != null) {
+            head = new Head(
+                ModelDescriptor.checkFilePath(bundle, h.key("model"), h.requiredString("model")),
+                filePaths(bundle, h, "external_data"),
+                h.requiredString("input"),
+                h.requiredString("output")
+            );
+            h.finish();
+        }
+
+        Classifier classifier = null;
+        StrictJsonObject c = audio.optionalObject("classifier");
+        if (c != null) {
+            String output = c.requiredString("output");
+            if (output.equals(backbone.embeddingOutput())) {
+                throw new InvalidBundleException(bundle, c.key("output"), "must differ from audio.backbone.embedding_output [" + output + "]");
+            }
+            classifier = new Classifier(
+                output,
+                ModelDescriptor.checkFilePath(bundle, c.key("labels"), c.requiredString("labels")),
+                c.optionalInt("top_k", 1, 1000, 5),
+                probability(bundle, c, "min_score", 0.1)
+            );
+            c.finish();
+        }
+
+        SegmentSpec segments = new SegmentSpec(1.0, 0.5);
+        StrictJsonObject s = audio.optionalObject("segments");
+        if (s != null) {
+            double window = positiveSeconds(bundle, s, "window", 1.0);
+            double hop = positiveSeconds(bundle, s, "hop", window / 2);
+            segments = new SegmentSpec(window, hop);
+            s.finish();
+        }
+        audio.finish();
+        return new AudioSpec(frontEnd, backbone, head, classifier, segments);
+    }
+
+    private static LogMelConfig parseFrontEnd(String bundle, StrictJsonObject f) throws InvalidBundleException {
+        LogMelConfig base = null;
+        if (f.present("preset")) {
+            String preset = f.requiredString("preset");
+            base = switch (preset) {
+                case "efficientat" -> LogMelConfig.efficientAt();
+                case "yamnet" -> LogMelConfig.yamnet();
+                default -> throw new InvalidBundleException(bundle, f.key("preset"), "unknown preset [" + preset + "], expected one of " + PRESETS);
+            };
+        } else {
+            f.has("preset"); // known key, absent
+        }
+        LogMelConfig p = base;
+        LogMelConfig config;
+        try {
+            config = new LogMelConfig(
+                intKey(f, "sample_rate", p == null ? null : p.sampleRate()),
+                intKey(f, "n_fft", p == null ? null : p.nFft()),
+                intKey(f, "win_length", p == null ? null : p.winLength()),
+                intKey(f, "hop_length", p == null ? null : p.hopLength()),
+                enumValue(f, "window", LogMelConfig.WindowType.class, p == null ? null : p.window()),
+                boolKey(f, "periodic_window", p == null ? null : p.periodicWindow()),
+                enumValue(f, "window_align", LogMelConfig.WindowAlign.class, p == null ? null : p.windowAlign()),
+                boolKey(f, "center", p == null ? null : p.center()),
+                enumValue(f, "pad_mode", LogMelConfig.PadMode.class, p == null ? null : p.padMode()),
+                doubleKey(f, "preemphasis", p == null ? null : p.preemphasis()),
+                enumValue(f, "spectrum", LogMelConfig.Spectrum.class, p == null ? null : p.spectrum()),
+                enumValue(f, "mel_scale", LogMelConfig.MelScale.class, p == null ? null : p.melScale()),
+                enumValue(f, "filter_style", LogMelConfig.FilterStyle.class, p == null ? null : p.filterStyle()),
+                enumValue(f, "mel_norm", LogMelConfig.MelNorm.class, p == null ? null : p.melNorm()),
+                intKey(f, "n_mels", p == null ? null : p.nMels()),
+                doubleKey(f, "fmin", p == null ? null : p.fmin()),
+                doubleKey(f, "fmax", p == null ? null : p.fmax()),
+                enumValue(f, "log", LogMelConfig.LogType.class, p == null ? null : p.log()),
+                doubleKey(f, "log_offset", p == null ? null : p.logOffset()),
+                doubleKey(f, "log_floor", p == null ? null : p.logFloor()),
+                doubleKey(f, "norm_add", p == null ? null : p.normAdd()),
+                doubleKey(f, "norm_div", p == null ? null : p.normDiv())
+            );
+        } catch (IllegalArgumentException e) {
+            // LogMelConfig names the setting: "front end setting [fmax] must be ..., got [...]".
+            throw new InvalidBundleException(bundle, f.path(), e.getMessage().replace("front end setting [", "setting [audio.front_end."), e);
+        }
+        f.finish();
+        return config;
+    }
+
+    private static int intKey(StrictJsonObject f, String name, Integer preset) throws InvalidBundleException {
+        return preset == null ? f.requiredInt(name, Integer.MIN_VALUE, Integer.MAX_VALUE) : f.optionalInt(name, Integer.MIN_VALUE, Integer.MAX_VALUE, preset);
+    }
+
+    private static double doubleKey(StrictJsonObject f, String name, Double preset) throws InvalidBundleException {
+        return preset == null ? f.requiredDouble(name) : f.optionalDouble(name, preset);
+    }
+
+    private static boolean boolKey(StrictJsonObject f, String name, Boolean preset) throws InvalidBundleException {
+        if (preset != null && f.present(name) == false) {
+            f.has(name);
+            return preset;
+        }
+        return f.requiredBoolean(name);
+    }
+
+    /** An enum value spelled in lower case; required when {@code preset} is null. */
+    private static <E extends Enum<E>> E enumValue(StrictJsonObject o, String name, Class<E> type, E preset) throws InvalidBundleException {
+        if (preset != null && o.present(name) == false) {
+            o.has(name);
+            return preset;
+        }
+        String value = o.requiredString(name);
+        for (E e : type.getEnumConstants()) {
+            if (jsonName(e).equals(value)) {
+                return e;
+            }
+        }
+        throw new InvalidBundleException(o.bundle(), o.key(name), "unknown value [" + value + "], expected one of "
+            + Arrays.stream(type.getEnumConstants()).map(AudioSpec::jsonName).toList());
+    }
+
+    static String jsonName(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static List<String> filePaths(String bundle, StrictJsonObject o, String name) throws InvalidBundleException {
+        List<String> out = new ArrayList<>();
+        for (String path : o.optionalStringList(name)) {
+            out.add(ModelDescriptor.checkFilePath(bundle, o.key(name), path));
+        }
+        return out;
+    }
+
+    private static double positiveSeconds(String bundle, StrictJsonObject o, String name, double defaultValue) throws InvalidBundleException {
+        double v = o.optionalDouble(name, defaultValue);
+        if (v <= 0 || v > 3600) {
+            throw new InvalidBundleException(bundle, o.key(name), "must be a number of seconds in (0, 3600], got " + v);
+        }
+        return v;
+    }
+
+    private static double probability(String bundle, StrictJsonObject o, String name, double defaultValue) throws InvalidBundleException {
+        double v = o.optionalDouble(name, defaultValue);
+        if (v < 0 || v > 1) {
+            throw new InvalidBundleException(bundle, o.key(name), "must be in [0, 1], got " + v);
+        }
+        return v;
+    }
+
+    /** Appends {@code "audio": {...}} at depth 1 (every front-end key written out, no preset). */
+    void toJson(StringBuilder out) {
+        LogMelConfig f = frontEnd;
+        out.append("  \"audio\": {\n");
+        out.append("    \"front_end\": {\n");
+        List<String[]> fe = List.of(
+            kv("sample_rate", f.sampleRate()), kv("n_fft", f.nFft()), kv("win_length", f.winLength()), kv("hop_length", f.hopLength()),
+            kvs("window", jsonName(f.window())), kv("periodic_window", f.periodicWindow()), kvs("window_align", jsonName(f.windowAlign())),
+            kv("center", f.center()), kvs("pad_mode", jsonName(f.padMode())), kv("preemphasis", f.preemphasis()),
+            kvs("spectrum", jsonName(f.spectrum())), kvs("mel_scale", jsonName(f.melScale())), kvs("filter_style", jsonName(f.filterStyle())),
+            kvs("mel_norm", jsonName(f.melNorm())), kv("n_mels", f.nMels()), kv("fmin", f.fmin()), kv("fmax", f.fmax()),
+            kvs("log", jsonName(f.log())), kv("log_offset", f.logOffset()), kv("log_floor", f.logFloor()), kv("norm_add", f.normAdd()),
+            kv("norm_div", f.normDiv())
+        );
+        fields(out, 3, fe);
+        out.append("    },\n");
+        out.append("    \"backbone\": {\n");
+        List<String[]> bb = new ArrayList<>();
+        bb.add(kvs("model", backbone.model()));
+        if (backbone.externalData().isEmpty() == false) {
+            bb.add(new String[] { "external_data", stringArray(backbone.externalData()) });
+        }
+        bb.add(kvs("input", backbone.input()));
+        bb.add(kvs("layout", jsonName(backbone.layout())));
+        bb.add(kvs("embedding_output", backbone.embeddingOutput()));
+        bb.add(kv("min_frames", backbone.minFrames()));
+        bb.add(kv("max_batch", backbone.maxBatch()));
+        fields(out, 3, bb);
+        out.append("    },\n");
+        if (head != null) {
+            out.append("    \"head\": {\n");
+            List<String[]> hd = new ArrayList<>();
+            hd.add(kvs("model", head.model()));
+            if (head.externalData().isEmpty() == false) {
+                hd.add(new String[] { "external_data", stringArray(head.externalData()) });
+            }
+            hd.add(kvs("input", head.input()));
+            hd.add(kvs("output", head.output()));
+            fields(out, 3, hd);
+            out.append("    },\n");
+        }
+        if (classifier != null) {
+            out.append("    \"classifier\": {\n");
+            fields(out, 3, List.of(kvs("output", classifier.output()), kvs("labels", classifier.labels()), kv("top_k", classifier.topK()),
+                kv("min_score", classifier.minScore())));
+            out.append("    },\n");
+        }
+        out.append("    \"segments\": {\n");
+        fields(out, 3, List.of(kv("window", segments.windowSeconds()), kv("hop", segments.hopSeconds())));
+        out.append("    }\n  }");
+    }
+
+    private static String[] kv(String key, Object value) {
+        return new String[] { key, String.valueOf(value) };
+    }
+
+    private static String[] kvs(String key, String value) {
+        return new String[] { key, Json.quote(value) };
+    }
+
+    private static String stringArray(List<String> values) {
+        return values.stream().map(Json::quote).collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+    }
+
+    private static void fields(StringBuilder out, int depth, List<String[]> fields) {
+        for (int i = 0; i < fields.size(); i++) {
+            out.append("  ".repeat(depth)).append(Json.quote(fields.get(i)[0])).append(": ").append(fields.get(i)[1])
+                .append(i == fields.size() - 1 ? "\n" : ",\n");
+        }
+    }
+}

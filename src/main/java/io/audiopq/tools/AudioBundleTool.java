@@ -1,0 +1,347 @@
+package io.audiopq.tools;
+
+import io.audiopq.audio.AudioDecoder;
+import io.audiopq.audio.AudioEmbedder;
+import io.audiopq.audio.AudioEmbeddings;
+import io.audiopq.audio.AudioFormat;
+import io.audiopq.audio.DecodeLimits;
+import io.audiopq.audio.DecodedAudio;
+import io.audiopq.audio.InputLayout;
+import io.audiopq.audio.LogMelConfig;
+import io.audiopq.audio.OnnxModel;
+import io.audiopq.audio.SegmentEmbedding;
+import io.audiopq.audio.SegmentSpec;
+import io.audiopq.model.AudioModels;
+import io.audiopq.model.AudioSpec;
+import io.audiopq.model.InvalidBundleException;
+import io.audiopq.model.ModelBundle;
+import io.audiopq.model.ModelBundleLoader;
+import io.audiopq.model.ModelBundleWriter;
+import io.audiopq.model.ModelDescriptor;
+import io.audiopq.model.ModelKind;
+import io.audiopq.model.Similarity;
+import io.audiopq.quantization.KMeans;
+import io.audiopq.quantization.ProductQuantizer;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Makes audio model bundles and measures them on ESC-10.
+ *
+ * <ul>
+ *   <li>{@code default}: the project's default bundle. Its backbone has no learned weights: an
+ *       ONNX graph written by {@link OnnxGraph} that summarises a YAMNet-style log-mel
+ *       spectrogram (16 kHz, 64 bands) per band over time — mean, standard deviation, mean
+ *       absolute frame-to-frame change and maximum (256 values) — and standardises each value
+ *       with a mean and standard deviation measured on the training clips (no labels used).
+ *       The PQ codebook (cosine, M=32, 8 bits) is trained on the standardised clip and segment
+ *       embeddings of the same clips.</li>
+ *   <li>{@code mn04}: a bundle around EfficientAT mn04 from {@code ../shared} (its files copied
+ *       into the bundle folder, which must not be inside the repository's tracked tree), with
+ *       its AudioSet classifier and a PQ codebook trained on its ESC-10 embeddings.</li>
+ * </ul>
+ *
+ * Both then reload the written bundle with the node's loader and report leave-one-out
+ * query-by-example mAP on ESC-10 with float embeddings and with PQ-reconstructed collection
+ * vectors (asymmetric distance), plus single-core throughput. Same inputs and seed give
+ * byte-identical bundles on one machine.
+ *
+ * <p>Usage: {@code AudioBundleTool default|mn04 --esc10 DIR --out DIR [--mn04 DIR] [--name NAME]
+ * [--m M] [--bits B] [--seed N]}; mn04 also takes {@code --max-clips N} (train on the first N
+ * clips) and {@code --evaluate false} (skip the evaluation), for a quick bundle in tests.
+ */
+public final class AudioBundleTool {
+
+    public static final String DEFAULT_NAME = "audiopq-default";
+    static final int DEFAULT_M = 32;
+    static final int DEFAULT_BITS = 8;
+    static final long DEFAULT_SEED = 42;
+    /** Smallest standard deviation a feature is divided by (a constant feature must not blow up). */
+    static final float MIN_STD = 1e-3f;
+
+    private AudioBundleTool() {}
+
+    /** What a run measured. */
+    public record Report(Path bundle, String checksum, RetrievalMetrics floatMetrics, RetrievalMetrics pqMetrics, int clips,
+        double audioSeconds, double wallSeconds) {
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT,
+                "bundle %s (checksum %s)%nESC-10 leave-one-out, %d clips: float mAP %.4f (top-1 %.4f, P@5 %.4f, P@10 %.4f); "
+                    + "PQ mAP %.4f (top-1 %.4f)%nthroughput: %.1f s of audio in %.2f s on one core = %.0f s of audio per second per core "
+                    + "(decode, resample, front end, clip + segment inference)",
+                bundle, checksum, clips, floatMetrics.meanAveragePrecision(), floatMetrics.top1Accuracy(), floatMetrics.precisionAt5(),
+                floatMetrics.precisionAt10(), pqMetrics.meanAveragePrecision(), pqMetrics.top1Accuracy(), audioSeconds, wallSeconds,
+                audioSeconds / wallSeconds);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            System.err.println("usage: AudioBundleTool default|mn04 --esc10 DIR --out DIR [--mn04 DIR] [--name NAME] [--m M] [--bits B] [--seed N]");
+            System.exit(2);
+        }
+        Map<String, String> options = new HashMap<>();
+        for (int i = 1; i + 1 < args.length; i += 2) {
+            if (args[i].startsWith("--") == false) {
+                throw new IllegalArgumentException("expected an option, got [" + args[i] + "]");
+            }
+            options.put(args[i].substring(2), args[i + 1]);
+        }
+        Path esc10 = Path.of(require(options, "esc10"));
+        Path out = Path.of(require(options, "out"));
+        int m = Integer.parseInt(options.getOrDefault("m", Integer.toString(DEFAULT_M)));
+        int bits = Integer.parseInt(options.getOrDefault("bits", Integer.toString(DEFAULT_BITS)));
+        long seed = Long.parseLong(options.getOrDefault("seed", Long.toString(DEFAULT_SEED)));
+        Report report = switch (args[0]) {
+            case "default" -> makeDefault(esc10, out, options.getOrDefault("name", DEFAULT_NAME), m, bits, seed, System.out);
+            case "mn04" -> makeMn04(Path.of(require(options, "mn04")), esc10, out, options.getOrDefault("name", "mn04"), m, bits, seed,
+                Integer.parseInt(options.getOrDefault("max-clips", "0")), Boolean.parseBoolean(options.getOrDefault("evaluate", "true")),
+                System.out);
+            default -> throw new IllegalArgumentException("unknown mode [" + args[0] + "], expected default or mn04");
+        };
+        if (report != null) {
+            System.out.println(report);
+        }
+    }
+
+    private static String require(Map<String, String> options, String name) {
+        String value = options.get(name);
+        if (value == null) {
+            throw new IllegalArgumentException("--" + name + " is required");
+        }
+        return value;
+    }
+
+    // ---------------------------------------------------------------- default bundle
+
+    /** The default bundle's front end: YAMNet's (16 kHz, 25 ms / 10 ms, 64 mel bands 125–7500 Hz, ln(x + 0.001)). */
+    public static LogMelConfig defaultFrontEnd() {
+        return LogMelConfig.yamnet();
+    }
+
+    /** Statistics per band over time: mean, std, mean |Δ|, max. */
+    static final int STATISTICS = 4;
+    /** The default backbone's embedding size: 4 statistics × 64 mel bands. */
+    public static final int STATISTICS_DIMENSIONS = STATISTICS * 64;
+
+    /**
+     * The statistics backbone as ONNX: input {@code spec} [batch, mels, frames] (frames ≥ 2),
+     * output {@code embedding} [batch, 4·mels] = ((mean, std, mean|Δ|, max) − shift) / scale.
+     */
+    public static byte[] statisticsBackbone(int mels, float[] shift, float[] scale) {
+        int d = STATISTICS * mels;
+        OnnxGraph g = new OnnxGraph("audiopq-log-mel-statistics");
+        g.input("spec", "batch", (long) mels, "frames");
+        List<byte[]> overTime = List.of(OnnxGraph.intsAttr("axes", 2), OnnxGraph.intAttr("keepdims", 0));
+        List<byte[]> overTimeKeep = List.of(OnnxGraph.intsAttr("axes", 2), OnnxGraph.intAttr("keepdims", 1));
+        String mean = g.node("ReduceMean", "mean", overTime, "spec");
+        String meanKeep = g.node("ReduceMean", "mean_keep", overTimeKeep, "spec");
+        String centred = g.node("Sub", "centred", "spec", meanKeep);
+        String squared = g.node("Mul", "squared", centred, centred);
+        String variance = g.node("ReduceMean", "variance", overTime, squared);
+        String std = g.node("Sqrt", "std", variance);
+        String axes = g.constantLongs("time_axis", 2);
+        String later = g.node("Slice", "later", "spec", g.constantLongs("from_1", 1), g.constantLongs("to_end", Long.MAX_VALUE), axes);
+        String earlier = g.node("Slice", "earlier", "spec", g.constantLongs("from_0", 0), g.constantLongs("to_last", -1), axes);
+        String delta = g.node("Abs", "abs_delta", g.node("Sub", "delta", later, earlier));
+        String deltaMean = g.node("ReduceMean", "delta_mean", overTime, delta);
+        String max = g.node("ReduceMax", "max", overTime, "spec");
+        String features = g.node("Concat", "features", List.of(OnnxGraph.intAttr("axis", 1)), mean, std, deltaMean, max);
+        String shifted = g.node("Sub", "shifted", features, g.constant("shift", shift, d));
+        g.node("Div", "embedding", shifted, g.constant("scale", scale, d));
+        g.output("embedding", "batch", (long) d);
+        return g.toBytes("audiopq AudioBundleTool");
+    }
+
+    public static AudioSpec defaultSpec() {
+        return new AudioSpec(defaultFrontEnd(),
+            new AudioSpec.Backbone("backbone.onnx", List.of(), "spec", InputLayout.BATCH_MELS_FRAMES, "embedding", 2, 64), null, null,
+            new SegmentSpec(1.0, 0.5));
+    }
+
+    public static Report makeDefault(Path esc10, Path out, String name, int m, int bits, long seed, PrintStream log)
+        throws IOException, InvalidBundleException {
+        List<String[]> clips = Esc10Evaluation.readMeta(esc10.resolve("esc10_meta.csv"));
+        int mels = defaultFrontEnd().nMels();
+        int d = STATISTICS * mels;
+        Path work = Files.createDirectories(out.resolve("." + name + ".work"));
+        try {
+            // Pass 1: raw statistics (identity standardisation) of every clip and segment.
+            float[] zeros = new float[d];
+            float[] ones = new float[d];
+            java.util.Arrays.fill(ones, 1f);
+            Path raw = work.resolve("raw.onnx");
+            Files.write(raw, statisticsBackbone(mels, zeros, ones));
+            List<float[]> vectors = new ArrayList<>();
+            try (OnnxModel model = OnnxModel.load(raw, 1)) {
+                AudioSpec spec = defaultSpec();
+                AudioEmbedder embedder = new AudioEmbedder(spec.frontEnd(), spec.segments(), model, spec.backboneSpec(), null, null);
+                for (String[] clip : clips) {
+                    AudioEmbeddings e = embedder.embed(decode(esc10.resolve(clip[0])));
+                    vectors.add(e.embedding());
+                    for (SegmentEmbedding s : e.segments()) {
+                        vectors.add(s.embedding());
+                    }
+                }
+            }
+            // Standardisation: per-feature mean and standard deviation over all clip and segment vectors.
+            double[] sum = new double[d], sumSq = new double[d];
+            for (float[] v : vectors) {
+                for (int i = 0; i < d; i++) {
+                    sum[i] += v[i];
+                    sumSq[i] += (double) v[i] * v[i];
+                }
+            }
+            float[] shift = new float[d], scale = new float[d];
+            for (int i = 0; i < d; i++) {
+                double mu = sum[i] / vectors.size();
+                shift[i] = (float) mu;
+                scale[i] = (float) Math.max(MIN_STD, Math.sqrt(Math.max(0, sumSq[i] / vectors.size() - mu * mu)));
+            }
+            Path backbone = work.resolve("backbone.onnx");
+            Files.write(backbone, statisticsBackbone(mels, shift, scale));
+            // What the final graph computes, elementwise in float32 exactly as ONNX Runtime's Sub and Div do.
+            float[] training = new float[vectors.size() * d];
+            for (int n = 0; n < vectors.size(); n++) {
+                float[] v = vectors.get(n);
+                float[] z = new float[d];
+                for (int i = 0; i < d; i++) {
+                    z[i] = (v[i] - shift[i]) / scale[i];
+                }
+                System.arraycopy(RetrievalMetrics.l2Normalize(z), 0, training, n * d, d);
+            }
+            KMeans.Params params = KMeans.Params.DEFAULT.withSeed(seed);
+            ProductQuantizer pq = ProductQuantizer.train(training, vectors.size(), d, m, bits, params);
+            log.printf(Locale.ROOT, "trained %s on %d clip and segment embeddings%n", pq, vectors.size());
+            ModelDescriptor descriptor = new ModelDescriptor(ModelDescriptor.FORMAT_VERSION, name, ModelKind.AUDIO,
+                "AudioPQ default: log-mel statistics (no learned weights), YAMNet-style front end, PQ trained on ESC-10", d,
+                Similarity.COSINE, new ModelDescriptor.Pq(ModelBundleWriter.CODEBOOK_FILE, m, bits), null,
+                new ModelDescriptor.Training((long) vectors.size(), seed, (long) params.iterations(),
+                    "ESC-10 (" + clips.size() + " clips, clip and segment embeddings; CC BY 3.0)"),
+                defaultSpec());
+            Path folder = ModelBundleWriter.write(out, descriptor, pq, Map.of("backbone.onnx", backbone), true);
+            return evaluate(folder, esc10, clips, log);
+        } finally {
+            deleteRecursively(work);
+        }
+    }
+
+    // ---------------------------------------------------------------- mn04
+
+    /** The audio section for EfficientAT mn04 (front end per its MODEL.md, AudioSet classifier). */
+    public static AudioSpec mn04Spec() {
+        return new AudioSpec(LogMelConfig.efficientAt(),
+            new AudioSpec.Backbone("mn04_as.onnx", List.of("mn04_as.onnx.data"), "spec", InputLayout.BATCH_1_MELS_FRAMES, "features", 1, 64),
+            null, new AudioSpec.Classifier("logits", "class_labels_indices.csv", 5, 0.1), new SegmentSpec(1.0, 0.5));
+    }
+
+    /**
+     * Writes a mn04 bundle folder {@code out/name/} with the given codebook: the model, its
+     * external weights and the label list are copied from {@code mn04Dir} (a bundle may only name
+     * files inside its own folder, which is also all that a node's entitlements let it read).
+     */
+    public static Path writeMn04Bundle(Path mn04Dir, Path out, String name, ProductQuantizer pq, ModelDescriptor.Training training)
+        throws IOException {
+        ModelDescriptor descriptor = new ModelDescriptor(ModelDescriptor.FORMAT_VERSION, name, ModelKind.AUDIO,
+            "EfficientAT mn04_as (MIT) from ../shared, AudioSet classifier; PQ codebook trained by AudioPQ", pq.dimension(), Similarity.COSINE,
+            new ModelDescriptor.Pq(ModelBundleWriter.CODEBOOK_FILE, pq.m(), pq.nbits()), null, training, mn04Spec());
+        return ModelBundleWriter.write(out, descriptor, pq, Map.of(
+            "mn04_as.onnx", mn04Dir.resolve("mn04_as.onnx"),
+            "mn04_as.onnx.data", mn04Dir.resolve("mn04_as.onnx.data"),
+            "class_labels_indices.csv", mn04Dir.resolve("class_labels_indices.csv")
+        ), true);
+    }
+
+    /**
+     * @param maxClips train on the first {@code maxClips} clips only (0 = all): a quick bundle for tests
+     * @param evaluate run the ESC-10 evaluation on the written bundle; otherwise the report carries no metrics
+     */
+    public static Report makeMn04(Path mn04Dir, Path esc10, Path out, String name, int m, int bits, long seed, int maxClips, boolean evaluate,
+        PrintStream log) throws IOException, InvalidBundleException {
+        List<String[]> clips = Esc10Evaluation.readMeta(esc10.resolve("esc10_meta.csv"));
+        List<String[]> training0 = maxClips > 0 && maxClips < clips.size() ? clips.subList(0, maxClips) : clips;
+        List<float[]> vectors = new ArrayList<>();
+        AudioSpec spec = mn04Spec();
+        try (OnnxModel model = OnnxModel.load(mn04Dir.resolve("mn04_as.onnx"), 1)) {
+            AudioEmbedder embedder = new AudioEmbedder(spec.frontEnd(), spec.segments(), model, spec.backboneSpec(), null, null);
+            for (String[] clip : training0) {
+                AudioEmbeddings e = embedder.embed(decode(esc10.resolve(clip[0])));
+                vectors.add(RetrievalMetrics.l2Normalize(e.embedding()));
+                for (SegmentEmbedding s : e.segments()) {
+                    vectors.add(RetrievalMetrics.l2Normalize(s.embedding()));
+                }
+            }
+        }
+        int d = vectors.get(0).length;
+        float[] training = new float[vectors.size() * d];
+        for (int n = 0; n < vectors.size(); n++) {
+            System.arraycopy(vectors.get(n), 0, training, n * d, d);
+        }
+        KMeans.Params params = KMeans.Params.DEFAULT.withSeed(seed);
+        ProductQuantizer pq = ProductQuantizer.train(training, vectors.size(), d, m, bits, params);
+        log.printf(Locale.ROOT, "trained %s on %d mn04 clip and segment embeddings%n", pq, vectors.size());
+        Path folder = writeMn04Bundle(mn04Dir, out, name, pq, new ModelDescriptor.Training((long) vectors.size(), seed,
+            (long) params.iterations(), "ESC-10 (" + training0.size() + " clips, clip and segment embeddings; CC BY 3.0)"));
+        if (evaluate == false) {
+            ModelBundle bundle = ModelBundleLoader.load(folder);
+            log.println("wrote " + folder + " (checksum " + bundle.checksum() + "); not evaluated");
+            return null;
+        }
+        return evaluate(folder, esc10, clips, log);
+    }
+
+    // ---------------------------------------------------------------- evaluation
+
+    /** Reloads the bundle as a node does and runs the leave-one-out evaluation through it. */
+    static Report evaluate(Path folder, Path esc10, List<String[]> clips, PrintStream log) throws IOException, InvalidBundleException {
+        ModelBundle bundle = ModelBundleLoader.load(folder);
+        log.println("wrote " + folder + " (checksum " + bundle.checksum() + ")");
+        float[][] queries = new float[clips.size()][];
+        float[][] database = new float[clips.size()][];
+        int[] labels = new int[clips.size()];
+        Map<String, Integer> classIds = new HashMap<>();
+        double audioSeconds = 0;
+        long nanos = 0;
+        try (AudioModels models = new AudioModels(1)) {
+            AudioEmbedder embedder = models.open(bundle).embedder();
+            embedder.embed(new DecodedAudio(new float[32000], 32000, 1, AudioFormat.WAV)); // warm-up
+            for (int i = 0; i < clips.size(); i++) {
+                byte[] bytes = Files.readAllBytes(esc10.resolve(clips.get(i)[0]));
+                long start = System.nanoTime();
+                DecodedAudio audio = new AudioDecoder().decode(bytes, new DecodeLimits(50_000_000, 60));
+                AudioEmbeddings e = embedder.embed(audio);
+                nanos += System.nanoTime() - start;
+                audioSeconds += audio.durationSeconds();
+                queries[i] = RetrievalMetrics.l2Normalize(e.embedding());
+                database[i] = bundle.quantizer().decode(bundle.quantizer().encode(queries[i]));
+                labels[i] = classIds.computeIfAbsent(clips.get(i)[1], k -> classIds.size());
+            }
+        }
+        return new Report(folder, bundle.checksum(), RetrievalMetrics.leaveOneOut(queries, labels),
+            RetrievalMetrics.leaveOneOut(queries, database, labels), clips.size(), audioSeconds, nanos / 1e9);
+    }
+
+    private static DecodedAudio decode(Path file) throws IOException {
+        return new AudioDecoder().decode(Files.readAllBytes(file), new DecodeLimits(50_000_000, 60));
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (Files.exists(dir) == false) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
