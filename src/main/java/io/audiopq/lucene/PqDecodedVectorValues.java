@@ -9,7 +9,7 @@ import org.apache.lucene.util.LongValues;
 
 /**
  * Vector values of a field stored without raw vectors: each value is the PQ reconstruction of its
- * code. For COSINE fields these are reconstructions of the normalised vectors (the original
+ * code (plus its list's centroid for residual-encoded inverted lists). For COSINE fields these are reconstructions of the normalised vectors (the original
  * magnitude is not stored). {@link #scorer} compares the query with the reconstructions using the
  * field's similarity, which is what ADC computes, up to float rounding.
  */
@@ -17,26 +17,27 @@ final class PqDecodedVectorValues extends FloatVectorValues {
 
     private final PqFieldEntry entry;
     private final IndexInput codesData;
-    private final IndexInput codes;
+    private final CodeReader codes;
     private final LongValues ordToDoc;
-    private final byte[] code;
     private final float[] value;
     private int lastOrd = -1;
 
     PqDecodedVectorValues(PqFieldEntry entry, IndexInput codesData) throws IOException {
         this.entry = entry;
         this.codesData = codesData;
-        this.codes = entry.codesSlice(codesData);
+        this.codes = new CodeReader(entry, codesData);
         this.ordToDoc = entry.ordToDocMap(codesData);
-        this.code = new byte[entry.quantizer().codeSize()];
         this.value = new float[entry.dimension()];
     }
 
     @Override
     public float[] vectorValue(int ord) throws IOException {
         if (ord != lastOrd) {
-            entry.layout().readCodes(codes, code.length, ord, 1, code);
-            entry.quantizer().decode(code, 0, value, 0);
+            int position = codes.position(ord);
+            entry.quantizer().decode(codes.codeAt(position), 0, value, 0);
+            if (entry.ivf() != null) {
+                entry.ivf().addCentroid(entry.ivf().listOf(position), value);
+            }
             lastOrd = ord;
         }
         return value;

@@ -1,5 +1,8 @@
 package io.audiopq.lucene;
 
+import io.audiopq.quantization.CoarseQuantizer;
+import io.audiopq.quantization.IvfPqQuantizer;
+import io.audiopq.quantization.Metric;
 import io.audiopq.quantization.ProductQuantizer;
 import java.io.IOException;
 import org.apache.lucene.codecs.lucene95.OrdToDocDISIReaderConfiguration;
@@ -23,13 +26,21 @@ record PqFieldEntry(
     boolean storeRaw,
     float rescoreOversample,
     int nlist,
+    int nprobe,
     int count,
     CodeLayout layout,
     ProductQuantizer quantizer,
     long codesOffset,
     long codesLength,
+    PqIvf ivf,
     OrdToDocDISIReaderConfiguration ordToDoc
 ) {
+
+    /** The metric of the tables {@link PqVectorsReader#adcTable} builds for this field (see {@link PqIvf#tableMetric}). */
+    Metric tableMetric() {
+        Metric metric = PqSimilarity.metric(similarity);
+        return ivf == null ? metric : ivf.tableMetric(metric);
+    }
 
     static PqFieldEntry read(IndexInput meta, FieldInfo info) throws IOException {
         int similarityOrdinal = meta.readInt();
@@ -57,33 +68,31 @@ record PqFieldEntry(
         }
         float oversample = Float.intBitsToFloat(meta.readInt());
         int nlist = meta.readVInt();
-        if (nlist != 0) {
-            throw new CorruptIndexException("field [" + info.name + "] has nlist=" + nlist + "; this version reads only nlist=0", meta);
+        int nprobe = meta.readVInt();
+        if (nprobe < 1) {
+            throw new CorruptIndexException("field [" + info.name + "] has default nprobe " + nprobe, meta);
         }
         int count = meta.readVInt();
+        if (nlist < 0 || (nlist > 0 && count == 0)) {
+            throw new CorruptIndexException("field [" + info.name + "] has nlist=" + nlist + " for " + count + " vectors", meta);
+        }
         CodeLayout layout = CodeLayout.ORD_MAJOR;
         ProductQuantizer quantizer = null;
         long codesOffset = 0;
         long codesLength = 0;
+        PqIvf ivf = null;
         if (count > 0) {
             int wireId = meta.readVInt();
             layout = CodeLayout.fromWireId(wireId);
             if (layout == null) {
                 throw new CorruptIndexException("unknown code layout " + wireId, meta);
             }
-            String id = meta.readString();
-            byte[] codebook = new byte[meta.readVInt()];
-            meta.readBytes(codebook, 0, codebook.length);
-            try {
-                quantizer = ProductQuantizer.fromBytes(codebook);
-            } catch (IllegalArgumentException e) {
-                throw new CorruptIndexException("field [" + info.name + "] has an unreadable codebook: " + e.getMessage(), meta, e);
-            }
-            if (quantizer.id().equals(id) == false) {
-                throw new CorruptIndexException("codebook id mismatch: stored " + id + ", computed " + quantizer.id(), meta);
-            }
+            quantizer = readQuantizer(meta, info, "codebook", ProductQuantizer::fromBytes, ProductQuantizer::id);
             if (quantizer.dimension() != dimension) {
                 throw new CorruptIndexException("codebook dimension " + quantizer.dimension() + " != field dimension " + dimension, meta);
+            }
+            if (layout == CodeLayout.FAST_SCAN_4BIT && quantizer.nbits() != 4) {
+                throw new CorruptIndexException("field [" + info.name + "] has the 4-bit fast-scan layout but " + quantizer.nbits() + "-bit codes", meta);
             }
             codesOffset = meta.readVLong();
             codesLength = meta.readVLong();
@@ -93,11 +102,65 @@ record PqFieldEntry(
                     "field [" + info.name + "] has " + codesLength + " bytes of codes, expected " + expected + " for " + count + " codes", meta
                 );
             }
+            if (nlist > 0) {
+                ivf = readIvf(meta, info, nlist, count, quantizer);
+            }
         }
         OrdToDocDISIReaderConfiguration ordToDoc = OrdToDocDISIReaderConfiguration.fromStoredMeta(meta, count);
         return new PqFieldEntry(
-            info, similarity, dimension, storeRaw == 1, oversample, nlist, count, layout, quantizer, codesOffset, codesLength, ordToDoc
+            info, similarity, dimension, storeRaw == 1, oversample, nlist, nprobe, count, layout, quantizer, codesOffset, codesLength, ivf, ordToDoc
         );
+    }
+
+    private static PqIvf readIvf(IndexInput meta, FieldInfo info, int nlist, int count, ProductQuantizer quantizer) throws IOException {
+        int encodingOrdinal = meta.readByte();
+        IvfPqQuantizer.Encoding[] encodings = IvfPqQuantizer.Encoding.values();
+        if (encodingOrdinal < 0 || encodingOrdinal >= encodings.length) {
+            throw new CorruptIndexException("field [" + info.name + "] has unknown IVF encoding " + encodingOrdinal, meta);
+        }
+        CoarseQuantizer coarse = readQuantizer(meta, info, "IVF coarse quantiser", CoarseQuantizer::fromBytes, CoarseQuantizer::id);
+        if (coarse.nlist() != nlist || coarse.dimension() != quantizer.dimension()) {
+            throw new CorruptIndexException(
+                "field [" + info.name + "] has nlist=" + nlist + " but its coarse quantiser has nlist=" + coarse.nlist() + ", D=" + coarse.dimension(),
+                meta
+            );
+        }
+        int[] offsets = new int[nlist + 1];
+        for (int l = 0; l < nlist; l++) {
+            long end = (long) offsets[l] + meta.readVInt();
+            if (end > count) {
+                throw new CorruptIndexException("field [" + info.name + "] has inverted lists longer than its " + count + " vectors", meta);
+            }
+            offsets[l + 1] = (int) end;
+        }
+        if (offsets[nlist] != count) {
+            throw new CorruptIndexException("field [" + info.name + "] has " + offsets[nlist] + " vectors in its lists, expected " + count, meta);
+        }
+        long mapOffset = meta.readVLong();
+        return new PqIvf(coarse, encodings[encodingOrdinal], quantizer, offsets, mapOffset);
+    }
+
+    @FunctionalInterface
+    private interface Parser<T> {
+        T parse(byte[] bytes);
+    }
+
+    /** Reads an id, a length and a serialised quantiser, and checks the id against the content. */
+    private static <T> T readQuantizer(IndexInput meta, FieldInfo info, String what, Parser<T> parser, java.util.function.Function<T, String> idOf)
+        throws IOException {
+        String id = meta.readString();
+        byte[] bytes = new byte[meta.readVInt()];
+        meta.readBytes(bytes, 0, bytes.length);
+        T parsed;
+        try {
+            parsed = parser.parse(bytes);
+        } catch (IllegalArgumentException e) {
+            throw new CorruptIndexException("field [" + info.name + "] has an unreadable " + what + ": " + e.getMessage(), meta, e);
+        }
+        if (idOf.apply(parsed).equals(id) == false) {
+            throw new CorruptIndexException(what + " id mismatch: stored " + id + ", computed " + idOf.apply(parsed), meta);
+        }
+        return parsed;
     }
 
     /** A slice of the codes file holding exactly this field's codes. */
@@ -124,7 +187,11 @@ record PqFieldEntry(
     long ramBytesUsed() {
         long size = RamUsageEstimator.shallowSizeOfInstance(PqFieldEntry.class);
         if (quantizer != null) {
-            size += RamUsageEstimator.sizeOf(quantizer.centroids()) + RamUsageEstimator.shallowSizeOfInstance(ProductQuantizer.class);
+            // The codewords, and their transposed copy for encoding.
+            size += 2 * RamUsageEstimator.sizeOf(quantizer.centroids()) + RamUsageEstimator.shallowSizeOfInstance(ProductQuantizer.class);
+        }
+        if (ivf != null) {
+            size += ivf.ramBytesUsed();
         }
         return size;
     }

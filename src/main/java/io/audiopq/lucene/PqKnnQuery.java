@@ -20,7 +20,9 @@ import org.apache.lucene.search.knn.KnnCollectorManager;
  * distinct codebook, built once for the query and shared by the leaves, and rescoring the best
  * {@code ceil(k × oversample)} candidates exactly where raw vectors are stored.
  *
- * <p>Leaves whose field is not written with {@link PqVectorsFormat} are searched the usual way.
+ * <p>Where a segment's field has inverted lists, {@code nprobe} of them are scanned (the field's
+ * default unless the query names a number). Leaves whose field is not written with
+ * {@link PqVectorsFormat} are searched the usual way.
  */
 public class PqKnnQuery extends KnnFloatVectorQuery {
 
@@ -29,7 +31,11 @@ public class PqKnnQuery extends KnnFloatVectorQuery {
 
     private static final TopDocs NO_RESULTS = TopDocsCollector.EMPTY_TOPDOCS;
 
+    /** Use the nprobe each segment's field was written with. */
+    public static final int FIELD_DEFAULT_NPROBE = PqVectorsReader.FIELD_DEFAULT_NPROBE;
+
     private final float oversample;
+    private final int nprobe;
     /** ADC tables by {@link PqVectorsReader#tableKey}: a pure function of codebook, similarity and target, so caching is invisible. */
     private final Map<String, AdcTable> tables = new ConcurrentHashMap<>();
 
@@ -43,7 +49,22 @@ public class PqKnnQuery extends KnnFloatVectorQuery {
      *                   rescore {@code ceil(k × oversample)} candidates per segment with the raw vectors
      */
     public PqKnnQuery(String field, float[] target, int k, Query filter, float oversample) {
+        this(field, target, k, filter, oversample, FIELD_DEFAULT_NPROBE);
+    }
+
+    /**
+     * @param filter     documents to consider, or {@code null} for all
+     * @param oversample {@link #FIELD_DEFAULT_OVERSAMPLE}, 0 for pure ADC scores, or at least 1 to
+     *                   rescore {@code ceil(k × oversample)} candidates per segment with the raw vectors
+     * @param nprobe     {@link #FIELD_DEFAULT_NPROBE}, or how many inverted lists to scan in segments
+     *                   that have them (at least 1; more than a segment's nlist scans all its lists)
+     */
+    public PqKnnQuery(String field, float[] target, int k, Query filter, float oversample, int nprobe) {
         super(field, target, k, filter);
+        if (nprobe != FIELD_DEFAULT_NPROBE && nprobe < 1) {
+            throw new IllegalArgumentException("nprobe must be -1 (field default) or >= 1, got " + nprobe);
+        }
+        this.nprobe = nprobe;
         boolean valid = oversample == FIELD_DEFAULT_OVERSAMPLE
             || oversample == 0f
             || (oversample >= 1f && oversample <= PqFormatConfig.MAX_RESCORE_OVERSAMPLE);
@@ -57,6 +78,10 @@ public class PqKnnQuery extends KnnFloatVectorQuery {
 
     public float getOversample() {
         return oversample;
+    }
+
+    public int getNprobe() {
+        return nprobe;
     }
 
     @Override
@@ -77,7 +102,7 @@ public class PqKnnQuery extends KnnFloatVectorQuery {
         AdcTable table = tables.computeIfAbsent(key, unused -> reader.adcTable(field, target));
         KnnCollector collector = knnCollectorManager.newCollector(visitedLimit, searchStrategy, context);
         float leafOversample = oversample == FIELD_DEFAULT_OVERSAMPLE ? reader.defaultOversample(field) : oversample;
-        reader.searchWithTable(field, table, target, collector, acceptDocs, leafOversample);
+        reader.searchWithTable(field, table, target, collector, acceptDocs, leafOversample, nprobe);
         TopDocs results = collector.topDocs();
         return results != null ? results : NO_RESULTS;
     }
@@ -90,6 +115,9 @@ public class PqKnnQuery extends KnnFloatVectorQuery {
         if (oversample != FIELD_DEFAULT_OVERSAMPLE) {
             b.append("[oversample=").append(oversample).append(']');
         }
+        if (nprobe != FIELD_DEFAULT_NPROBE) {
+            b.append("[nprobe=").append(nprobe).append(']');
+        }
         if (filter != null) {
             b.append('[').append(filter).append(']');
         }
@@ -98,11 +126,11 @@ public class PqKnnQuery extends KnnFloatVectorQuery {
 
     @Override
     public boolean equals(Object o) {
-        return super.equals(o) && Float.compare(oversample, ((PqKnnQuery) o).oversample) == 0;
+        return super.equals(o) && Float.compare(oversample, ((PqKnnQuery) o).oversample) == 0 && nprobe == ((PqKnnQuery) o).nprobe;
     }
 
     @Override
     public int hashCode() {
-        return 31 * super.hashCode() + Float.hashCode(oversample);
+        return 31 * (31 * super.hashCode() + Float.hashCode(oversample)) + nprobe;
     }
 }

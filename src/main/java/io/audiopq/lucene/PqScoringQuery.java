@@ -102,7 +102,7 @@ public final class PqScoringQuery extends Query {
                     // A leaf that was not part of the searcher's reader when the weight was built.
                     table = reader.adcTable(field, query);
                 }
-                return reader.scorer(field, table);
+                return reader.scorer(field, table, query);
             }
             FloatVectorValues values = context.reader().getFloatVectorValues(field);
             return values == null ? null : values.scorer(query);

@@ -61,12 +61,12 @@ public final class PqSimilarity {
         };
     }
 
-    /** Whether {@code table} was built for {@code similarity}'s metric. */
-    static void checkTable(String field, VectorSimilarityFunction similarity, AdcTable table, ProductQuantizer quantizer) {
-        if (table.metric() != metric(similarity)) {
+    /** Whether {@code table} was built with {@code expected} (the field's table metric, see {@link PqFieldEntry#tableMetric}) and the codebook's shape. */
+    static void checkTable(String field, Metric expected, VectorSimilarityFunction similarity, AdcTable table, ProductQuantizer quantizer) {
+        if (table.metric() != expected) {
             throw new IllegalArgumentException(
                 "ADC table for field [" + field + "] uses metric " + table.metric() + ", the field's similarity "
-                    + similarity + " needs " + metric(similarity)
+                    + similarity + " needs " + expected + " in this segment"
             );
         }
         if (table.m() != quantizer.m() || table.ksub() != quantizer.ksub()) {

@@ -19,11 +19,17 @@ import org.apache.lucene.index.SegmentWriteState;
  * <p>Files, per segment (and per-field-format suffix):
  * <ul>
  *   <li>{@code .vemp} (meta): per PQ field its number, similarity, dimension, whether raw vectors
- *       were kept, vector count, default rescore oversample, IVF list count (0), code layout, the
- *       codebook ({@link io.audiopq.quantization.ProductQuantizer#toBytes()}) and its id, the
- *       offset and length of its codes, and the ord→doc configuration; ends with {@code -1}.</li>
- *   <li>{@code .vpq} (codes): per field, the codes (see {@link CodeLayout}; today n × M bytes,
- *       ord-major) followed by the ord→doc structures for sparse fields.</li>
+ *       were kept, default rescore oversample, the segment's IVF list count (0: exhaustive, also
+ *       for a segment too small for its configured lists), default nprobe, vector count; then, when
+ *       there are vectors, the code layout id ({@link CodeLayout}), the codebook's id and bytes
+ *       ({@link io.audiopq.quantization.ProductQuantizer#toBytes()}), the offset and length of its
+ *       codes; for IVF fields the encoding (residual/direct), the coarse quantiser's id and bytes
+ *       ({@link io.audiopq.quantization.CoarseQuantizer#toBytes()}), the nlist list sizes and the
+ *       offset of the position maps; finally the ord→doc configuration. Ends with {@code -1}.</li>
+ *   <li>{@code .vpq} (codes): per field, the codes (n × M bytes ord-major for 8-bit codes; 4-bit
+ *       codes in transposed, nibble-packed blocks of 32; IVF fields list by list, one byte per
+ *       code), for IVF fields the position→ord and ord→position int arrays, then the ord→doc
+ *       structures for sparse fields.</li>
  *   <li>{@code .vec}/{@code .vemf}: Lucene's {@link Lucene99FlatVectorsFormat}, holding the raw
  *       vectors of fields written with {@code storeRaw} and all byte-vector fields.</li>
  * </ul>
@@ -98,6 +104,7 @@ public final class PqVectorsFormat extends KnnVectorsFormat {
             + ", defaultNbits=" + config.defaultNbits()
             + ", storeRaw=" + config.storeRaw()
             + ", nlist=" + config.nlist()
+            + ", nprobe=" + config.nprobe()
             + ", rescoreOversample=" + config.rescoreOversample()
             + ", training=" + config.trainingParams()
             + ", rawVectorFormat=" + RAW_VECTOR_FORMAT

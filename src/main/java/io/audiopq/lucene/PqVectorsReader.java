@@ -1,7 +1,13 @@
 package io.audiopq.lucene;
 
+import io.audiopq.quantization.AdcScan;
 import io.audiopq.quantization.AdcTable;
+import io.audiopq.quantization.FastScanCodes;
+import io.audiopq.quantization.FastScanScanner;
+import io.audiopq.quantization.Metric;
 import io.audiopq.quantization.ProductQuantizer;
+import io.audiopq.quantization.QuantizedAdcTable;
+import io.audiopq.quantization.TopKHeap;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -25,6 +31,7 @@ import org.apache.lucene.search.AcceptDocs;
 import org.apache.lucene.search.KnnCollector;
 import org.apache.lucene.store.ChecksumIndexInput;
 import org.apache.lucene.store.IndexInput;
+import org.apache.lucene.store.RandomAccessInput;
 import org.apache.lucene.util.Accountable;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.IOUtils;
@@ -35,9 +42,18 @@ import org.apache.lucene.util.RamUsageEstimator;
 import org.apache.lucene.util.hnsw.RandomVectorScorer;
 
 /**
- * Reads {@link PqVectorsFormat} segments and searches them by an exhaustive ADC scan of the codes,
- * honouring accepted docs, the collector's visit limit and early termination, and optionally
- * rescoring the best {@code ceil(k × oversample)} candidates exactly with the raw vectors.
+ * Reads {@link PqVectorsFormat} segments and searches them by ADC, honouring accepted docs, the
+ * collector's visit limit and early termination (checked every {@value #SCAN_BLOCK} ords), and
+ * optionally rescoring the best {@code ceil(k × oversample)} candidates exactly with the raw
+ * vectors. How codes are scanned depends on what the segment holds:
+ * <ul>
+ *   <li>8-bit codes: {@link AdcScan}'s kernel over chunks of ords;</li>
+ *   <li>4-bit codes ({@link CodeLayout#FAST_SCAN_4BIT}): {@link FastScanScanner} with a quantised
+ *       table picks the best {@value #FAST_SCAN_RERANK_FACTOR} × k candidates, which are re-ranked
+ *       with the exact float table, so reported scores are exact ADC scores;</li>
+ *   <li>inverted lists ({@link PqIvf}): only the nprobe lists nearest the query are scanned,
+ *       with {@link AdcScan}'s kernel and a per-list table.</li>
+ * </ul>
  *
  * <p>Beyond {@link KnnVectorsReader}: {@link #searchWithTable} for callers that build one
  * {@link AdcTable} per query and reuse it across segments, {@link #scorer} to score any document by
@@ -48,6 +64,14 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
     private static final long SHALLOW_SIZE = RamUsageEstimator.shallowSizeOfInstance(PqVectorsReader.class);
     /** Ords scored between two checks of the collector (visit count, early termination). */
     static final int SCAN_BLOCK = 64;
+    /** Codes read and scored by one kernel call: a multiple of {@link #SCAN_BLOCK} and of the fast-scan block. */
+    static final int CHUNK = 512;
+    /** 4-bit codes per fast-scan kernel call: each call loads the quantised tables into registers again. */
+    static final int FAST_SCAN_CHUNK = 4096;
+    /** A 4-bit search re-ranks this many fast-scan candidates per wanted result with the exact table. */
+    public static final int FAST_SCAN_RERANK_FACTOR = 8;
+    /** Probe the number of lists the field was written with. */
+    public static final int FIELD_DEFAULT_NPROBE = -1;
 
     private final FlatVectorsReader raw;
     private final Map<String, PqFieldEntry> fields = new HashMap<>();
@@ -76,6 +100,9 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
             for (PqFieldEntry entry : fields.values()) {
                 if (entry.codesOffset() + entry.codesLength() > codesInput.length()) {
                     throw new CorruptIndexException("codes of field [" + entry.info().name + "] run past the end of the file", codesInput);
+                }
+                if (entry.ivf() != null && entry.ivf().mapOffset() + entry.ivf().mapLength() > codesInput.length()) {
+                    throw new CorruptIndexException("inverted lists of field [" + entry.info().name + "] run past the end of the file", codesInput);
                 }
             }
             this.codesData = codesInput;
@@ -143,13 +170,34 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
         return entry == null ? null : entry.quantizer();
     }
 
-    /** Builds the ADC table of {@code query} for {@code field} in this segment (normalising it for COSINE); {@code null} when the field has no vectors here. */
+    /**
+     * Builds the ADC table of {@code query} for {@code field} in this segment (normalising it for
+     * COSINE); {@code null} when the field has no vectors here. For a field with residual-encoded
+     * inverted lists this is the query's inner-product table with the residual codewords (the part
+     * shared by all lists); searching and scoring such a field also need the query vector itself.
+     */
     public AdcTable adcTable(String field, float[] query) {
         PqFieldEntry entry = fields.get(field);
         if (entry == null || entry.quantizer() == null) {
             return null;
         }
-        return PqSimilarity.adcTable(entry.quantizer(), entry.similarity(), query);
+        return adcTable(entry, query);
+    }
+
+    private static AdcTable adcTable(PqFieldEntry entry, float[] query) {
+        return entry.quantizer().adcTable(PqSimilarity.prepare(entry.similarity(), query), entry.tableMetric());
+    }
+
+    /** The number of inverted lists of {@code field} in this segment; 0 when it is scanned exhaustively (or has no vectors). */
+    public int nlist(String field) {
+        PqFieldEntry entry = fields.get(field);
+        return entry == null || entry.ivf() == null ? 0 : entry.ivf().nlist();
+    }
+
+    /** The default nprobe the field was written with. */
+    public int defaultNprobe(String field) {
+        PqFieldEntry entry = fields.get(field);
+        return entry == null ? PqFormatConfig.DEFAULT_NPROBE : entry.nprobe();
     }
 
     /** The field's similarity, or {@code null} when it has no PQ entry in this segment. */
@@ -165,7 +213,7 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
      */
     public String tableKey(String field) {
         PqFieldEntry entry = fields.get(field);
-        return entry == null || entry.quantizer() == null ? null : entry.quantizer().id() + "/" + entry.similarity();
+        return entry == null || entry.quantizer() == null ? null : entry.quantizer().id() + "/" + entry.similarity() + "/" + entry.tableMetric();
     }
 
     /** The default rescore oversample the field was written with (0: none). */
@@ -182,15 +230,29 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
 
     /**
      * An ADC scorer over every document of this segment that has a vector in {@code field};
-     * {@code null} when there are none. {@code table} must come from {@link #codebook}{@code (field)}
-     * (or a codebook with the same {@link ProductQuantizer#id()}).
+     * {@code null} when there are none. {@code table} must come from {@link #adcTable} (or a segment
+     * with the same {@link #tableKey}). Fields with inverted lists need the query vector too: use
+     * {@link #scorer(String, AdcTable, float[])}.
      */
     public PqVectorScorer scorer(String field, AdcTable table) throws IOException {
+        return scorer(field, table, null);
+    }
+
+    /**
+     * As {@link #scorer(String, AdcTable)}, with the (unprepared) query vector the table was built
+     * from, which scoring codes in inverted lists needs; may be {@code null} for other fields.
+     */
+    public PqVectorScorer scorer(String field, AdcTable table, float[] query) throws IOException {
         PqFieldEntry entry = fields.get(field);
         if (entry == null || entry.count() == 0) {
             return null;
         }
-        return new PqVectorScorer(entry, table, codesData);
+        if (entry.ivf() != null && query == null) {
+            throw new IllegalArgumentException(
+                "field [" + field + "] has inverted lists in this segment: scoring it needs the query vector"
+            );
+        }
+        return new PqVectorScorer(entry, table, query == null ? null : PqSimilarity.prepare(entry.similarity(), query), codesData);
     }
 
     @Override
@@ -222,15 +284,16 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
         if (entry == null || entry.count() == 0 || knnCollector.k() == 0) {
             return;
         }
-        AdcTable table = PqSimilarity.adcTable(entry.quantizer(), entry.similarity(), target);
-        search(entry, table, target, knnCollector, acceptDocs, entry.rescoreOversample());
+        search(entry, adcTable(entry, target), target, knnCollector, acceptDocs, entry.rescoreOversample(), entry.nprobe());
     }
 
     /**
      * Top-k search of {@code field} with a table built by the caller (once per query, reused across
-     * segments that share a codebook: see {@link #codebook}).
+     * segments that share a codebook: see {@link #tableKey}), probing the field's default number of
+     * lists where it has inverted lists.
      *
-     * @param queryForRescore the original query vector, used to rescore exactly; may be {@code null} when {@code oversample} is 0
+     * @param queryForRescore the original query vector, used to rescore exactly and to choose inverted
+     *                        lists; may be {@code null} when {@code oversample} is 0 and the field has no lists
      * @param oversample      rescore the best {@code ceil(k × oversample)} ADC candidates with the raw
      *                        vectors (values below 1 mean no rescoring; ignored when the segment kept no raw vectors)
      */
@@ -242,70 +305,68 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
         AcceptDocs acceptDocs,
         float oversample
     ) throws IOException {
+        searchWithTable(field, table, queryForRescore, knnCollector, acceptDocs, oversample, FIELD_DEFAULT_NPROBE);
+    }
+
+    /**
+     * As {@link #searchWithTable(String, AdcTable, float[], KnnCollector, AcceptDocs, float)}, visiting
+     * {@code nprobe} inverted lists ({@link #FIELD_DEFAULT_NPROBE} for the field's default; more than
+     * the segment's nlist means all of them) where the field has lists.
+     */
+    public void searchWithTable(
+        String field,
+        AdcTable table,
+        float[] query,
+        KnnCollector knnCollector,
+        AcceptDocs acceptDocs,
+        float oversample,
+        int nprobe
+    ) throws IOException {
+        if (nprobe != FIELD_DEFAULT_NPROBE && nprobe < 1) {
+            throw new IllegalArgumentException("nprobe must be >= 1 or " + FIELD_DEFAULT_NPROBE + " (field default), got " + nprobe);
+        }
         PqFieldEntry entry = fields.get(field);
         if (entry == null || entry.count() == 0 || knnCollector.k() == 0) {
             return;
         }
-        PqSimilarity.checkTable(field, entry.similarity(), table, entry.quantizer());
-        search(entry, table, queryForRescore, knnCollector, acceptDocs, oversample);
+        PqSimilarity.checkTable(field, entry.tableMetric(), entry.similarity(), table, entry.quantizer());
+        if (entry.ivf() != null && query == null) {
+            throw new IllegalArgumentException("field [" + field + "] has inverted lists in this segment: searching it needs the query vector");
+        }
+        search(entry, table, query, knnCollector, acceptDocs, oversample, nprobe == FIELD_DEFAULT_NPROBE ? entry.nprobe() : nprobe);
     }
 
     private void search(
         PqFieldEntry entry,
         AdcTable table,
-        float[] queryForRescore,
+        float[] query,
         KnnCollector collector,
         AcceptDocs acceptDocs,
-        float oversample
+        float oversample,
+        int nprobe
     ) throws IOException {
-        boolean rescore = oversample >= 1f && entry.storeRaw() && queryForRescore != null;
+        boolean rescore = oversample >= 1f && entry.storeRaw() && query != null;
         Bits accept = acceptDocs == null ? null : acceptDocs.bits();
-        IndexInput codes = entry.codesSlice(codesData);
         LongValues ordToDoc = entry.ordToDocMap(codesData);
-        int m = entry.quantizer().codeSize();
         int count = entry.count();
-        byte[] block = new byte[SCAN_BLOCK * m];
-        int[] ords = new int[SCAN_BLOCK];
-        float[] scores = new float[SCAN_BLOCK];
-        // Candidates for rescoring, keyed by ADC score then ord: a min-heap of the best seen so far.
-        LongHeap candidates = null;
+        Sink sink;
+        int wanted;
         if (rescore) {
             long size = (long) Math.ceil((double) collector.k() * oversample);
-            candidates = new LongHeap((int) Math.min(Math.max(size, collector.k()), count));
+            wanted = (int) Math.min(Math.max(size, collector.k()), count);
+            sink = new RescoreSink(entry.similarity(), wanted);
+        } else {
+            wanted = Math.min(collector.k(), count);
+            sink = new CollectorSink(entry.similarity(), collector, ordToDoc);
         }
-        for (int start = 0; start < count; start += SCAN_BLOCK) {
-            if (collector.earlyTerminated()) {
-                break;
-            }
-            int blockSize = Math.min(SCAN_BLOCK, count - start);
-            int accepted = 0;
-            for (int i = 0; i < blockSize; i++) {
-                int ord = start + i;
-                if (accept == null || accept.get((int) ordToDoc.get(ord))) {
-                    ords[accepted++] = ord;
-                }
-            }
-            if (accepted == 0) {
-                continue;
-            }
-            entry.layout().readCodes(codes, m, start, blockSize, block);
-            for (int i = 0; i < accepted; i++) {
-                scores[i] = PqSimilarity.score(entry.similarity(), table.distance(block, (ords[i] - start) * m));
-            }
-            collector.incVisitedCount(accepted);
-            if (candidates != null) {
-                for (int i = 0; i < accepted; i++) {
-                    candidates.insertWithOverflow(encode(scores[i], ords[i]));
-                }
-            } else {
-                for (int i = 0; i < accepted; i++) {
-                    if (scores[i] > collector.minCompetitiveSimilarity()) {
-                        collector.collect((int) ordToDoc.get(ords[i]), scores[i]);
-                    }
-                }
-            }
+        if (entry.ivf() != null) {
+            scanLists(entry, table, PqSimilarity.prepare(entry.similarity(), query), nprobe, collector, accept, ordToDoc, sink);
+        } else if (entry.layout() == CodeLayout.FAST_SCAN_4BIT) {
+            scanFastScan(entry, table, wanted, collector, accept, ordToDoc, sink);
+        } else {
+            scanOrdMajor(entry, table, collector, accept, ordToDoc, sink);
         }
-        if (candidates != null && candidates.size() > 0) {
+        if (sink instanceof RescoreSink candidates && candidates.heap.size() > 0) {
             FloatVectorValues rawValues = raw.getFloatVectorValues(entry.info().name);
             if (rawValues.size() != count) {
                 throw new CorruptIndexException(
@@ -313,11 +374,201 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
                     codesData
                 );
             }
-            while (candidates.size() > 0) {
-                int ord = decodeOrd(candidates.pop());
-                float exact = entry.similarity().compare(queryForRescore, rawValues.vectorValue(ord));
+            while (candidates.heap.size() > 0) {
+                int ord = decodeOrd(candidates.heap.pop());
+                float exact = entry.similarity().compare(query, rawValues.vectorValue(ord));
                 collector.collect((int) ordToDoc.get(ord), exact);
             }
+        }
+    }
+
+    /** Exhaustive 8-bit scan: {@link AdcScan}'s kernel over chunks of {@link #CHUNK} ords. */
+    private void scanOrdMajor(PqFieldEntry entry, AdcTable table, KnnCollector collector, Bits accept, LongValues ordToDoc, Sink sink)
+        throws IOException {
+        IndexInput codes = entry.codesSlice(codesData);
+        int m = entry.quantizer().codeSize();
+        int count = entry.count();
+        byte[] chunk = new byte[CHUNK * m];
+        float[] distances = new float[CHUNK];
+        for (int start = 0; start < count; start += CHUNK) {
+            if (collector.earlyTerminated()) {
+                return;
+            }
+            int n = Math.min(CHUNK, count - start);
+            entry.layout().readCodes(codes, m, start, n, chunk);
+            AdcScan.distances(table, chunk, 0, n, distances);
+            for (int from = 0; from < n; from += SCAN_BLOCK) {
+                if (from > 0 && collector.earlyTerminated()) {
+                    return;
+                }
+                int visited = 0;
+                for (int i = from, to = Math.min(n, from + SCAN_BLOCK); i < to; i++) {
+                    int ord = start + i;
+                    if (accept == null || accept.get((int) ordToDoc.get(ord))) {
+                        sink.accept(ord, distances[i]);
+                        visited++;
+                    }
+                }
+                collector.incVisitedCount(visited);
+            }
+        }
+    }
+
+    /**
+     * Exhaustive 4-bit scan: {@link FastScanScanner} ranks every accepted code by the quantised
+     * table, then the best {@code wanted × FAST_SCAN_RERANK_FACTOR} are scored with the exact table.
+     */
+    private void scanFastScan(
+        PqFieldEntry entry,
+        AdcTable table,
+        int wanted,
+        KnnCollector collector,
+        Bits accept,
+        LongValues ordToDoc,
+        Sink sink
+    ) throws IOException {
+        IndexInput codes = entry.codesSlice(codesData);
+        int m = entry.quantizer().codeSize();
+        int count = entry.count();
+        QuantizedAdcTable quantized = QuantizedAdcTable.quantize(table);
+        boolean higherIsBetter = table.metric() == Metric.INNER_PRODUCT;
+        int candidates = (int) Math.min(count, (long) wanted * FAST_SCAN_RERANK_FACTOR);
+        TopKHeap approximate = new TopKHeap(Math.max(1, candidates), higherIsBetter);
+        int chunkBlocks = FAST_SCAN_CHUNK / FastScanCodes.BLOCK;
+        byte[] data = new byte[chunkBlocks * FastScanCodes.blockBytes(m)];
+        FastScanCodes chunk = FastScanCodes.wrap(data, FAST_SCAN_CHUNK, m);
+        short[] sums = new short[FAST_SCAN_CHUNK];
+        int blocks = FastScanCodes.blocks(count);
+        scan:
+        for (int firstBlock = 0; firstBlock < blocks; firstBlock += chunkBlocks) {
+            if (collector.earlyTerminated()) {
+                break;
+            }
+            int nBlocks = Math.min(chunkBlocks, blocks - firstBlock);
+            CodeLayout.readBlocks(codes, m, firstBlock, nBlocks, data);
+            FastScanScanner.scoreBlocks(quantized, chunk, 0, nBlocks, sums);
+            int start = firstBlock * FastScanCodes.BLOCK;
+            int n = Math.min(nBlocks * FastScanCodes.BLOCK, count - start);
+            float threshold = approximate.threshold();
+            for (int from = 0; from < n; from += SCAN_BLOCK) {
+                if (from > 0 && collector.earlyTerminated()) {
+                    break scan;
+                }
+                int visited = 0;
+                for (int i = from, to = Math.min(n, from + SCAN_BLOCK); i < to; i++) {
+                    int ord = start + i;
+                    if (accept == null || accept.get((int) ordToDoc.get(ord))) {
+                        visited++;
+                        float sum = sums[i] & 0xFFFF;
+                        if (higherIsBetter ? sum >= threshold : sum <= threshold) {
+                            approximate.offer(ord, sum);
+                            threshold = approximate.threshold();
+                        }
+                    }
+                }
+                collector.incVisitedCount(visited);
+            }
+        }
+        CodeReader reader = new CodeReader(entry, codesData);
+        int[] ords = approximate.sorted().ids();
+        // In ord order: candidates sharing a block are unpacked from one read.
+        java.util.Arrays.sort(ords);
+        for (int ord : ords) {
+            sink.accept(ord, table.distance(reader.codeAt(ord), 0));
+        }
+    }
+
+    /** IVF: the nprobe lists nearest the query, each scanned with {@link AdcScan}'s kernel and its own table. */
+    private void scanLists(
+        PqFieldEntry entry,
+        AdcTable table,
+        float[] preparedQuery,
+        int nprobe,
+        KnnCollector collector,
+        Bits accept,
+        LongValues ordToDoc,
+        Sink sink
+    ) throws IOException {
+        PqIvf ivf = entry.ivf();
+        Metric fieldMetric = PqSimilarity.metric(entry.similarity());
+        IndexInput codes = entry.codesSlice(codesData);
+        RandomAccessInput positionToOrd = ivf.positionToOrd(codesData);
+        int m = entry.quantizer().codeSize();
+        byte[] chunk = new byte[CHUNK * m];
+        float[] distances = new float[CHUNK];
+        float[] scratch = new float[table.values().length];
+        int[] probes = ivf.coarse().nearestLists(preparedQuery, Math.min(nprobe, ivf.nlist()), fieldMetric);
+        // Visits are reported in steps of SCAN_BLOCK counted across lists (not per list), so a
+        // visit limit is overshot by less than one step however small the lists are.
+        int pendingVisits = 0;
+        for (int list : probes) {
+            int listStart = ivf.listStart(list), listEnd = ivf.listEnd(list);
+            if (listStart == listEnd) {
+                continue;
+            }
+            AdcTable listTable = new AdcTable(table.metric(), table.m(), table.ksub(), ivf.listTable(list, table.values(), fieldMetric, scratch));
+            float bias = ivf.listBias(preparedQuery, list, fieldMetric);
+            for (int start = listStart; start < listEnd; start += CHUNK) {
+                int n = Math.min(CHUNK, listEnd - start);
+                entry.layout().readCodes(codes, m, start, n, chunk);
+                AdcScan.distances(listTable, chunk, 0, n, distances);
+                for (int i = 0; i < n; i++) {
+                    int ord = positionToOrd.readInt((long) Integer.BYTES * (start + i));
+                    if (accept == null || accept.get((int) ordToDoc.get(ord))) {
+                        sink.accept(ord, bias + distances[i]);
+                        if (++pendingVisits == SCAN_BLOCK) {
+                            collector.incVisitedCount(pendingVisits);
+                            pendingVisits = 0;
+                            if (collector.earlyTerminated()) {
+                                return;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        collector.incVisitedCount(pendingVisits);
+    }
+
+    /** Where scanned (ord, ADC value) pairs go. */
+    private abstract static class Sink {
+        abstract void accept(int ord, float adc) throws IOException;
+    }
+
+    /** Straight into the collector, scored on Lucene's scale. */
+    private static final class CollectorSink extends Sink {
+        private final VectorSimilarityFunction similarity;
+        private final KnnCollector collector;
+        private final LongValues ordToDoc;
+
+        CollectorSink(VectorSimilarityFunction similarity, KnnCollector collector, LongValues ordToDoc) {
+            this.similarity = similarity;
+            this.collector = collector;
+            this.ordToDoc = ordToDoc;
+        }
+
+        @Override
+        void accept(int ord, float adc) {
+            float score = PqSimilarity.score(similarity, adc);
+            if (score > collector.minCompetitiveSimilarity()) {
+                collector.collect((int) ordToDoc.get(ord), score);
+            }
+        }
+    }
+
+    /** The best candidates by ADC score, for exact rescoring: a min-heap keyed by score then ord. */
+    private static final class RescoreSink extends Sink {
+        private final VectorSimilarityFunction similarity;
+        private final LongHeap heap;
+
+        RescoreSink(VectorSimilarityFunction similarity, int size) {
+            this.similarity = similarity;
+            this.heap = new LongHeap(size);
+        }
+
+        @Override
+        void accept(int ord, float adc) {
+            heap.insertWithOverflow(encode(PqSimilarity.score(similarity, adc), ord));
         }
     }
 
@@ -374,7 +625,8 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
         if (entry == null) {
             return raw.getOffHeapByteSize(fieldInfo);
         }
-        Map<String, Long> codes = Map.of(PqVectorsFormat.CODES_EXTENSION, entry.codesLength());
+        long codesBytes = entry.codesLength() + (entry.ivf() == null ? 0 : entry.ivf().mapLength());
+        Map<String, Long> codes = Map.of(PqVectorsFormat.CODES_EXTENSION, codesBytes);
         if (entry.storeRaw() == false) {
             return codes;
         }

@@ -1,5 +1,8 @@
 package io.audiopq.lucene;
 
+import io.audiopq.quantization.CoarseQuantizer;
+import io.audiopq.quantization.InvertedLists;
+import io.audiopq.quantization.IvfPqQuantizer;
 import io.audiopq.quantization.KMeans;
 import io.audiopq.quantization.ProductQuantizer;
 import java.io.IOException;
@@ -125,57 +128,138 @@ public final class PqVectorsWriter extends KnnVectorsWriter {
         return null;
     }
 
-    /** Chooses or trains the codebook, writes the codes and ord→doc data, then the meta entry. */
+    /**
+     * Chooses or trains the codebook (and the IVF model, when the field gets inverted lists),
+     * writes the codes, the IVF position maps and the ord→doc data, then the meta entry.
+     */
     private void writeField(FieldInfo fieldInfo, int maxDoc, VectorSource source, DocsWithFieldSet docs) throws IOException {
         int count = docs.cardinality();
         int dimension = fieldInfo.getVectorDimension();
         VectorSimilarityFunction similarity = fieldInfo.getVectorSimilarityFunction();
-        ProductQuantizer quantizer = count == 0 ? null : codebookFor(fieldInfo, source, count);
-        CodeLayout layout = CodeLayout.ORD_MAJOR;
+        IvfPqQuantizer ivf = count == 0 ? null : ivfFor(fieldInfo, source, count);
+        ProductQuantizer quantizer = ivf != null ? ivf.pq() : count == 0 ? null : codebookFor(fieldInfo, source, count);
+        // Inverted lists keep one unpacked byte per code, whatever nbits: lists are scanned by the 8-bit kernel.
+        CodeLayout layout = quantizer == null || ivf != null ? CodeLayout.ORD_MAJOR : CodeLayout.forNbits(quantizer.nbits());
 
         long codesOffset = codes.getFilePointer();
+        InvertedLists lists = null;
         if (quantizer != null) {
             CodeLayout.CodeWriter codeWriter = layout.newWriter(codes, quantizer.m());
             byte[] code = new byte[quantizer.codeSize()];
-            int written = source.forEach(similarity, vector -> {
-                quantizer.encode(vector, 0, code, 0);
-                codeWriter.add(code);
-            });
+            int written;
+            if (ivf == null) {
+                written = source.forEach(similarity, vector -> {
+                    quantizer.encode(vector, 0, code, 0);
+                    codeWriter.add(code, 0);
+                });
+            } else {
+                InvertedLists.Builder builder = new InvertedLists.Builder(ivf.nlist(), ivf.codeSize());
+                int[] ord = {0};
+                written = source.forEach(similarity, vector -> builder.add(ivf.encode(vector, 0, code, 0), ord[0]++, code, 0));
+                lists = builder.build();
+                byte[] listCodes = lists.codes();
+                for (int pos = 0; pos < lists.size(); pos++) {
+                    codeWriter.add(listCodes, pos * quantizer.m());
+                }
+            }
             codeWriter.finish();
             if (written != count) {
                 throw new IllegalStateException("field [" + fieldInfo.name + "] has " + count + " vectors but " + written + " were encoded");
             }
         }
         long codesLength = codes.getFilePointer() - codesOffset;
+        long mapOffset = codes.getFilePointer();
+        if (lists != null) {
+            // Position → ord, then ord → position: little-endian ints, read back as RandomAccessInput.
+            int[] positionToOrd = lists.ords();
+            int[] ordToPosition = new int[count];
+            for (int pos = 0; pos < count; pos++) {
+                codes.writeInt(positionToOrd[pos]);
+                ordToPosition[positionToOrd[pos]] = pos;
+            }
+            for (int ord = 0; ord < count; ord++) {
+                codes.writeInt(ordToPosition[ord]);
+            }
+        }
 
         meta.writeInt(fieldInfo.number);
         meta.writeInt(similarity.ordinal());
         meta.writeVInt(dimension);
         meta.writeByte((byte) (config.storeRaw() ? 1 : 0));
         meta.writeInt(Float.floatToIntBits(config.rescoreOversample()));
-        meta.writeVInt(config.nlist());
+        meta.writeVInt(ivf == null ? 0 : ivf.nlist());
+        meta.writeVInt(config.nprobe());
         meta.writeVInt(count);
         if (quantizer != null) {
             meta.writeVInt(layout.wireId);
-            meta.writeString(quantizer.id());
-            byte[] codebook = quantizer.toBytes();
-            meta.writeVInt(codebook.length);
-            meta.writeBytes(codebook, codebook.length);
+            writeQuantizer(quantizer.id(), quantizer.toBytes());
             meta.writeVLong(codesOffset);
             meta.writeVLong(codesLength);
+            if (ivf != null) {
+                meta.writeByte((byte) ivf.encoding().ordinal());
+                writeQuantizer(ivf.coarse().id(), ivf.coarse().toBytes());
+                for (int l = 0; l < ivf.nlist(); l++) {
+                    meta.writeVInt(lists.listSize(l));
+                }
+                meta.writeVLong(mapOffset);
+            }
         }
         OrdToDocDISIReaderConfiguration.writeStoredMeta(PqVectorsFormat.DIRECT_MONOTONIC_BLOCK_SHIFT, meta, codes, count, maxDoc, docs);
     }
 
-    private ProductQuantizer codebookFor(FieldInfo fieldInfo, VectorSource source, int count) throws IOException {
-        ProductQuantizer provided = config.codebookProvider().codebookFor(fieldInfo);
+    private void writeQuantizer(String id, byte[] bytes) throws IOException {
+        meta.writeString(id);
+        meta.writeVInt(bytes.length);
+        meta.writeBytes(bytes, bytes.length);
+    }
+
+    /**
+     * The IVF model of the field in this segment, or {@code null} for an exhaustive field: the
+     * provider's model if it has one; otherwise, with {@link PqFormatConfig#nlist()} &gt; 0 and
+     * enough vectors, a coarse quantiser trained here, with a product quantiser trained on the
+     * residuals (or the provider's fixed codebook, then encoding vectors directly so that codes
+     * stay comparable across segments).
+     */
+    private IvfPqQuantizer ivfFor(FieldInfo fieldInfo, VectorSource source, int count) throws IOException {
+        IvfPqQuantizer provided = config.codebookProvider().ivfFor(fieldInfo);
+        int d = fieldInfo.getVectorDimension();
         if (provided != null) {
-            if (provided.dimension() != fieldInfo.getVectorDimension()) {
+            if (provided.dimension() != d) {
                 throw new IllegalArgumentException(
-                    "codebook " + provided.id() + " for field [" + fieldInfo.name + "] has dimension " + provided.dimension()
-                        + ", the field has " + fieldInfo.getVectorDimension()
+                    "IVF model " + provided.id() + " for field [" + fieldInfo.name + "] has dimension " + provided.dimension()
+                        + ", the field has " + d
                 );
             }
+            return provided;
+        }
+        int nlist = config.nlist();
+        if (nlist == 0 || count < (long) nlist * PqFormatConfig.MIN_VECTORS_PER_LIST) {
+            return null;
+        }
+        ProductQuantizer codebook = providedCodebook(fieldInfo);
+        KMeans.Params params = config.trainingParams();
+        float[] sample = source.sample(fieldInfo.getVectorSimilarityFunction(), count, d, params.maxTrainingPoints(), params.seed());
+        int n = sample.length / d;
+        if (codebook != null) {
+            return new IvfPqQuantizer(CoarseQuantizer.train(sample, n, d, nlist, params), codebook, IvfPqQuantizer.Encoding.DIRECT);
+        }
+        return IvfPqQuantizer.train(sample, n, d, nlist, config.mFor(d), config.defaultNbits(), IvfPqQuantizer.Encoding.RESIDUAL, params);
+    }
+
+    private ProductQuantizer providedCodebook(FieldInfo fieldInfo) {
+        ProductQuantizer provided = config.codebookProvider().codebookFor(fieldInfo);
+        if (provided != null && provided.dimension() != fieldInfo.getVectorDimension()) {
+            throw new IllegalArgumentException(
+                "codebook " + provided.id() + " for field [" + fieldInfo.name + "] has dimension " + provided.dimension()
+                    + ", the field has " + fieldInfo.getVectorDimension()
+            );
+        }
+        return provided;
+    }
+
+    private ProductQuantizer codebookFor(FieldInfo fieldInfo, VectorSource source, int count) throws IOException {
+        ProductQuantizer provided = providedCodebook(fieldInfo);
+        if (provided != null) {
             return provided;
         }
         int d = fieldInfo.getVectorDimension();

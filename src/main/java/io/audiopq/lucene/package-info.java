@@ -7,7 +7,8 @@
  *   <li>Writing: {@link io.audiopq.lucene.PqVectorsFormat} with a {@link io.audiopq.lucene.PqFormatConfig}
  *       (codebooks from a {@link io.audiopq.lucene.CodebookProvider} or trained per segment, raw
  *       vectors kept or not, default rescoring).</li>
- *   <li>Reading and searching: {@link io.audiopq.lucene.PqVectorsReader} (exhaustive ADC scan, exact
+ *   <li>Reading and searching: {@link io.audiopq.lucene.PqVectorsReader} (ADC scan with
+ *       the 8-bit kernel, the 4-bit fast scan with exact re-ranking, or nprobe IVF lists; exact
  *       rescoring, {@code searchWithTable} for one ADC table per query, {@code scorer} for scoring
  *       any document, {@code forField} to find it from a leaf).</li>
  *   <li>Queries: {@link io.audiopq.lucene.PqKnnQuery} (top-k, like {@code KnnFloatVectorQuery}) and

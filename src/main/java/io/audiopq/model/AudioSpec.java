@@ -6,6 +6,9 @@ import io.audiopq.audio.InputLayout;
 import io.audiopq.audio.LogMelConfig;
 import io.audiopq.audio.SegmentSpec;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -262,74 +265,76 @@ public record AudioSpec(LogMelConfig frontEnd, Backbone backbone, Head head, Cla
         return v;
     }
 
-    /** Appends {@code "audio": {...}} at depth 1 (every front-end key written out, no preset). */
-    void toJson(StringBuilder out) {
+    /** Writes the {@code audio} object's value (every front-end key written out, no preset). */
+    void writeJson(JsonGenerator out) throws IOException {
         LogMelConfig f = frontEnd;
-        out.append("  \"audio\": {\n");
-        out.append("    \"front_end\": {\n");
-        List<String[]> fe = List.of(
-            kv("sample_rate", f.sampleRate()), kv("n_fft", f.nFft()), kv("win_length", f.winLength()), kv("hop_length", f.hopLength()),
-            kvs("window", jsonName(f.window())), kv("periodic_window", f.periodicWindow()), kvs("window_align", jsonName(f.windowAlign())),
-            kv("center", f.center()), kvs("pad_mode", jsonName(f.padMode())), kv("preemphasis", f.preemphasis()),
-            kvs("spectrum", jsonName(f.spectrum())), kvs("mel_scale", jsonName(f.melScale())), kvs("filter_style", jsonName(f.filterStyle())),
-            kvs("mel_norm", jsonName(f.melNorm())), kv("n_mels", f.nMels()), kv("fmin", f.fmin()), kv("fmax", f.fmax()),
-            kvs("log", jsonName(f.log())), kv("log_offset", f.logOffset()), kv("log_floor", f.logFloor()), kv("norm_add", f.normAdd()),
-            kv("norm_div", f.normDiv())
-        );
-        fields(out, 3, fe);
-        out.append("    },\n");
-        out.append("    \"backbone\": {\n");
-        List<String[]> bb = new ArrayList<>();
-        bb.add(kvs("model", backbone.model()));
-        if (backbone.externalData().isEmpty() == false) {
-            bb.add(new String[] { "external_data", stringArray(backbone.externalData()) });
-        }
-        bb.add(kvs("input", backbone.input()));
-        bb.add(kvs("layout", jsonName(backbone.layout())));
-        bb.add(kvs("embedding_output", backbone.embeddingOutput()));
-        bb.add(kv("min_frames", backbone.minFrames()));
-        bb.add(kv("max_batch", backbone.maxBatch()));
-        fields(out, 3, bb);
-        out.append("    },\n");
+        out.writeStartObject();
+        out.writeObjectFieldStart("front_end");
+        out.writeNumberField("sample_rate", f.sampleRate());
+        out.writeNumberField("n_fft", f.nFft());
+        out.writeNumberField("win_length", f.winLength());
+        out.writeNumberField("hop_length", f.hopLength());
+        out.writeStringField("window", jsonName(f.window()));
+        out.writeBooleanField("periodic_window", f.periodicWindow());
+        out.writeStringField("window_align", jsonName(f.windowAlign()));
+        out.writeBooleanField("center", f.center());
+        out.writeStringField("pad_mode", jsonName(f.padMode()));
+        out.writeNumberField("preemphasis", f.preemphasis());
+        out.writeStringField("spectrum", jsonName(f.spectrum()));
+        out.writeStringField("mel_scale", jsonName(f.melScale()));
+        out.writeStringField("filter_style", jsonName(f.filterStyle()));
+        out.writeStringField("mel_norm", jsonName(f.melNorm()));
+        out.writeNumberField("n_mels", f.nMels());
+        out.writeNumberField("fmin", f.fmin());
+        out.writeNumberField("fmax", f.fmax());
+        out.writeStringField("log", jsonName(f.log()));
+        out.writeNumberField("log_offset", f.logOffset());
+        out.writeNumberField("log_floor", f.logFloor());
+        out.writeNumberField("norm_add", f.normAdd());
+        out.writeNumberField("norm_div", f.normDiv());
+        out.writeEndObject();
+
+        out.writeObjectFieldStart("backbone");
+        out.writeStringField("model", backbone.model());
+        writeStringArray(out, "external_data", backbone.externalData());
+        out.writeStringField("input", backbone.input());
+        out.writeStringField("layout", jsonName(backbone.layout()));
+        out.writeStringField("embedding_output", backbone.embeddingOutput());
+        out.writeNumberField("min_frames", backbone.minFrames());
+        out.writeNumberField("max_batch", backbone.maxBatch());
+        out.writeEndObject();
+
         if (head != null) {
-            out.append("    \"head\": {\n");
-            List<String[]> hd = new ArrayList<>();
-            hd.add(kvs("model", head.model()));
-            if (head.externalData().isEmpty() == false) {
-                hd.add(new String[] { "external_data", stringArray(head.externalData()) });
-            }
-            hd.add(kvs("input", head.input()));
-            hd.add(kvs("output", head.output()));
-            fields(out, 3, hd);
-            out.append("    },\n");
+            out.writeObjectFieldStart("head");
+            out.writeStringField("model", head.model());
+            writeStringArray(out, "external_data", head.externalData());
+            out.writeStringField("input", head.input());
+            out.writeStringField("output", head.output());
+            out.writeEndObject();
         }
         if (classifier != null) {
-            out.append("    \"classifier\": {\n");
-            fields(out, 3, List.of(kvs("output", classifier.output()), kvs("labels", classifier.labels()), kv("top_k", classifier.topK()),
-                kv("min_score", classifier.minScore())));
-            out.append("    },\n");
+            out.writeObjectFieldStart("classifier");
+            out.writeStringField("output", classifier.output());
+            out.writeStringField("labels", classifier.labels());
+            out.writeNumberField("top_k", classifier.topK());
+            out.writeNumberField("min_score", classifier.minScore());
+            out.writeEndObject();
         }
-        out.append("    \"segments\": {\n");
-        fields(out, 3, List.of(kv("window", segments.windowSeconds()), kv("hop", segments.hopSeconds())));
-        out.append("    }\n  }");
+        out.writeObjectFieldStart("segments");
+        out.writeNumberField("window", segments.windowSeconds());
+        out.writeNumberField("hop", segments.hopSeconds());
+        out.writeEndObject();
+        out.writeEndObject();
     }
 
-    private static String[] kv(String key, Object value) {
-        return new String[] { key, String.valueOf(value) };
-    }
-
-    private static String[] kvs(String key, String value) {
-        return new String[] { key, Json.quote(value) };
-    }
-
-    private static String stringArray(List<String> values) {
-        return values.stream().map(Json::quote).collect(java.util.stream.Collectors.joining(", ", "[", "]"));
-    }
-
-    private static void fields(StringBuilder out, int depth, List<String[]> fields) {
-        for (int i = 0; i < fields.size(); i++) {
-            out.append("  ".repeat(depth)).append(Json.quote(fields.get(i)[0])).append(": ").append(fields.get(i)[1])
-                .append(i == fields.size() - 1 ? "\n" : ",\n");
+    /** {@code "name": [...]}, left out when {@code values} is empty. */
+    private static void writeStringArray(JsonGenerator out, String name, List<String> values) throws IOException {
+        if (values.isEmpty() == false) {
+            out.writeArrayFieldStart(name);
+            for (String value : values) {
+                out.writeString(value);
+            }
+            out.writeEndArray();
         }
     }
 }

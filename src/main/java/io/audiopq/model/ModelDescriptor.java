@@ -2,6 +2,16 @@ package io.audiopq.model;
 
 import io.audiopq.quantization.ProductQuantizer;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -106,11 +116,11 @@ public record ModelDescriptor(
      * @param bundle the folder name, which the {@code name} key must equal; used in every error
      */
     public static ModelDescriptor parse(String bundle, String json) throws InvalidBundleException {
-        Object document;
+        JsonNode document;
         try {
-            document = Json.parse(json);
-        } catch (Json.ParseException e) {
-            throw new InvalidBundleException(bundle, null, "model.json is not valid JSON: " + e.getMessage(), e);
+            document = StrictJson.parse(json);
+        } catch (JsonProcessingException e) {
+            throw new InvalidBundleException(bundle, null, "model.json is not valid JSON: " + StrictJson.describe(e), e);
         }
         StrictJsonObject root = StrictJsonObject.root(bundle, document);
 
@@ -238,52 +248,64 @@ public record ModelDescriptor(
             problem = "cannot be model.json itself";
         }
         if (problem != null) {
-            throw new InvalidBundleException(bundle, key, problem + ", got " + Json.quote(path));
+            throw new InvalidBundleException(bundle, key, problem + ", got " + StrictJson.quote(path));
         }
         return path;
     }
 
+    /**
+     * How model.json is laid out: two-space indents, {@code "key": value}, arrays on one line
+     * ({@code ["a", "b"]}), {@code \n} line ends on every platform. Stable on purpose: committed
+     * bundles carry checksums of their model.json.
+     */
+    private static final DefaultPrettyPrinter MODEL_JSON_LAYOUT = new DefaultPrettyPrinter(
+        Separators.createDefaultInstance()
+            .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+            .withArrayValueSpacing(Separators.Spacing.AFTER)
+            .withObjectEmptySeparator("")
+            .withArrayEmptySeparator("")
+    ).withObjectIndenter(new DefaultIndenter("  ", "\n")).withArrayIndenter(DefaultPrettyPrinter.NopIndenter.instance);
+
     /** The descriptor as model.json text (two-space indented, keys in schema order, optional keys only when set). */
     public String toJson() {
-        StringBuilder out = new StringBuilder("{\n");
-        field(out, 1, "format_version", Integer.toString(formatVersion), false);
-        field(out, 1, "name", Json.quote(name), false);
-        field(out, 1, "kind", Json.quote(kind.jsonName()), false);
-        if (description != null) {
-            field(out, 1, "description", Json.quote(description), false);
-        }
-        field(out, 1, "dimensions", Integer.toString(dimensions), false);
-        field(out, 1, "similarity", Json.quote(similarity.jsonName()), false);
-        out.append("  \"pq\": {\n");
-        field(out, 2, "codebook", Json.quote(pq.codebook()), false);
-        field(out, 2, "m", Integer.toString(pq.m()), false);
-        field(out, 2, "bits", Integer.toString(pq.bits()), true);
-        out.append("  }");
-        if (ivf != null) {
-            out.append(",\n  \"ivf\": {\n");
-            field(out, 2, "centroids", Json.quote(ivf.centroids()), true);
-            out.append("  }");
-        }
-        if (training != null) {
-            List<String[]> fields = new ArrayList<>();
-            if (training.vectors() != null) fields.add(new String[] { "vectors", training.vectors().toString() });
-            if (training.seed() != null) fields.add(new String[] { "seed", training.seed().toString() });
-            if (training.iterations() != null) fields.add(new String[] { "iterations", training.iterations().toString() });
-            if (training.source() != null) fields.add(new String[] { "source", Json.quote(training.source()) });
-            out.append(",\n  \"training\": {\n");
-            for (int i = 0; i < fields.size(); i++) {
-                field(out, 2, fields.get(i)[0], fields.get(i)[1], i == fields.size() - 1);
+        StringWriter text = new StringWriter();
+        try (JsonGenerator out = StrictJson.factory().createGenerator(text)) {
+            out.setPrettyPrinter(MODEL_JSON_LAYOUT.createInstance());
+            out.writeStartObject();
+            out.writeNumberField("format_version", formatVersion);
+            out.writeStringField("name", name);
+            out.writeStringField("kind", kind.jsonName());
+            if (description != null) {
+                out.writeStringField("description", description);
             }
-            out.append("  }");
+            out.writeNumberField("dimensions", dimensions);
+            out.writeStringField("similarity", similarity.jsonName());
+            out.writeObjectFieldStart("pq");
+            out.writeStringField("codebook", pq.codebook());
+            out.writeNumberField("m", pq.m());
+            out.writeNumberField("bits", pq.bits());
+            out.writeEndObject();
+            if (ivf != null) {
+                out.writeObjectFieldStart("ivf");
+                out.writeStringField("centroids", ivf.centroids());
+                out.writeEndObject();
+            }
+            if (training != null) {
+                out.writeObjectFieldStart("training");
+                if (training.vectors() != null) out.writeNumberField("vectors", training.vectors());
+                if (training.seed() != null) out.writeNumberField("seed", training.seed());
+                if (training.iterations() != null) out.writeNumberField("iterations", training.iterations());
+                if (training.source() != null) out.writeStringField("source", training.source());
+                out.writeEndObject();
+            }
+            if (audio != null) {
+                out.writeFieldName("audio");
+                audio.writeJson(out);
+            }
+            out.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing JSON to a string", e); // a StringWriter does no I/O
         }
-        if (audio != null) {
-            out.append(",\n");
-            audio.toJson(out);
-        }
-        return out.append("\n}\n").toString();
-    }
-
-    private static void field(StringBuilder out, int depth, String key, String value, boolean last) {
-        out.append("  ".repeat(depth)).append(Json.quote(key)).append(": ").append(value).append(last ? "\n" : ",\n");
+        return text.append('\n').toString();
     }
 }

@@ -1,37 +1,38 @@
 package io.audiopq.model;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
- * Typed, strict access to one parsed JSON object of a model.json: every read names the dotted key
- * and the bundle in its error, and {@link #finish()} rejects keys nobody read, so a typo such as
- * {@code "dimension"} fails loudly instead of falling back to a default.
+ * Typed, strict access to one parsed JSON object of a model.json (a Jackson tree from
+ * {@link StrictJson#parse}): every read names the dotted key and the bundle in its error, and
+ * {@link #finish()} rejects keys nobody read, so a typo such as {@code "dimension"} fails loudly
+ * instead of falling back to a default.
  */
 final class StrictJsonObject {
 
     private final String bundle;
     private final String path; // "" for the root object, "pq" for its pq object, ...
-    private final Map<String, Object> map;
+    private final ObjectNode map;
     private final Set<String> known = new LinkedHashSet<>();
 
-    StrictJsonObject(String bundle, String path, Map<String, Object> map) {
+    StrictJsonObject(String bundle, String path, ObjectNode map) {
         this.bundle = bundle;
         this.path = path;
         this.map = map;
     }
 
     /** Wraps the document's root value, which must be an object. */
-    static StrictJsonObject root(String bundle, Object value) throws InvalidBundleException {
-        if (value instanceof Map<?, ?> == false) {
-            throw new InvalidBundleException(bundle, null, "model.json must hold a JSON object, found " + Json.typeName(value));
+    static StrictJsonObject root(String bundle, JsonNode value) throws InvalidBundleException {
+        if (value instanceof ObjectNode object) {
+            return new StrictJsonObject(bundle, "", object);
         }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> map = (Map<String, Object>) value;
-        return new StrictJsonObject(bundle, "", map);
+        throw new InvalidBundleException(bundle, null, "model.json must hold a JSON object, found " + StrictJson.typeName(value));
     }
 
     String bundle() {
@@ -49,7 +50,7 @@ final class StrictJsonObject {
 
     boolean has(String name) {
         known.add(name);
-        return map.containsKey(name);
+        return map.has(name);
     }
 
     String requiredString(String name) throws InvalidBundleException {
@@ -68,11 +69,14 @@ final class StrictJsonObject {
         if (has(name) == false) {
             return null;
         }
-        Object value = map.get(name);
-        if ((value instanceof Long) == false) {
+        JsonNode value = map.get(name);
+        if (value.isIntegralNumber() == false) {
             throw wrongType(name, "an integer", value);
         }
-        long l = (Long) value;
+        if (value.canConvertToLong() == false) {
+            throw new InvalidBundleException(bundle, key(name), "must fit a 64-bit integer, got " + value);
+        }
+        long l = value.longValue();
         if (l < min) {
             throw new InvalidBundleException(bundle, key(name), "must be >= " + min + ", got " + l);
         }
@@ -93,11 +97,11 @@ final class StrictJsonObject {
     }
 
     boolean requiredBoolean(String name) throws InvalidBundleException {
-        Object value = require(name);
-        if ((value instanceof Boolean) == false) {
+        JsonNode value = require(name);
+        if (value.isBoolean() == false) {
             throw wrongType(name, "a boolean", value);
         }
-        return (Boolean) value;
+        return value.booleanValue();
     }
 
     /** An array of non-empty strings; an empty list when the key is absent. */
@@ -105,23 +109,27 @@ final class StrictJsonObject {
         if (has(name) == false) {
             return List.of();
         }
-        Object value = map.get(name);
-        if ((value instanceof List<?>) == false) {
+        JsonNode value = map.get(name);
+        if (value.isArray() == false) {
             throw wrongType(name, "an array of strings", value);
         }
         List<String> out = new ArrayList<>();
-        for (Object item : (List<?>) value) {
-            if ((item instanceof String) == false || ((String) item).isEmpty()) {
-                throw new InvalidBundleException(bundle, key(name), "expected an array of non-empty strings, found element " + Json.typeName(item) + " " + item);
+        for (JsonNode item : value) {
+            if (item.isTextual() == false || item.textValue().isEmpty()) {
+                throw new InvalidBundleException(
+                    bundle,
+                    key(name),
+                    "expected an array of non-empty strings, found element " + StrictJson.typeName(item) + " " + shown(item)
+                );
             }
-            out.add((String) item);
+            out.add(item.textValue());
         }
         return List.copyOf(out);
     }
 
     /** Whether {@code name} was given, without marking it as read. */
     boolean present(String name) {
-        return map.containsKey(name);
+        return map.has(name);
     }
 
     StrictJsonObject requiredObject(String name) throws InvalidBundleException {
@@ -136,7 +144,7 @@ final class StrictJsonObject {
     /** Fails on any key that no accessor asked for, listing the keys this object accepts. */
     void finish() throws InvalidBundleException {
         List<String> unknown = new ArrayList<>();
-        for (String name : map.keySet()) {
+        for (String name : (Iterable<String>) map::fieldNames) {
             if (known.contains(name) == false) {
                 unknown.add(name);
             }
@@ -151,60 +159,59 @@ final class StrictJsonObject {
         }
     }
 
-    private Object require(String name) throws InvalidBundleException {
+    private JsonNode require(String name) throws InvalidBundleException {
         if (has(name) == false) {
             throw new InvalidBundleException(bundle, key(name), "is required but missing");
         }
-        Object value = map.get(name);
-        if (value == null) {
+        JsonNode value = map.get(name);
+        if (value.isNull()) {
             throw new InvalidBundleException(bundle, key(name), "is required but null");
         }
         return value;
     }
 
-    private String string(String name, Object value) throws InvalidBundleException {
-        if ((value instanceof String) == false) {
+    private String string(String name, JsonNode value) throws InvalidBundleException {
+        if (value.isTextual() == false) {
             throw wrongType(name, "a string", value);
         }
-        String s = (String) value;
+        String s = value.textValue();
         if (s.isEmpty()) {
             throw new InvalidBundleException(bundle, key(name), "must not be empty");
         }
         return s;
     }
 
-    private int integer(String name, Object value, int min, int max) throws InvalidBundleException {
-        if ((value instanceof Long) == false) {
+    private int integer(String name, JsonNode value, int min, int max) throws InvalidBundleException {
+        if (value.isIntegralNumber() == false) {
             throw wrongType(name, "an integer", value);
         }
-        long l = (Long) value;
-        if (l < min || l > max) {
-            throw new InvalidBundleException(bundle, key(name), "must be in [" + min + ", " + max + "], got " + l);
+        // canConvertToInt: an integer beyond long (a BigInteger node) is out of range too, not wrapped.
+        if (value.canConvertToInt() == false || value.intValue() < min || value.intValue() > max) {
+            throw new InvalidBundleException(bundle, key(name), "must be in [" + min + ", " + max + "], got " + value);
         }
-        return (int) (long) l;
+        return value.intValue();
     }
 
-    private double number(String name, Object value) throws InvalidBundleException {
-        if (value instanceof Long l) {
-            return l;
+    private double number(String name, JsonNode value) throws InvalidBundleException {
+        if (value.isNumber() == false) {
+            throw wrongType(name, "a number", value);
         }
-        if (value instanceof Double d) {
-            return d;
-        }
-        throw wrongType(name, "a number", value);
+        return value.doubleValue(); // finite: StrictJson rejects 1e999
     }
 
-    private StrictJsonObject object(String name, Object value) throws InvalidBundleException {
-        if (value instanceof Map<?, ?> == false) {
-            throw wrongType(name, "an object", value);
+    private StrictJsonObject object(String name, JsonNode value) throws InvalidBundleException {
+        if (value instanceof ObjectNode nested) {
+            return new StrictJsonObject(bundle, key(name), nested);
         }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> nested = (Map<String, Object>) value;
-        return new StrictJsonObject(bundle, key(name), nested);
+        throw wrongType(name, "an object", value);
     }
 
-    private InvalidBundleException wrongType(String name, String expected, Object value) {
-        String shown = value instanceof String s ? Json.quote(s) : String.valueOf(value);
-        return new InvalidBundleException(bundle, key(name), "expected " + expected + ", got " + Json.typeName(value) + " " + shown);
+    private InvalidBundleException wrongType(String name, String expected, JsonNode value) {
+        return new InvalidBundleException(bundle, key(name), "expected " + expected + ", got " + StrictJson.typeName(value) + " " + shown(value));
+    }
+
+    /** A value as JSON text: strings quoted, numbers as Jackson prints them. */
+    private static String shown(JsonNode value) {
+        return value.isTextual() ? StrictJson.quote(value.textValue()) : value.toString();
     }
 }

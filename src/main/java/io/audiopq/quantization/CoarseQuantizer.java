@@ -19,6 +19,8 @@ public final class CoarseQuantizer {
     private final int nlist;
     private final float[] centroids;
     private final String id;
+    /** The centroids transposed for {@link #assign}. */
+    private final CentroidDistances table;
 
     /**
      * @param d         vector dimension D
@@ -41,6 +43,7 @@ public final class CoarseQuantizer {
         this.nlist = nlist;
         this.centroids = centroids;
         this.id = ChecksummedBytes.contentId(toBytes());
+        this.table = new CentroidDistances(centroids, 0, nlist, d);
     }
 
     /**
@@ -84,7 +87,8 @@ public final class CoarseQuantizer {
 
     /** The inverted list of {@code x[xOffset .. xOffset+D)}: its nearest centroid by squared L2. */
     public int assign(float[] x, int xOffset) {
-        return KMeans.nearest(centroids, nlist, d, x, xOffset);
+        // Same result as KMeans.nearest, vectorised over centroids.
+        return table.nearest(x, xOffset, new float[nlist]);
     }
 
     public int assign(float[] x) {

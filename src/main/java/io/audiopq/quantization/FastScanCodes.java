@@ -80,6 +80,11 @@ public final class FastScanCodes {
         return (n + BLOCK - 1) / BLOCK;
     }
 
+    /** Bytes of one block of codes with M subquantisers: 16 × M rounded up to a multiple of {@value #M_ALIGN}. */
+    public static int blockBytes(int m) {
+        return paddedM(m) * ROW_BYTES;
+    }
+
     static int paddedM(int m) {
         return (m + M_ALIGN - 1) / M_ALIGN * M_ALIGN;
     }

@@ -182,22 +182,17 @@ public final class KMeans {
     }
 
     private static boolean assign(float[] points, int n, int d, float[] centroids, int k, int[] assignment, float[] pointError) {
+        // Vectorised over centroids, with the same distances (bit for bit) as nearest().
+        CentroidDistances table = new CentroidDistances(centroids, 0, k, d);
+        float[] distances = new float[k];
         boolean changed = false;
         for (int i = 0; i < n; i++) {
-            int best = 0;
-            float bestDistance = Float.POSITIVE_INFINITY;
-            for (int c = 0; c < k; c++) {
-                float distance = VectorMath.squaredDistance(points, i * d, centroids, c * d, d);
-                if (distance < bestDistance) {
-                    bestDistance = distance;
-                    best = c;
-                }
-            }
+            int best = table.nearest(points, i * d, distances);
             if (assignment[i] != best) {
                 changed = true;
                 assignment[i] = best;
             }
-            pointError[i] = bestDistance;
+            pointError[i] = distances[best];
         }
         return changed;
     }

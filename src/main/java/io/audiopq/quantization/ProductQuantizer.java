@@ -23,6 +23,8 @@ public final class ProductQuantizer {
     private final int dsub;
     private final float[] centroids;
     private final String id;
+    /** Per subquantiser, its codewords transposed for {@link #encode}. */
+    private final CentroidDistances[] subCodebooks;
 
     /**
      * @param d         vector dimension D
@@ -49,6 +51,10 @@ public final class ProductQuantizer {
         }
         this.centroids = centroids;
         this.id = ChecksummedBytes.contentId(toBytes());
+        this.subCodebooks = new CentroidDistances[m];
+        for (int j = 0; j < m; j++) {
+            subCodebooks[j] = new CentroidDistances(centroids, j * ksub * dsub, ksub, dsub);
+        }
     }
 
     /** Rejects a D/M/nbits combination with a message that names the wrong value. */
@@ -130,18 +136,10 @@ public final class ProductQuantizer {
 
     /** Writes the M-byte code of {@code x[xOffset .. xOffset+D)} to {@code code[codeOffset..]}. */
     public void encode(float[] x, int xOffset, byte[] code, int codeOffset) {
+        // The nearest codeword per subspace (lowest index on ties), vectorised over codewords.
+        float[] distances = new float[ksub];
         for (int j = 0; j < m; j++) {
-            int best = 0;
-            float bestDistance = Float.POSITIVE_INFINITY;
-            int base = j * ksub * dsub;
-            for (int c = 0; c < ksub; c++) {
-                float distance = VectorMath.squaredDistance(x, xOffset + j * dsub, centroids, base + c * dsub, dsub);
-                if (distance < bestDistance) {
-                    bestDistance = distance;
-                    best = c;
-                }
-            }
-            code[codeOffset + j] = (byte) best;
+            code[codeOffset + j] = (byte) subCodebooks[j].nearest(x, xOffset + j * dsub, distances);
         }
     }
 

@@ -1,6 +1,9 @@
 package io.audiopq.tools;
 
-import io.audiopq.model.Json;
+import io.audiopq.model.StrictJson;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
@@ -12,9 +15,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Streams vectors from a file a user already has, one at a time, so files larger than memory can
@@ -67,43 +68,41 @@ final class VectorFileReader {
                     continue;
                 }
                 String location = file + ":" + lineNumber;
-                Object value;
+                JsonNode value;
                 try {
-                    value = Json.parse(line);
-                } catch (Json.ParseException e) {
-                    throw new IOException(location + ": not valid JSON: " + e.getMessage());
+                    value = StrictJson.parse(line);
+                } catch (JsonProcessingException e) {
+                    throw new IOException(location + ": not valid JSON: " + StrictJson.describe(e));
                 }
-                if (value instanceof Map<?, ?> object) {
-                    if (object.containsKey(field) == false) {
+                if (value.isObject()) {
+                    if (value.has(field) == false) {
                         throw new IOException(location + ": object has no key [" + field + "] (choose the key with --field)");
                     }
-                    value = object.get(field);
+                    value = value.get(field);
                 }
-                if ((value instanceof List<?>) == false) {
+                if (value.isArray() == false) {
                     throw new IOException(
-                        location + ": expected an array of numbers or an object with key [" + field + "], got " + Json.typeName(value)
+                        location + ": expected an array of numbers or an object with key [" + field + "], got " + StrictJson.typeName(value)
                     );
                 }
-                List<?> list = (List<?>) value;
-                sink.accept(toFloats(list, location), location);
+                sink.accept(toFloats(value, location), location);
             }
         }
     }
 
-    private static float[] toFloats(List<?> list, String location) throws IOException {
-        if (list.isEmpty()) {
+    private static float[] toFloats(JsonNode array, String location) throws IOException {
+        if (array.isEmpty()) {
             throw new IOException(location + ": empty vector");
         }
-        float[] vector = new float[list.size()];
+        float[] vector = new float[array.size()];
         for (int i = 0; i < vector.length; i++) {
-            Object element = list.get(i);
-            if ((element instanceof Number) == false) {
-                throw new IOException(location + ": element " + i + " is " + Json.typeName(element) + ", expected a number");
+            JsonNode element = array.get(i);
+            if (element.isNumber() == false) {
+                throw new IOException(location + ": element " + i + " is " + StrictJson.typeName(element) + ", expected a number");
             }
-            Number number = (Number) element;
-            float f = number.floatValue();
+            float f = element.floatValue();
             if (Float.isFinite(f) == false) {
-                throw new IOException(location + ": element " + i + " (" + number + ") does not fit a float");
+                throw new IOException(location + ": element " + i + " (" + element + ") does not fit a float");
             }
             vector[i] = f;
         }

@@ -313,6 +313,9 @@ public class PqQueriesTests extends LuceneTestCase {
         QueryUtils.checkEqual(new PqKnnQuery("f", v, 3, null, 2f), new PqKnnQuery("f", v.clone(), 3, null, 2f));
         QueryUtils.checkUnequal(new PqKnnQuery("f", v, 3, null, 2f), new PqKnnQuery("f", v, 3, null, 3f));
         QueryUtils.checkUnequal(new PqKnnQuery("f", v, 3, null, 2f), new PqKnnQuery("f", v, 4, null, 2f));
+        QueryUtils.checkUnequal(new PqKnnQuery("f", v, 3, null, 2f), new PqKnnQuery("f", v, 3, null, 2f, 8));
+        QueryUtils.checkEqual(new PqKnnQuery("f", v, 3, null, 2f, 8), new PqKnnQuery("f", v, 3, null, 2f, 8));
+        assertEquals("PqKnnQuery:f[1.0,...][3][nprobe=8]", new PqKnnQuery("f", v, 3, null, PqKnnQuery.FIELD_DEFAULT_OVERSAMPLE, 8).toString());
         QueryUtils.checkUnequal(new PqKnnQuery("f", v, 3), new org.apache.lucene.search.KnnFloatVectorQuery("f", v, 3));
         assertEquals("PqScoringQuery:f[1.0,...](3 dims)", new PqScoringQuery("f", v).toString());
         assertEquals("PqKnnQuery:f[1.0,...][3][oversample=2.0][tag:a]", new PqKnnQuery("f", v, 3, new TermQuery(new Term("tag", "a")), 2f).toString());
@@ -336,13 +339,17 @@ public class PqQueriesTests extends LuceneTestCase {
         IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> new PqKnnQuery("f", v, 3, null, 0.5f));
         assertTrue(e.getMessage(), e.getMessage().contains("got 0.5"));
         expectThrows(IllegalArgumentException.class, () -> new PqKnnQuery("f", v, 0));
+        e = expectThrows(IllegalArgumentException.class, () -> new PqKnnQuery("f", v, 3, null, 0f, 0));
+        assertTrue(e.getMessage(), e.getMessage().contains("nprobe must be -1 (field default) or >= 1, got 0"));
         expectThrows(IllegalArgumentException.class, () -> new PqScoringQuery("f", new float[] {Float.NaN}));
     }
 
     public void testFormatConfigurationIsValidated() {
         assertMessage("defaultNbits must be 4 or 8, got 5", () -> PqFormatConfig.DEFAULT.withDefaultNbits(5));
         assertMessage("defaultM must be in [1, 4096], got 0", () -> PqFormatConfig.DEFAULT.withDefaultM(0));
-        assertMessage("nlist must be 0", () -> PqFormatConfig.DEFAULT.withNlist(16));
+        assertMessage("nlist must be in [0, 65536] (0: exhaustive scan), got -1", () -> PqFormatConfig.DEFAULT.withNlist(-1));
+        assertMessage("nprobe must be >= 1, got 0", () -> PqFormatConfig.DEFAULT.withNlist(16).withNprobe(0));
+        assertEquals(16, PqFormatConfig.DEFAULT.withNlist(16).nlist());
         assertMessage("rescoreOversample must be 0 (no rescoring) or in [1, 100.0], got 0.5", () -> PqFormatConfig.DEFAULT.withRescoreOversample(0.5f));
         assertMessage("needs the raw vectors", () -> PqFormatConfig.DEFAULT.withStoreRaw(false).withRescoreOversample(2f));
         expectThrows(NullPointerException.class, () -> PqFormatConfig.DEFAULT.withCodebookProvider(null));

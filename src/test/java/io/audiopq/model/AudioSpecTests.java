@@ -115,6 +115,7 @@ public class AudioSpecTests {
         assertError(AUDIO.replace("\"input\": \"spec\",", ""), "audio.backbone.input", "is required but missing");
         assertError(AUDIO.replace("\"output\": \"logits\"", "\"output\": \"features\""), "audio.classifier.output", "must differ");
         assertError(AUDIO.replace("\"min_score\": 0.2", "\"min_score\": 1.5"), "audio.classifier.min_score", "must be in [0, 1]");
+        assertError(AUDIO.replace("\"min_score\": 0.2", "\"min_score\": 1e999"), null, "number out of range: 1e999");
         assertError(AUDIO.replace("\"hop\": 0.48", "\"hop\": -1"), "audio.segments.hop", "must be a number of seconds in (0, 3600]");
         assertError(AUDIO.replace("\"model\": \"dqn.onnx\"", "\"model\": \"labels.csv\""), "audio.classifier.labels", "names the same file [labels.csv] as audio.head.model");
         assertError(AUDIO.replace("\"segments\"", "\"segmnts\""), "audio.segmnts", "unknown key");

@@ -2,6 +2,9 @@ package io.audiopq.model;
 
 import org.junit.Test;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.Assert.assertEquals;
@@ -55,6 +58,41 @@ public class ModelDescriptorTests {
         assertEquals(full, ModelDescriptor.parse("songs", full.toJson()));
         ModelDescriptor minimal = ModelDescriptor.parse("v", BundleFixtures.modelJson("v", 8, 2, 8, "l2_norm", "c.pq"));
         assertEquals(minimal, ModelDescriptor.parse("v", minimal.toJson()));
+    }
+
+    @Test
+    public void toJsonLayoutIsStable() throws Exception {
+        // Committed bundles carry checksums of their model.json: the written bytes must not drift.
+        assertEquals("""
+            {
+              "format_version": 1,
+              "name": "songs",
+              "kind": "vectors",
+              "description": "demo",
+              "dimensions": 128,
+              "similarity": "cosine",
+              "pq": {
+                "codebook": "pq/codebook.pq",
+                "m": 16,
+                "bits": 4
+              },
+              "ivf": {
+                "centroids": "ivf.centroids"
+              },
+              "training": {
+                "vectors": 5000,
+                "seed": -3,
+                "iterations": 25,
+                "source": "a.jsonl"
+              }
+            }
+            """, ModelDescriptor.parse("songs", FULL).toJson());
+        String audio = ModelDescriptor.parse("tagger", AudioSpecTests.AUDIO).toJson();
+        assertTrue(audio, audio.contains("\n      \"external_data\": [\"net/mn04.onnx.data\"],\n      \"input\": \"spec\",\n"));
+        assertTrue(audio, audio.contains("\n      \"fmax\": 14000.0,\n"));
+        Path committed = Path.of("models", "audiopq-default", ModelDescriptor.FILE_NAME);
+        String json = Files.readString(committed, StandardCharsets.UTF_8);
+        assertEquals(json, ModelDescriptor.parse("audiopq-default", json).toJson());
     }
 
     @Test
@@ -114,14 +152,28 @@ public class ModelDescriptorTests {
     @Test
     public void filePathsMustStayInsideTheBundle() {
         for (String path : List.of("../x.pq", "/etc/passwd", "a//b.pq", "./c.pq", "a/../../b", "c:\\x", "model.json", "dir/")) {
-            assertError(FULL.replace("pq/codebook.pq", path.replace("\\", "\\\\")), "pq.codebook", Json.quote(path));
+            assertError(FULL.replace("pq/codebook.pq", path.replace("\\", "\\\\")), "pq.codebook", StrictJson.quote(path));
         }
         assertError(FULL.replace("ivf.centroids", "pq/codebook.pq"), "ivf.centroids", "names the same file [pq/codebook.pq] as pq.codebook");
     }
 
     @Test
+    public void numbersOutsideTheirRangeAreNamed() {
+        assertError(FULL.replace("\"dimensions\": 128", "\"dimensions\": 100000000000000000000"), "dimensions",
+            "must be in [1, 4096], got 100000000000000000000");
+        assertError(FULL.replace("\"seed\": -3", "\"seed\": -100000000000000000000"), "training.seed", "must fit a 64-bit integer");
+        assertError(FULL.replace("\"seed\": -3", "\"seed\": 1e999"), null, "model.json is not valid JSON: number out of range: 1e999 at line 10, column 41");
+    }
+
+    @Test
     public void syntaxErrorsSayWhere() {
         assertError(FULL.replace("\"kind\": \"vectors\",", "\"kind\": \"vectors\""), null, "model.json is not valid JSON");
+        assertError(FULL.replace("\"kind\": \"vectors\",", "\"kind\": \"vectors\""), null, "at line 5, column 3");
+        assertError(FULL.replace("\"dimensions\": 128,", "\"dimensions\": 128, \"dimensions\": 64,"), null, "Duplicate field 'dimensions'");
+        assertError(FULL.replace("\"dimensions\": 128", "\"dimensions\": NaN"), null, "model.json is not valid JSON");
+        assertError(FULL.replace("\"a.jsonl\"}", "\"a.jsonl\"},"), null, "model.json is not valid JSON");
+        assertError(FULL + "{}", null, "unexpected content after the JSON value");
+        assertError("", null, "no JSON value");
         assertError("[1]", null, "model.json must hold a JSON object, found array");
     }
 

@@ -208,6 +208,10 @@ public class CodebookBundleToolTests {
         Files.writeString(root.resolve("strings.jsonl"), "[1,\"2\",3,4]\n");
         Files.writeString(root.resolve("nofield.jsonl"), "{\"vec\": [1,2]}\n");
         Files.writeString(root.resolve("broken.jsonl"), "[1,2,\n");
+        Files.writeString(root.resolve("dupkey.jsonl"), "{\"vector\": [1,2,3,4], \"vector\": [5,6,7,8]}\n");
+        Files.writeString(root.resolve("huge.jsonl"), "[1,2,3,4]\n[1,1e999,3,4]\n");
+        Files.writeString(root.resolve("nofloat.jsonl"), "[1,2,3,4]\n[1,1e300,3,4]\n");
+        Files.writeString(root.resolve("notarray.jsonl"), "[1,2,3,4]\n\"1,2,3,4\"\n");
         Files.write(root.resolve("short.fvecs"), ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putInt(4).putFloat(1f).putFloat(2f).array());
         Files.writeString(root.resolve("empty.jsonl"), "\n\n");
 
@@ -216,6 +220,10 @@ public class CodebookBundleToolTests {
         assertFails("strings.jsonl", "l2_norm", "strings.jsonl:1: element 1 is string, expected a number");
         assertFails("nofield.jsonl", "l2_norm", "nofield.jsonl:1: object has no key [vector]");
         assertFails("broken.jsonl", "l2_norm", "broken.jsonl:1: not valid JSON");
+        assertFails("dupkey.jsonl", "l2_norm", "dupkey.jsonl:1: not valid JSON: Duplicate field 'vector' at line 1, column ");
+        assertFails("huge.jsonl", "l2_norm", "huge.jsonl:2: not valid JSON: number out of range: 1e999 at line 1, column ");
+        assertFails("nofloat.jsonl", "l2_norm", "nofloat.jsonl:2: element 1 (1.0E300) does not fit a float");
+        assertFails("notarray.jsonl", "l2_norm", "notarray.jsonl:2: expected an array of numbers or an object with key [vector], got string");
         assertFails("short.fvecs", "l2_norm", "short.fvecs: vector 0: file ends in the middle of a vector");
         assertFails("empty.jsonl", "l2_norm", "no vectors found");
         assertFails("missing.jsonl", "l2_norm", "missing.jsonl");
