@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Trains a learned-quantisation head (io.audiopq.train.TrainCommand: DQN, DTQ or Space-Shuttle, with
+# DJL's PyTorch engine, offline) on a labelled audio collection embedded by the mn04 backbone, and
+# writes an audio bundle (backbone + head.onnx + codebook.pq + model.json + MODEL_CARD.md) to
+# target/bundles/NAME/. Defaults: ESC-10 and mn04 from ../shared. README "Learned quantisation".
+set -euo pipefail
+source "$(dirname "$0")/train-env.sh"
+train_java io.audiopq.train.TrainCommand "$@"
