@@ -2,16 +2,25 @@ package io.audiopq.elasticsearch;
 
 import io.audiopq.elasticsearch.ingest.AudioEmbeddingProcessor;
 import io.audiopq.elasticsearch.ingest.AudioEmbeddingProcessorFactory;
+import io.audiopq.elasticsearch.mapper.PqVectorFieldMapper;
+import io.audiopq.elasticsearch.query.LikeDocument;
+import io.audiopq.elasticsearch.query.PqKnnQueryBuilder;
+import io.audiopq.elasticsearch.query.QueryVectorSource;
 import io.audiopq.model.AudioModels;
 import io.audiopq.model.ModelRegistry;
 
-import org.apache.lucene.util.SetOnce;
 import org.elasticsearch.cluster.node.DiscoveryNodes;
+import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
+import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.features.NodeFeature;
+import org.elasticsearch.index.mapper.Mapper;
 import org.elasticsearch.ingest.Processor;
+import org.elasticsearch.node.Node;
 import org.elasticsearch.plugins.ActionPlugin;
 import org.elasticsearch.plugins.IngestPlugin;
+import org.elasticsearch.plugins.MapperPlugin;
 import org.elasticsearch.plugins.Plugin;
+import org.elasticsearch.plugins.SearchPlugin;
 import org.elasticsearch.rest.RestHandler;
 
 import java.nio.file.Path;
@@ -23,28 +32,44 @@ import java.util.function.Supplier;
 
 /**
  * Entry point Elasticsearch loads for the {@code audio-pq} plugin (named in
- * plugin-descriptor.properties). At node start it loads the model bundles from
- * {@code <config>/audio-pq/models/} and serves them at {@code GET _audio_pq/models}.
+ * plugin-descriptor.properties). It loads the model bundles from {@code <config>/audio-pq/models/},
+ * serves them at {@code GET _audio_pq/models}, and registers the {@code pq_vector} field, the
+ * {@code pq_knn} query and the {@code audio_embedding} ingest processor.
  */
-public class AudioPqPlugin extends Plugin implements ActionPlugin, IngestPlugin {
+public class AudioPqPlugin extends Plugin implements ActionPlugin, IngestPlugin, MapperPlugin, SearchPlugin {
     /** The plugin's name as users see it in {@code _cat/plugins}. */
     public static final String NAME = "audio-pq";
     /** Where bundles live, relative to the node's config folder (the entitlement policy grants read access to it). */
     public static final String MODELS_PATH = "audio-pq/models";
 
-    // Set in createComponents; REST handlers (and, later, mappers) are built before it and read it lazily.
-    private final SetOnce<ModelRegistry> registry = new SetOnce<>();
-    private final SetOnce<String> nodeName = new SetOnce<>();
+    private final Settings settings;
+    private final Path configPath;
+    // Loaded once, on first use: mapper parsers and REST handlers are built before createComponents,
+    // and anything that parses a mapping may run before it too (the config path comes with the constructor).
+    private volatile ModelRegistry registry;
+    private volatile String nodeName;
+    private final NodeBundles bundles = new NodeBundles(this::modelRegistry, this::nodeName);
     // Audio bundles' ONNX sessions, opened once when the bundles load and shared by every pipeline.
     // One intra-op thread: each write thread embeds its own document, so the cores are used already.
     private final AudioModels audioModels = new AudioModels(1);
 
+    /** Elasticsearch's plugin constructor with settings and the node's config folder. */
+    public AudioPqPlugin(Settings settings, Path configPath) {
+        this.settings = settings;
+        this.configPath = configPath;
+    }
+
     @Override
     public Collection<?> createComponents(PluginServices services) {
-        Path modelsDir = services.environment().configDir().resolve(MODELS_PATH);
-        nodeName.set(services.clusterService().getNodeName());
-        registry.set(ModelRegistry.load(modelsDir, new LoggingModelListener(), audioModels::check));
-        return List.of(registry.get());
+        nodeName = services.clusterService().getNodeName();
+        return List.of(loadRegistry(services.environment().configDir()), bundles);
+    }
+
+    private synchronized ModelRegistry loadRegistry(Path configDir) {
+        if (registry == null) {
+            registry = ModelRegistry.load(configDir.resolve(MODELS_PATH), new LoggingModelListener(), audioModels::check);
+        }
+        return registry;
     }
 
     @Override
@@ -53,12 +78,11 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, IngestPlugin 
         Supplier<DiscoveryNodes> nodesInCluster,
         Predicate<NodeFeature> clusterSupportsFeature
     ) {
-        return List.of(new RestGetModelsAction(this::modelRegistry, nodeName::get));
+        return List.of(new RestGetModelsAction(this::modelRegistry, this::nodeName));
     }
 
     @Override
     public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
-        // Factories run when pipelines are created, after createComponents has loaded the bundles.
         return Map.of(AudioEmbeddingProcessor.TYPE, new AudioEmbeddingProcessorFactory(this::modelRegistry, audioModels));
     }
 
@@ -67,12 +91,41 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, IngestPlugin 
         audioModels.close();
     }
 
-    /** The node's bundles; fails before node construction has loaded them. */
+    @Override
+    public Map<String, Mapper.TypeParser> getMappers() {
+        return Map.of(PqVectorFieldMapper.CONTENT_TYPE, PqVectorFieldMapper.parser(bundles));
+    }
+
+    @Override
+    public List<QuerySpec<?>> getQueries() {
+        return List.of(new QuerySpec<>(PqKnnQueryBuilder.NAME, PqKnnQueryBuilder::new, PqKnnQueryBuilder::fromXContent));
+    }
+
+    @Override
+    public List<NamedWriteableRegistry.Entry> getNamedWriteables() {
+        return List.of(new NamedWriteableRegistry.Entry(QueryVectorSource.class, LikeDocument.NAME, LikeDocument::new));
+    }
+
+    /** The node's bundles, loaded on first use from the node's config folder. */
     public ModelRegistry modelRegistry() {
-        ModelRegistry loaded = registry.get();
+        ModelRegistry loaded = registry;
         if (loaded == null) {
-            throw new IllegalStateException("model bundles are not loaded yet: the node is still starting");
+            if (configPath == null) {
+                throw new IllegalStateException("model bundles are not loaded yet: the node is still starting");
+            }
+            loaded = loadRegistry(configPath);
         }
         return loaded;
+    }
+
+    /** The node's name (from its settings until the node has started). */
+    public String nodeName() {
+        String name = nodeName;
+        return name != null ? name : Node.NODE_NAME_SETTING.get(settings);
+    }
+
+    /** How mappers and queries of this node see its bundles. */
+    public NodeBundles nodeBundles() {
+        return bundles;
     }
 }

@@ -1,0 +1,530 @@
+package io.audiopq.elasticsearch.mapper;
+
+import io.audiopq.elasticsearch.NodeBundles;
+import io.audiopq.model.ModelBundle;
+import io.audiopq.model.ModelDescriptor;
+import io.audiopq.model.ModelKind;
+import io.audiopq.model.Similarity;
+
+import org.elasticsearch.common.bytes.BytesReference;
+import org.elasticsearch.index.IndexMode;
+import org.elasticsearch.index.IndexSettings;
+import org.elasticsearch.index.IndexVersion;
+import org.elasticsearch.index.codec.CodecService;
+import org.elasticsearch.index.engine.EngineConfig;
+import org.elasticsearch.index.mapper.DocumentParserContext;
+import org.elasticsearch.index.mapper.FieldMapper;
+import org.elasticsearch.index.mapper.Mapper;
+import org.elasticsearch.index.mapper.MapperBuilderContext;
+import org.elasticsearch.index.mapper.MapperParsingException;
+import org.elasticsearch.index.mapper.MappingParserContext;
+import org.elasticsearch.index.mapper.ObjectMapper;
+import org.elasticsearch.index.mapper.vectors.DenseVectorFieldMapper;
+import org.elasticsearch.xcontent.XContentBuilder;
+import org.elasticsearch.xcontent.XContentParser;
+import org.elasticsearch.xcontent.XContentParserConfiguration;
+import org.elasticsearch.xcontent.json.JsonXContent;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * {@code pq_vector}: a float vector stored as a product-quantisation code of a model bundle's
+ * codebook.
+ *
+ * <pre>{"type": "pq_vector", "model": "my-vectors", "similarity": "cosine", "store_raw": true}</pre>
+ *
+ * <p>The mapping names a bundle; dimensions, M, bits and the default similarity come from it, and
+ * the bundle's checksum is recorded in the mapping ({@code model_checksum}, set when the mapping is
+ * created) together with those values, so the mapping stays self-describing. Explicit
+ * {@code dims}, {@code m} or {@code bits} must equal the bundle's.
+ *
+ * <p>Internally the field owns a child {@code dense_vector} at {@code <field>.pq} whose vectors
+ * format is the plugin's {@link io.audiopq.lucene.PqVectorsFormat} (through a
+ * {@link PqVectorsFormatProvider}): Elasticsearch routes custom vector formats only to
+ * {@code dense_vector} mappers. The parent validates each value and hands it to the child, which
+ * indexes it; native {@code knn} therefore works on {@code <field>.pq}, and {@code pq_knn} on
+ * {@code <field>}.
+ */
+public final class PqVectorFieldMapper extends FieldMapper {
+
+    public static final String CONTENT_TYPE = "pq_vector";
+    /** Leaf name of the child {@code dense_vector}. */
+    public static final String CHILD_NAME = "pq";
+    /** index.codec values whose codec routes vector fields through their mappers (anything else would bypass the PQ format). */
+    public static final Set<String> ELASTICSEARCH_CODECS = Set.of(
+        CodecService.DEFAULT_CODEC,
+        CodecService.BEST_COMPRESSION_CODEC,
+        CodecService.LEGACY_DEFAULT_CODEC,
+        CodecService.LEGACY_BEST_COMPRESSION_CODEC
+    );
+    private static final Pattern CHECKSUM = Pattern.compile("[0-9a-f]{64}");
+
+    private static PqVectorFieldMapper toType(FieldMapper in) {
+        return (PqVectorFieldMapper) in;
+    }
+
+    /**
+     * The type parser: parses the options, checks the index codec, then resolves the options
+     * against this node's copy of the bundle (see {@link Builder#resolveBundle}).
+     */
+    public static Mapper.TypeParser parser(NodeBundles bundles) {
+        return (name, node, context) -> {
+            if (context.isWithinMultiField()) {
+                throw new MapperParsingException("field [" + name + "] of type [" + CONTENT_TYPE + "] can't be used in multi-fields");
+            }
+            Builder builder = new Builder(name, bundles, context.indexVersionCreated(), context.getIndexSettings().getMode());
+            builder.parse(name, context, node);
+            checkCodec(name, context.getIndexSettings());
+            builder.resolveBundle(context);
+            return builder;
+        };
+    }
+
+    static void checkCodec(String field, IndexSettings settings) {
+        String codec = settings.getValue(EngineConfig.INDEX_CODEC_SETTING);
+        if (ELASTICSEARCH_CODECS.contains(codec) == false) {
+            throw new MapperParsingException(
+                "field ["
+                    + field
+                    + "] of type ["
+                    + CONTENT_TYPE
+                    + "] needs an Elasticsearch codec, but index ["
+                    + settings.getIndex().getName()
+                    + "] has [index.codec: "
+                    + codec
+                    + "]: Lucene's own codecs ignore per-field vector formats, so the vectors would be stored without PQ codes; "
+                    + "use one of "
+                    + ELASTICSEARCH_CODECS.stream().sorted().toList()
+                    + " (the default is [default])"
+            );
+        }
+    }
+
+    public static final class Builder extends FieldMapper.Builder {
+
+        private final Parameter<String> model = new Parameter<>(
+            "model",
+            false,
+            () -> null,
+            (n, c, o) -> parseModelName(n, o),
+            m -> toType(m).model,
+            XContentBuilder::field,
+            Objects::toString
+        ).addValidator(v -> {
+            if (v == null) {
+                throw new IllegalArgumentException("field [" + leafName() + "] of type [" + CONTENT_TYPE + "]: [model] is required");
+            }
+        });
+        private final Parameter<Similarity> similarity = new Parameter<>(
+            "similarity",
+            false,
+            () -> null,
+            (n, c, o) -> parseSimilarity(n, o),
+            m -> toType(m).similarity,
+            (b, n, v) -> b.field(n, v.jsonName()),
+            v -> v == null ? "null" : v.jsonName()
+        ).setSerializerCheck((includeDefaults, isConfigured, v) -> v != null);
+        private final Parameter<Boolean> storeRaw = Parameter.boolParam("store_raw", false, m -> toType(m).storeRaw, true)
+            .alwaysSerialize();
+        private final Parameter<Boolean> ivf = new Parameter<>(
+            "ivf",
+            false,
+            () -> false,
+            (n, c, o) -> parseIvf(n, o),
+            m -> false,
+            (b, n, v) -> {},
+            Objects::toString
+        ).neverSerialize();
+        private final Parameter<Integer> dims = intOrNull("dims", 1, ModelDescriptor.MAX_DIMENSIONS, m -> toType(m).dims);
+        private final Parameter<Integer> m = intOrNull("m", 1, ModelDescriptor.MAX_DIMENSIONS, mapper -> toType(mapper).m);
+        private final Parameter<Integer> bits = intOrNull("bits", 4, 8, m -> toType(m).bits).addValidator(v -> {
+            if (v != null && v != 4 && v != 8) {
+                throw new IllegalArgumentException("field [" + leafName() + "] of type [" + CONTENT_TYPE + "]: [bits] must be 4 or 8, got [" + v + "]");
+            }
+        });
+        private final Parameter<String> modelChecksum = new Parameter<>(
+            "model_checksum",
+            false,
+            () -> null,
+            (n, c, o) -> parseChecksum(n, o),
+            m -> toType(m).checksum,
+            XContentBuilder::field,
+            Objects::toString
+        ).setSerializerCheck((includeDefaults, isConfigured, v) -> v != null);
+        private final Parameter<Map<String, String>> meta = Parameter.metaParam();
+
+        private final NodeBundles bundles;
+        private final IndexVersion indexVersionCreated;
+        private final IndexMode indexMode;
+
+        public Builder(String name, NodeBundles bundles, IndexVersion indexVersionCreated, IndexMode indexMode) {
+            super(name);
+            this.bundles = bundles;
+            this.indexVersionCreated = indexVersionCreated;
+            this.indexMode = indexMode;
+        }
+
+        private static Parameter<Integer> intOrNull(
+            String name,
+            int min,
+            int max,
+            java.util.function.Function<FieldMapper, Integer> initializer
+        ) {
+            return new Parameter<Integer>(name, false, () -> null, (n, c, o) -> {
+                if (o instanceof Integer == false) {
+                    throw new MapperParsingException(
+                        "field [" + n + "] of type [" + CONTENT_TYPE + "]: [" + name + "] must be an integer, got [" + o + "]"
+                    );
+                }
+                int v = (Integer) o;
+                if (v < min || v > max) {
+                    throw new MapperParsingException(
+                        "field [" + n + "] of type [" + CONTENT_TYPE + "]: [" + name + "] must be in [" + min + ", " + max + "], got [" + v + "]"
+                    );
+                }
+                return v;
+            }, initializer, (b, n, v) -> b.field(n, v), Objects::toString).setSerializerCheck((includeDefaults, isConfigured, v) -> v != null);
+        }
+
+        @Override
+        protected Parameter<?>[] getParameters() {
+            return new Parameter<?>[] { model, similarity, dims, m, bits, storeRaw, ivf, modelChecksum, meta };
+        }
+
+        @Override
+        public String contentType() {
+            return CONTENT_TYPE;
+        }
+
+        /**
+         * Completes the options from this node's bundle. A mapping without {@code model_checksum}
+         * is being created: the bundle must be loaded here; explicit {@code dims}/{@code m}/{@code bits}
+         * must equal the bundle's; the checksum, the shape and the default similarity are filled in.
+         * A mapping with a checksum was created before (or copied from elsewhere) and is taken as
+         * recorded, so that a node lacking the bundle can still hold the index; such a node refuses
+         * to index and search the field instead (see {@link NodeBundles#requireMatching}).
+         */
+        void resolveBundle(MappingParserContext context) {
+            String name = leafName();
+            if (multiFieldsBuilder.hasMultiFields()) {
+                throw new MapperParsingException("field [" + name + "] of type [" + CONTENT_TYPE + "] does not support multi-fields");
+            }
+            if (copyTo.copyToFields().isEmpty() == false) {
+                throw new MapperParsingException("field [" + name + "] of type [" + CONTENT_TYPE + "] does not support [copy_to]");
+            }
+            String recorded = modelChecksum.get();
+            ModelBundle bundle = bundles.loaded(model.get());
+            if (recorded == null) {
+                if (bundle == null) {
+                    throw new MapperParsingException(
+                        "field [" + name + "] of type [" + CONTENT_TYPE + "]: model bundle [" + model.get() + "] is not available on node ["
+                            + bundles.nodeName() + "]: " + bundles.describeMissing(model.get())
+                    );
+                }
+                if (bundle.descriptor().kind() != ModelKind.VECTORS) {
+                    throw new MapperParsingException(
+                        "field [" + name + "] of type [" + CONTENT_TYPE + "]: model bundle [" + model.get() + "] is of kind ["
+                            + bundle.descriptor().kind() + "], a [" + CONTENT_TYPE + "] field needs a codebook bundle of kind [vectors]"
+                    );
+                }
+            }
+            if (bundle != null && (recorded == null || recorded.equals(bundle.checksum()))) {
+                ModelDescriptor d = bundle.descriptor();
+                checkAgainstBundle(dims, d.dimensions(), bundle);
+                checkAgainstBundle(m, d.pq().m(), bundle);
+                checkAgainstBundle(bits, d.pq().bits(), bundle);
+                dims.setValue(d.dimensions());
+                m.setValue(d.pq().m());
+                bits.setValue(d.pq().bits());
+                if (similarity.get() == null) {
+                    similarity.setValue(d.similarity());
+                }
+                modelChecksum.setValue(bundle.checksum());
+            }
+            for (Parameter<?> p : List.of(dims, m, bits, similarity)) {
+                if (p.get() == null) {
+                    throw new MapperParsingException(
+                        "field [" + name + "] of type [" + CONTENT_TYPE + "] records [model_checksum] but not [" + p.name
+                            + "]: a mapping with a recorded checksum must carry [dims], [m], [bits] and [similarity] too "
+                            + "(as Elasticsearch writes them)"
+                    );
+                }
+            }
+            if (dims.get() % m.get() != 0) {
+                throw new MapperParsingException(
+                    "field [" + name + "] of type [" + CONTENT_TYPE + "]: [m] = " + m.get() + " must divide [dims] = " + dims.get()
+                );
+            }
+        }
+
+        private void checkAgainstBundle(Parameter<Integer> param, int bundleValue, ModelBundle bundle) {
+            Integer explicit = param.get();
+            if (explicit != null && explicit != bundleValue) {
+                throw new MapperParsingException(
+                    "field [" + leafName() + "] of type [" + CONTENT_TYPE + "]: [" + param.name + "] is [" + explicit + "] but model bundle ["
+                        + bundle.name() + "] has " + param.name + " = " + bundleValue + "; leave [" + param.name
+                        + "] out to take it from the bundle"
+                );
+            }
+        }
+
+        @Override
+        public PqVectorFieldMapper build(MapperBuilderContext context) {
+            String fullName = context.buildFullName(leafName());
+            if (modelChecksum.get() == null || dims.get() == null || m.get() == null || bits.get() == null || similarity.get() == null) {
+                // Only a builder that went through the type parser (or a mapper's merge builder) can be built.
+                throw new IllegalStateException("field [" + fullName + "] of type [" + CONTENT_TYPE + "] was not resolved against its model bundle");
+            }
+            PqVectorsFormatProvider provider = new PqVectorsFormatProvider(
+                fullName,
+                model.get(),
+                modelChecksum.get(),
+                storeRaw.get(),
+                bundles
+            );
+            DenseVectorFieldMapper.Builder child = new DenseVectorFieldMapper.Builder(
+                CHILD_NAME,
+                indexVersionCreated,
+                indexMode,
+                false, // the vector lives in the parent's _source; never strip or re-inject it under the child's name
+                false,
+                List.of(provider),
+                false
+            );
+            child.elementType(DenseVectorFieldMapper.ElementType.FLOAT)
+                .dimensions(dims.get())
+                .similarity(toElasticsearch(similarity.get()))
+                .indexOptions(hnswIndexOptions(fullName + "." + CHILD_NAME, indexVersionCreated));
+            DenseVectorFieldMapper childMapper = child.build(context.createChildContext(leafName(), ObjectMapper.Dynamic.FALSE));
+            PqVectorFieldType fieldType = new PqVectorFieldType(
+                fullName,
+                meta.get(),
+                model.get(),
+                modelChecksum.get(),
+                similarity.get(),
+                dims.get(),
+                m.get(),
+                bits.get(),
+                bundles
+            );
+            return new PqVectorFieldMapper(leafName(), fieldType, builderParams(this, context), this, childMapper);
+        }
+    }
+
+    /**
+     * Non-null, non-flat index options for the child: with none Elasticsearch ignores the extra
+     * format providers, and with flat ones it runs an exact scan that never reaches the PQ reader.
+     * Plain {@code hnsw} (no Elasticsearch quantisation, so no Elasticsearch-side rescoring); the
+     * provider replaces the HNSW format anyway.
+     */
+    private static DenseVectorFieldMapper.DenseVectorIndexOptions hnswIndexOptions(String field, IndexVersion version) {
+        return DenseVectorFieldMapper.VectorIndexType.fromString("hnsw")
+            .orElseThrow(() -> new IllegalStateException("Elasticsearch has no [hnsw] vector index type"))
+            .parseIndexOptions(field, new HashMap<>(), version, false);
+    }
+
+    static DenseVectorFieldMapper.VectorSimilarity toElasticsearch(Similarity similarity) {
+        return switch (similarity) {
+            case L2_NORM -> DenseVectorFieldMapper.VectorSimilarity.L2_NORM;
+            case COSINE -> DenseVectorFieldMapper.VectorSimilarity.COSINE;
+            case DOT_PRODUCT -> DenseVectorFieldMapper.VectorSimilarity.DOT_PRODUCT;
+        };
+    }
+
+    private static String parseModelName(String field, Object value) {
+        if (value instanceof String name && ModelDescriptor.NAME_PATTERN.matcher(name).matches()) {
+            return name;
+        }
+        throw new MapperParsingException(
+            "field [" + field + "] of type [" + CONTENT_TYPE + "]: [model] must be a bundle name (" + ModelDescriptor.NAME_PATTERN.pattern()
+                + "), got [" + value + "]"
+        );
+    }
+
+    private static Similarity parseSimilarity(String field, Object value) {
+        return Similarity.fromJsonName(String.valueOf(value))
+            .orElseThrow(
+                () -> new MapperParsingException(
+                    "field [" + field + "] of type [" + CONTENT_TYPE + "]: unknown [similarity] [" + value + "]; expected one of "
+                        + Similarity.jsonNames()
+                )
+            );
+    }
+
+    private static String parseChecksum(String field, Object value) {
+        if (value instanceof String s && CHECKSUM.matcher(s).matches()) {
+            return s;
+        }
+        throw new MapperParsingException(
+            "field [" + field + "] of type [" + CONTENT_TYPE + "]: [model_checksum] must be a lowercase hex SHA-256 (64 characters), got ["
+                + value + "]; it is set automatically when the mapping is created, leave it out"
+        );
+    }
+
+    private static Boolean parseIvf(String field, Object value) {
+        if (Boolean.FALSE.equals(value) || (value instanceof Map<?, ?> map && map.size() == 1 && Boolean.FALSE.equals(map.get("enabled")))) {
+            return false;
+        }
+        throw new MapperParsingException(
+            "field [" + field + "] of type [" + CONTENT_TYPE + "]: [ivf] is not supported yet (got [" + value
+                + "]): every query scans all codes of a shard; leave [ivf] out or set it to {\"enabled\": false}"
+        );
+    }
+
+    private final String model;
+    private final String checksum;
+    private final Similarity similarity;
+    private final int dims;
+    private final int m;
+    private final int bits;
+    private final boolean storeRaw;
+    private final NodeBundles bundles;
+    private final IndexVersion indexVersionCreated;
+    private final IndexMode indexMode;
+    private final DenseVectorFieldMapper child;
+
+    private PqVectorFieldMapper(
+        String leafName,
+        PqVectorFieldType fieldType,
+        BuilderParams params,
+        Builder builder,
+        DenseVectorFieldMapper child
+    ) {
+        super(leafName, fieldType, params);
+        this.model = builder.model.get();
+        this.checksum = builder.modelChecksum.get();
+        this.similarity = builder.similarity.get();
+        this.dims = builder.dims.get();
+        this.m = builder.m.get();
+        this.bits = builder.bits.get();
+        this.storeRaw = builder.storeRaw.get();
+        this.bundles = builder.bundles;
+        this.indexVersionCreated = builder.indexVersionCreated;
+        this.indexMode = builder.indexMode;
+        this.child = child;
+    }
+
+    @Override
+    public PqVectorFieldType fieldType() {
+        return (PqVectorFieldType) super.fieldType();
+    }
+
+    /** The child {@code dense_vector} at {@code <field>.pq}. */
+    public DenseVectorFieldMapper vectorMapper() {
+        return child;
+    }
+
+    @Override
+    public boolean parsesArrayValue() {
+        return true;
+    }
+
+    @Override
+    protected void parseCreateField(DocumentParserContext context) throws IOException {
+        String field = fullPath();
+        XContentParser parser = context.parser();
+        if (parser.currentToken() == XContentParser.Token.VALUE_NULL) {
+            return;
+        }
+        bundles.requireMatching(field, model, checksum, "index");
+        if (context.doc().getByKey(child.fullPath()) != null) {
+            throw new IllegalArgumentException(
+                "field [" + field + "] of type [" + CONTENT_TYPE + "] takes one vector per document; index several as nested objects"
+            );
+        }
+        if (parser.currentToken() != XContentParser.Token.START_ARRAY) {
+            throw new IllegalArgumentException(
+                "field [" + field + "] of type [" + CONTENT_TYPE + "] takes an array of " + dims + " numbers, got " + describe(parser)
+            );
+        }
+        float[] vector = new float[dims];
+        int count = 0;
+        for (XContentParser.Token token = parser.nextToken(); token != XContentParser.Token.END_ARRAY; token = parser.nextToken()) {
+            if (token != XContentParser.Token.VALUE_NUMBER) {
+                throw new IllegalArgumentException(
+                    "field [" + field + "] of type [" + CONTENT_TYPE + "] takes an array of " + dims + " numbers, but element [" + count
+                        + "] is " + describe(parser)
+                );
+            }
+            float value = parser.floatValue();
+            if (count < dims) {
+                vector[count] = value;
+            }
+            if (Float.isFinite(value) == false) {
+                throw new IllegalArgumentException(
+                    "field [" + field + "] of type [" + CONTENT_TYPE + "]: element [" + count + "] is [" + parser.text()
+                        + "], which is not a finite float; values must be finite numbers"
+                );
+            }
+            count++;
+        }
+        if (count != dims) {
+            throw new IllegalArgumentException(
+                "field [" + field + "] of type [" + CONTENT_TYPE + "] expects vectors of [" + dims + "] dimensions (model bundle [" + model
+                    + "]), the document has [" + count + "]"
+            );
+        }
+        VectorChecks.check(field, "document's vector", vector, dims, similarity);
+        // The child dense_vector indexes the checked vector (and, for cosine, normalises it as
+        // Elasticsearch does), so native knn on <field>.pq sees exactly what pq_knn sees.
+        try (XContentBuilder array = JsonXContent.contentBuilder()) {
+            array.startArray();
+            for (float v : vector) {
+                array.value(v);
+            }
+            array.endArray();
+            try (
+                XContentParser vectorParser = JsonXContent.jsonXContent.createParser(
+                    XContentParserConfiguration.EMPTY,
+                    BytesReference.bytes(array).streamInput()
+                )
+            ) {
+                vectorParser.nextToken();
+                child.parse(context.switchParser(vectorParser));
+            }
+        }
+    }
+
+    private static String describe(XContentParser parser) throws IOException {
+        XContentParser.Token token = parser.currentToken();
+        return switch (token) {
+            case VALUE_STRING -> "the string [" + parser.text() + "]";
+            case VALUE_BOOLEAN -> "the boolean [" + parser.text() + "]";
+            case VALUE_NULL -> "[null]";
+            case START_ARRAY -> "a nested array";
+            case START_OBJECT -> "an object";
+            default -> "[" + token + "]";
+        };
+    }
+
+    @Override
+    public Iterator<Mapper> iterator() {
+        List<Mapper> mappers = new ArrayList<>();
+        multiFieldsIterator().forEachRemaining(mappers::add);
+        mappers.add(child);
+        return mappers.iterator();
+    }
+
+    @Override
+    public int getTotalFieldsCount() {
+        return super.getTotalFieldsCount() + child.getTotalFieldsCount();
+    }
+
+    @Override
+    public FieldMapper.Builder getMergeBuilder() {
+        return new Builder(leafName(), bundles, indexVersionCreated, indexMode).init(this);
+    }
+
+    @Override
+    protected String contentType() {
+        return CONTENT_TYPE;
+    }
+}

@@ -1,0 +1,29 @@
+package io.audiopq.elasticsearch.query;
+
+import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.common.io.stream.NamedWriteable;
+import org.elasticsearch.xcontent.ToXContentFragment;
+
+/**
+ * A query input of {@code pq_knn} that is not a vector yet and is expensive to turn into one: a
+ * document to read ({@link LikeDocument}), later an audio clip to embed. {@link PqKnnQueryBuilder}
+ * resolves it once, in {@code doRewrite} on the coordinating node, before shard requests go out, so
+ * every shard receives a plain {@code query_vector}.
+ *
+ * <p>A new kind of input implements this interface, registers a named writeable for
+ * {@code QueryVectorSource.class} and declares its key in {@link PqKnnQueryBuilder}'s parser;
+ * nothing else in the query changes. {@link #toXContent} writes the input's key and value
+ * (e.g. {@code "like": {...}}) into the query object.
+ */
+public interface QueryVectorSource extends NamedWriteable, ToXContentFragment {
+
+    /** The query's key for this input, e.g. {@code like}. */
+    String key();
+
+    /**
+     * Produces the query vector for {@code field} and hands it to {@code listener} (or a failure
+     * whose message says what went wrong with this input).
+     */
+    void resolve(String field, Client client, ActionListener<float[]> listener);
+}

@@ -1,0 +1,105 @@
+package io.audiopq.elasticsearch;
+
+import io.audiopq.model.ModelBundle;
+import io.audiopq.model.ModelBundleLoader;
+import io.audiopq.model.ModelBundleWriter;
+import io.audiopq.model.ModelDescriptor;
+import io.audiopq.model.ModelKind;
+import io.audiopq.model.Similarity;
+import io.audiopq.quantization.KMeans;
+import io.audiopq.quantization.ProductQuantizer;
+
+import org.apache.lucene.util.VectorUtil;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+/**
+ * Bundles and data for the Elasticsearch-layer tests: clustered vectors, and codebook bundles
+ * trained on a sample of the same distribution (as a user would train on their own vectors).
+ */
+public final class PqTestBundles {
+
+    /** cosine, D=16, M=4, 8-bit. */
+    public static final String COSINE = "cos16";
+    /** l2_norm, D=8, M=2, 4-bit. */
+    public static final String L2 = "l2-8";
+    /** dot_product, D=8, M=4, 8-bit. */
+    public static final String DOT = "dot8";
+    /** Seed of the data distribution shared by training and the tests' documents. */
+    public static final long DATA_SEED = 1234;
+
+    private PqTestBundles() {}
+
+    /** Writes the three test bundles into {@code configDir/audio-pq/models/}. */
+    public static Path writeAll(Path configDir) {
+        try {
+            Path models = Files.createDirectories(configDir.resolve(AudioPqPlugin.MODELS_PATH));
+            write(models, COSINE, 16, 4, 8, Similarity.COSINE);
+            write(models, L2, 8, 2, 4, Similarity.L2_NORM);
+            write(models, DOT, 8, 4, 8, Similarity.DOT_PRODUCT);
+            return models;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void write(Path models, String name, int d, int m, int bits, Similarity similarity) throws IOException {
+        int n = 4 << bits;
+        float[][] sample = clustered(new Random(DATA_SEED), n, d, 12, 0.3f, similarity != Similarity.L2_NORM);
+        float[] flat = new float[n * d];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(sample[i], 0, flat, i * d, d);
+        }
+        ProductQuantizer pq = ProductQuantizer.train(flat, n, d, m, bits, KMeans.Params.DEFAULT.withSeed(7).withIterations(8));
+        ModelDescriptor descriptor = new ModelDescriptor(
+            ModelDescriptor.FORMAT_VERSION,
+            name,
+            ModelKind.VECTORS,
+            "test bundle",
+            d,
+            similarity,
+            new ModelDescriptor.Pq(ModelBundleWriter.CODEBOOK_FILE, m, bits),
+            null,
+            null
+        );
+        ModelBundleWriter.write(models, descriptor, pq, true);
+    }
+
+    /** The bundle as the node loads it (same bytes, same checksum). */
+    public static ModelBundle load(Path models, String name) {
+        try {
+            return ModelBundleLoader.load(models.resolve(name));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * {@code n} vectors around {@code clusters} random centres (noise of scale {@code spread}); unit
+     * length when {@code normalise}. The centres depend only on {@code random}'s first draws, so
+     * two calls with the same seed share them.
+     */
+    public static float[][] clustered(Random random, int n, int d, int clusters, float spread, boolean normalise) {
+        float[][] centres = new float[clusters][d];
+        for (float[] c : centres) {
+            for (int j = 0; j < d; j++) {
+                c[j] = (float) random.nextGaussian();
+            }
+        }
+        float[][] data = new float[n][d];
+        for (int i = 0; i < n; i++) {
+            float[] c = centres[random.nextInt(clusters)];
+            for (int j = 0; j < d; j++) {
+                data[i][j] = c[j] + spread * (float) random.nextGaussian();
+            }
+            if (normalise) {
+                VectorUtil.l2normalize(data[i]);
+            }
+        }
+        return data;
+    }
+}

@@ -1,0 +1,225 @@
+package io.audiopq.elasticsearch.query;
+
+import io.audiopq.elasticsearch.AudioPqPlugin;
+
+import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.action.support.PlainActionFuture;
+import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.common.ParsingException;
+import org.elasticsearch.common.Strings;
+import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
+import org.elasticsearch.common.io.stream.StreamOutput;
+import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.index.query.QueryBuilder;
+import org.elasticsearch.index.query.QueryBuilders;
+import org.elasticsearch.index.query.QueryRewriteContext;
+import org.elasticsearch.search.SearchModule;
+import org.elasticsearch.test.ESTestCase;
+import org.elasticsearch.xcontent.NamedXContentRegistry;
+import org.elasticsearch.xcontent.XContentBuilder;
+import org.elasticsearch.xcontent.XContentParser;
+import org.elasticsearch.xcontent.XContentParserConfiguration;
+import org.elasticsearch.xcontent.json.JsonXContent;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.hamcrest.Matchers.containsString;
+
+/** Wire and JSON round trips of {@code pq_knn}, its validation, and the rewrite that resolves a query input into a vector. */
+public class PqKnnQueryBuilderTests extends ESTestCase {
+
+    private final SearchModule searchModule = new SearchModule(Settings.EMPTY, List.of(new AudioPqPlugin(Settings.EMPTY, null)));
+    private final NamedWriteableRegistry writeables;
+    private final NamedXContentRegistry xContents = new NamedXContentRegistry(searchModule.getNamedXContents());
+
+    public PqKnnQueryBuilderTests() {
+        List<NamedWriteableRegistry.Entry> entries = new ArrayList<>(searchModule.getNamedWriteables());
+        entries.addAll(new AudioPqPlugin(Settings.EMPTY, null).getNamedWriteables());
+        writeables = new NamedWriteableRegistry(entries);
+    }
+
+    @Override
+    protected NamedXContentRegistry xContentRegistry() {
+        return xContents;
+    }
+
+    private PqKnnQueryBuilder randomBuilder() {
+        PqKnnQueryBuilder builder;
+        if (randomBoolean()) {
+            float[] vector = new float[randomIntBetween(1, 32)];
+            for (int i = 0; i < vector.length; i++) {
+                vector[i] = randomFloat() * 2 - 1;
+            }
+            builder = new PqKnnQueryBuilder(randomAlphaOfLength(6), vector);
+        } else {
+            builder = new PqKnnQueryBuilder(
+                randomAlphaOfLength(6),
+                new LikeDocument(randomAlphaOfLength(5).toLowerCase(java.util.Locale.ROOT), randomAlphaOfLength(8), randomBoolean() ? null : randomAlphaOfLength(3))
+            );
+        }
+        if (randomBoolean()) {
+            int k = randomIntBetween(1, 100);
+            builder.k(k);
+            if (randomBoolean()) {
+                builder.numCandidates(randomIntBetween(k, 1000));
+            }
+            if (randomBoolean()) {
+                builder.oversample(randomBoolean() ? 0f : randomFloatBetween(1f, 100f, true));
+            }
+        }
+        for (int i = randomIntBetween(0, 2); i > 0; i--) {
+            builder.addFilter(QueryBuilders.termQuery(randomAlphaOfLength(4), randomAlphaOfLength(4)));
+        }
+        if (randomBoolean()) {
+            builder.boost(randomFloatBetween(0.1f, 10f, true));
+        }
+        if (randomBoolean()) {
+            builder.queryName(randomAlphaOfLength(5));
+        }
+        return builder;
+    }
+
+    public void testStreamRoundTrip() throws IOException {
+        for (int i = 0; i < 50; i++) {
+            PqKnnQueryBuilder original = randomBuilder();
+            QueryBuilder copy = copyWriteable(original, writeables, PqKnnQueryBuilder::new);
+            assertEquals(original, copy);
+            assertEquals(original.hashCode(), copy.hashCode());
+            assertNotSame(original, copy);
+        }
+    }
+
+    public void testXContentRoundTrip() throws IOException {
+        for (int i = 0; i < 50; i++) {
+            PqKnnQueryBuilder original = randomBuilder();
+            XContentBuilder json = JsonXContent.contentBuilder();
+            original.toXContent(json, org.elasticsearch.xcontent.ToXContent.EMPTY_PARAMS);
+            try (XContentParser parser = createParser(json)) {
+                QueryBuilder parsed = org.elasticsearch.index.query.AbstractQueryBuilder.parseTopLevelQuery(parser);
+                assertEquals(Strings.toString(json), original, parsed);
+            }
+        }
+    }
+
+    public void testParsesTheDocumentedForm() throws IOException {
+        String json = """
+            {"pq_knn": {"field": "emb", "query_vector": [0.5, -1, 2], "k": 10, "num_candidates": 40,
+                        "rescore": {"oversample": 3}, "filter": {"term": {"genre": "jazz"}}, "boost": 2, "_name": "sound"}}""";
+        PqKnnQueryBuilder expected = new PqKnnQueryBuilder("emb", new float[] { 0.5f, -1f, 2f }).k(10).numCandidates(40).oversample(3f);
+        expected.addFilter(QueryBuilders.termQuery("genre", "jazz")).boost(2f).queryName("sound");
+        assertEquals(expected, parse(json));
+
+        PqKnnQueryBuilder like = (PqKnnQueryBuilder) parse("{\"pq_knn\": {\"field\": \"emb\", \"like\": {\"index\": \"sounds\", \"id\": \"42\"}}}");
+        assertEquals(new LikeDocument("sounds", "42", null), like.vectorSource());
+        assertNull(like.queryVector());
+        assertNull("no k: scoring mode", like.k());
+    }
+
+    public void testInvalidQueriesAreRejectedWithTheOptionNamed() {
+        assertParseError("{\"pq_knn\": {\"query_vector\": [1]}}", "[pq_knn] requires [field]");
+        assertParseError("{\"pq_knn\": {\"field\": \"f\"}}", "requires exactly one of [query_vector] and [like]");
+        assertParseError(
+            "{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"like\": {\"index\": \"i\", \"id\": \"1\"}}}",
+            "The following fields are not allowed together: [query_vector, like]"
+        );
+        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"k\": 0}}", "[k] must be in [1, 10000], got [0]");
+        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"k\": 3, \"num_candidates\": 2}}", "[num_candidates] must be in [k=3, 10000], got [2]");
+        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"rescore\": {\"oversample\": 2}}}", "[rescore] applies to top-k mode only");
+        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"nprobe\": 8}}", "[nprobe] is not supported yet");
+        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"similarity\": 0.5}}", "unknown field [similarity]");
+        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"like\": {\"index\": \"i\"}}}", "Required [id]");
+    }
+
+    public void testALikeQueryIsResolvedToAVectorByTheRewrite() throws IOException {
+        float[] vector = { 0.25f, 0.5f, -1f };
+        QueryVectorSource source = new FixedSource(vector);
+        PqKnnQueryBuilder original = new PqKnnQueryBuilder("emb", source).k(5).oversample(0f);
+        original.addFilter(QueryBuilders.termQuery("genre", "jazz"));
+        QueryRewriteContext context = new QueryRewriteContext(XContentParserConfiguration.EMPTY, null, () -> 0L);
+
+        QueryBuilder pending = original.rewrite(context);
+        assertNotSame(original, pending);
+        assertTrue("the input is fetched asynchronously, once", context.hasAsyncActions());
+        assertEquals(0, ((FixedSource) source).calls);
+        expectThrows(IllegalStateException.class, () -> copyWriteable(pending, writeables, PqKnnQueryBuilder::new));
+        assertSame("not fetched yet", pending, pending.rewrite(new QueryRewriteContext(XContentParserConfiguration.EMPTY, null, () -> 0L)));
+
+        PlainActionFuture<Void> done = new PlainActionFuture<>();
+        context.executeAsyncActions(done);
+        done.actionGet();
+        assertEquals(1, ((FixedSource) source).calls);
+
+        QueryBuilder resolved = pending.rewrite(context);
+        PqKnnQueryBuilder expected = new PqKnnQueryBuilder("emb", vector).k(5).oversample(0f);
+        expected.addFilter(QueryBuilders.termQuery("genre", "jazz"));
+        assertEquals(expected, resolved);
+        // What goes to the shards: a plain vector, serialisable.
+        assertEquals(expected, copyWriteable(resolved, writeables, PqKnnQueryBuilder::new));
+    }
+
+    public void testLikeReadsTheVectorFromTheSource() {
+        LikeDocument like = new LikeDocument("i", "7", null);
+        assertArrayEquals(new float[] { 1f, 2.5f }, like.vectorOf("a.b", java.util.Map.of("a", java.util.Map.of("b", List.of(1, 2.5)))), 0f);
+        IllegalArgumentException nested = expectThrows(
+            IllegalArgumentException.class,
+            () -> like.vectorOf("segs.emb", java.util.Map.of("segs", List.of(java.util.Map.of("emb", List.of(1, 2)), java.util.Map.of("emb", List.of(3, 4)))))
+        );
+        assertThat(nested.getMessage(), containsString("has 2 vectors in field [segs.emb] (one per object of [segs])"));
+        IllegalArgumentException notNumbers = expectThrows(IllegalArgumentException.class, () -> like.vectorOf("f", java.util.Map.of("f", "text")));
+        assertThat(notNumbers.getMessage(), containsString("field [f] is not an array of numbers"));
+    }
+
+    private QueryBuilder parse(String json) throws IOException {
+        try (XContentParser parser = createParser(JsonXContent.jsonXContent, json)) {
+            return org.elasticsearch.index.query.AbstractQueryBuilder.parseTopLevelQuery(parser);
+        }
+    }
+
+    private void assertParseError(String json, String message) {
+        Exception e = expectThrows(Exception.class, () -> parse(json));
+        StringBuilder all = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            all.append(t.getMessage()).append(" | ");
+        }
+        assertThat(json, all.toString(), containsString(message));
+        assertTrue(json + ": " + e, e instanceof ParsingException || e.getCause() instanceof ParsingException || e instanceof IllegalArgumentException);
+    }
+
+    /** A query input resolved without I/O, standing in for a future {@code query_audio}. */
+    private static final class FixedSource implements QueryVectorSource {
+        private final float[] vector;
+        int calls;
+
+        FixedSource(float[] vector) {
+            this.vector = vector;
+        }
+
+        @Override
+        public String key() {
+            return "fixed";
+        }
+
+        @Override
+        public void resolve(String field, Client client, ActionListener<float[]> listener) {
+            calls++;
+            listener.onResponse(vector.clone());
+        }
+
+        @Override
+        public String getWriteableName() {
+            return "fixed";
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+            return builder.field("fixed", true);
+        }
+    }
+}
