@@ -3,7 +3,6 @@ package io.audiopq.elasticsearch.mapper;
 import io.audiopq.elasticsearch.NodeBundles;
 import io.audiopq.model.ModelBundle;
 import io.audiopq.model.ModelDescriptor;
-import io.audiopq.model.ModelKind;
 import io.audiopq.model.Similarity;
 
 import org.elasticsearch.common.bytes.BytesReference;
@@ -229,12 +228,8 @@ public final class PqVectorFieldMapper extends FieldMapper {
                             + bundles.nodeName() + "]: " + bundles.describeMissing(model.get())
                     );
                 }
-                if (bundle.descriptor().kind() != ModelKind.VECTORS) {
-                    throw new MapperParsingException(
-                        "field [" + name + "] of type [" + CONTENT_TYPE + "]: model bundle [" + model.get() + "] is of kind ["
-                            + bundle.descriptor().kind() + "], a [" + CONTENT_TYPE + "] field needs a codebook bundle of kind [vectors]"
-                    );
-                }
+                // Every kind of bundle carries the PQ codebook for its vectors (an audio bundle's for the
+                // embeddings its backbone produces), so any kind can back a field.
             }
             if (bundle != null && (recorded == null || recorded.equals(bundle.checksum()))) {
                 ModelDescriptor d = bundle.descriptor();
