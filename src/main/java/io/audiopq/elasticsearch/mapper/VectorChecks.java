@@ -2,8 +2,6 @@ package io.audiopq.elasticsearch.mapper;
 
 import io.audiopq.model.Similarity;
 
-import java.util.Arrays;
-
 /** The checks an indexed or query vector of a {@code pq_vector} field must pass, with errors that name the field. */
 final class VectorChecks {
 
@@ -40,9 +38,5 @@ final class VectorChecks {
                     + "(like Elasticsearch's dot_product), its length is [" + (float) Math.sqrt(squaredNorm) + "]; normalise it or use [cosine]"
             );
         }
-    }
-
-    static String preview(float[] vector) {
-        return vector.length <= 8 ? Arrays.toString(vector) : Arrays.toString(Arrays.copyOf(vector, 8)).replace("]", ", ...]");
     }
 }

@@ -1,0 +1,161 @@
+package io.audiopq.integ;
+
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+/**
+ * {@code pq_vector} and {@code pq_knn} on the real distribution, with the {@code integ-vectors}
+ * bundle (cosine, D=16, M=4, 8-bit) that make-bundles.sh made: mapping, bulk with a bad vector,
+ * top-k, hybrid bool, native knn on the child, and the checksum guard over HTTP. Without
+ * assertions (as in production), and with the node's entitlements.
+ */
+public class PqVectorIT {
+
+    private static final RealNode NODE = RealNode.fromBuild();
+    private static final String INDEX = "pq-it";
+    private static final int N = 60;
+    private static float[][] vectors;
+
+    @BeforeClass
+    public static void indexDocuments() {
+        NODE.delete("/" + INDEX);
+        RealNode.Response created = NODE.put(
+            "/" + INDEX,
+            "{\"settings\": {\"number_of_shards\": 2, \"number_of_replicas\": 0}, \"mappings\": {\"properties\": {"
+                + "\"title\": {\"type\": \"text\"}, \"emb\": {\"type\": \"pq_vector\", \"model\": \"integ-vectors\"}}}}"
+        );
+        assertEquals(created.body(), 200, created.status());
+        Random random = new Random(3);
+        vectors = new float[N][16];
+        StringBuilder bulk = new StringBuilder();
+        for (int i = 0; i < N; i++) {
+            for (int j = 0; j < 16; j++) {
+                vectors[i][j] = (float) random.nextGaussian();
+            }
+            bulk.append("{\"index\": {\"_id\": \"d").append(i).append("\"}}\n");
+            bulk.append("{\"title\": \"").append(i % 2 == 0 ? "rain" : "wind").append(" clip ").append(i).append("\", \"emb\": ")
+                .append(json(vectors[i])).append("}\n");
+        }
+        bulk.append("{\"index\": {\"_id\": \"bad\"}}\n{\"emb\": [1, 2, 3]}\n");
+        RealNode.Response response = NODE.bulk("/" + INDEX + "/_bulk?refresh=true", bulk.toString());
+        assertEquals(response.body(), 200, response.status());
+        assertEquals(true, response.json().get("errors"));
+        assertTrue(response.body(), response.body().contains("expects vectors of [16] dimensions (model bundle [integ-vectors]), the document has [3]"));
+    }
+
+    @AfterClass
+    public static void cleanUp() {
+        NODE.delete("/" + INDEX);
+        NODE.delete("/pq-it-mismatch");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> hits(RealNode.Response response) {
+        assertEquals(response.body(), 200, response.status());
+        return (List<Map<String, Object>>) ((Map<String, Object>) response.json().get("hits")).get("hits");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    public void mappingRecordsTheBundle() {
+        RealNode.Response response = NODE.get("/" + INDEX + "/_mapping");
+        Map<String, Object> emb = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) response.json()
+            .get(INDEX)).get("mappings")).get("properties")).get("emb");
+        Map<String, Object> models = (Map<String, Object>) NODE.get("/_audio_pq/models/integ-vectors").json().get("models");
+        assertEquals(((Map<String, Object>) models.get("integ-vectors")).get("checksum"), emb.get("model_checksum"));
+        assertEquals(16, emb.get("dims"));
+        assertEquals("cosine", emb.get("similarity"));
+        assertEquals(N, ((Number) NODE.get("/" + INDEX + "/_count").json().get("count")).intValue());
+    }
+
+    @Test
+    public void topKFindsTheDocumentItselfWithAnExactScore() {
+        for (int doc : new int[] { 0, 17, 42 }) {
+            List<Map<String, Object>> hits = hits(
+                NODE.post("/" + INDEX + "/_search", "{\"size\": 5, \"query\": {\"pq_knn\": {\"field\": \"emb\", \"query_vector\": "
+                    + json(vectors[doc]) + ", \"k\": 5}}}")
+            );
+            assertEquals(5, hits.size());
+            assertEquals("d" + doc, hits.get(0).get("_id"));
+            assertEquals(1.0, ((Number) hits.get(0).get("_score")).doubleValue(), 1e-5);
+        }
+    }
+
+    @Test
+    public void hybridBoolAddsTextAndVectorScores() {
+        float[] q = vectors[8];
+        List<Map<String, Object>> text = hits(NODE.post("/" + INDEX + "/_search", "{\"size\": 100, \"query\": {\"match\": {\"title\": \"rain\"}}}"));
+        List<Map<String, Object>> vector = hits(
+            NODE.post("/" + INDEX + "/_search", "{\"size\": 100, \"query\": {\"pq_knn\": {\"field\": \"emb\", \"query_vector\": " + json(q) + "}}}")
+        );
+        assertEquals(N / 2, text.size());
+        assertEquals(N, vector.size());
+        List<Map<String, Object>> hybrid = hits(
+            NODE.post(
+                "/" + INDEX + "/_search",
+                "{\"size\": 100, \"query\": {\"bool\": {\"must\": [{\"match\": {\"title\": \"rain\"}}], \"should\": "
+                    + "[{\"pq_knn\": {\"field\": \"emb\", \"query_vector\": " + json(q) + "}}]}}}"
+            )
+        );
+        assertEquals(N / 2, hybrid.size());
+        for (Map<String, Object> hit : hybrid) {
+            double expected = score(text, hit.get("_id")) + score(vector, hit.get("_id"));
+            assertEquals(hit.toString(), expected, ((Number) hit.get("_score")).doubleValue(), 1e-4);
+        }
+        assertEquals("d8", hybrid.get(0).get("_id"));
+    }
+
+    @Test
+    public void nativeKnnOnTheChildField() {
+        List<Map<String, Object>> knn = hits(
+            NODE.post("/" + INDEX + "/_search", "{\"size\": 3, \"knn\": {\"field\": \"emb.pq\", \"query_vector\": " + json(vectors[5]) + ", \"k\": 3, \"num_candidates\": 3}}")
+        );
+        assertEquals(3, knn.size());
+        assertEquals("d5", knn.get(0).get("_id"));
+    }
+
+    @Test
+    public void aMappingWithAnotherChecksumIsRefusedWithBothChecksums() {
+        String recorded = "0".repeat(64);
+        RealNode.Response created = NODE.put(
+            "/pq-it-mismatch",
+            "{\"mappings\": {\"properties\": {\"emb\": {\"type\": \"pq_vector\", \"model\": \"integ-vectors\", \"model_checksum\": \"" + recorded
+                + "\", \"dims\": 16, \"m\": 4, \"bits\": 8, \"similarity\": \"cosine\"}}}}"
+        );
+        assertEquals(created.body(), 200, created.status());
+        RealNode.Response indexed = NODE.put("/pq-it-mismatch/_doc/1", "{\"emb\": " + json(vectors[0]) + "}");
+        assertFalse(indexed.body(), indexed.status() == 200 || indexed.status() == 201);
+        assertTrue(indexed.body(), indexed.body().contains("cannot index field [emb] on node [audiopq-node-0]: model bundle [integ-vectors] on this node has checksum ["));
+        assertTrue(indexed.body(), indexed.body().contains("but the mapping recorded checksum [" + recorded + "]"));
+        RealNode.Response searched = NODE.post("/pq-it-mismatch/_search", "{\"query\": {\"pq_knn\": {\"field\": \"emb\", \"query_vector\": " + json(vectors[0]) + "}}}");
+        assertFalse(searched.body(), searched.status() == 200);
+        assertTrue(searched.body(), searched.body().contains("cannot search field [emb] on node [audiopq-node-0]"));
+    }
+
+    private static double score(List<Map<String, Object>> hits, Object id) {
+        for (Map<String, Object> hit : hits) {
+            if (hit.get("_id").equals(id)) {
+                return ((Number) hit.get("_score")).doubleValue();
+            }
+        }
+        return 0;
+    }
+
+    private static String json(float[] v) {
+        List<String> parts = new ArrayList<>();
+        for (float x : v) {
+            parts.add(Float.toString(x));
+        }
+        return "[" + String.join(",", parts) + "]";
+    }
+}
