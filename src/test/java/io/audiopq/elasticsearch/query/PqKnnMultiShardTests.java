@@ -118,8 +118,12 @@ public class PqKnnMultiShardTests extends ESIntegTestCase {
             assertEquals(body, single.size(), multi.size());
             for (int r = 0; r < single.size(); r++) {
                 assertEquals(preference + " rank " + r + ": " + body, single.get(r).score(), multi.get(r).score(), tolerance);
+                // The last rank may tie with the first hit past the page, which we do not see: there
+                // only the score is compared (a seed hit exactly that).
+                boolean lastRank = r == single.size() - 1;
                 boolean tiedWithNeighbour = (r > 0 && Math.abs(single.get(r).score() - single.get(r - 1).score()) <= tolerance)
-                    || (r + 1 < single.size() && Math.abs(single.get(r).score() - single.get(r + 1).score()) <= tolerance);
+                    || (r + 1 < single.size() && Math.abs(single.get(r).score() - single.get(r + 1).score()) <= tolerance)
+                    || lastRank;
                 if (tiedWithNeighbour == false) {
                     assertEquals(preference + " rank " + r + ": " + body, single.get(r).id(), multi.get(r).id());
                 }
