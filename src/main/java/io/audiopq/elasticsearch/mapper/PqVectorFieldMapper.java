@@ -229,10 +229,11 @@ public final class PqVectorFieldMapper extends FieldMapper {
                             + bundles.nodeName() + "]: " + bundles.describeMissing(model.get())
                     );
                 }
-                if (bundle.descriptor().kind() != ModelKind.VECTORS) {
+                // Both kinds carry a PQ codebook: an audio bundle quantises the embeddings it produces itself.
+                if (bundle.descriptor().kind() != ModelKind.VECTORS && bundle.descriptor().kind() != ModelKind.AUDIO) {
                     throw new MapperParsingException(
                         "field [" + name + "] of type [" + CONTENT_TYPE + "]: model bundle [" + model.get() + "] is of kind ["
-                            + bundle.descriptor().kind() + "], a [" + CONTENT_TYPE + "] field needs a codebook bundle of kind [vectors]"
+                            + bundle.descriptor().kind().jsonName() + "], a [" + CONTENT_TYPE + "] field needs a bundle of kind [vectors] or [audio]"
                     );
                 }
             }
