@@ -1,6 +1,10 @@
 package io.audiopq.elasticsearch.query;
 
 import io.audiopq.audio.TestAudio;
+
+import static io.audiopq.audio.SoundKinds.hiss;
+import static io.audiopq.audio.SoundKinds.ticks;
+import static io.audiopq.audio.SoundKinds.tone;
 import io.audiopq.elasticsearch.AudioPqPlugin;
 import io.audiopq.elasticsearch.action.EmbedAudioAction;
 
@@ -33,7 +37,6 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 import static org.elasticsearch.test.hamcrest.ElasticsearchAssertions.assertNoFailuresAndResponse;
 import static org.hamcrest.Matchers.containsString;
@@ -79,31 +82,6 @@ public class QueryAudioSingleNodeTests extends ESSingleNodeTestCase {
     }
 
     // Three kinds of sound, each recorded twice for the index and once more (different parameters) as the query.
-
-    static float[] tone(double freq, double amplitude, int rate, double seconds) {
-        return TestAudio.sine(freq, amplitude, rate, seconds);
-    }
-
-    static float[] hiss(int rate, double seconds, long seed, double amplitude) {
-        Random random = new Random(seed);
-        float[] x = new float[(int) (rate * seconds)];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) (random.nextGaussian() * amplitude);
-        }
-        return x;
-    }
-
-    /** Short decaying clicks, {@code perSecond} of them: a ticking clock. */
-    static float[] ticks(int rate, double seconds, double perSecond, double amplitude) {
-        float[] x = new float[(int) (rate * seconds)];
-        int period = (int) (rate / perSecond);
-        for (int start = 0; start < x.length; start += period) {
-            for (int i = 0; i < rate / 200 && start + i < x.length; i++) {
-                x[start + i] = (float) (amplitude * Math.exp(-i / (rate / 1000.0)) * Math.sin(2 * Math.PI * 2000 * i / rate));
-            }
-        }
-        return x;
-    }
 
     static String wav(float[] samples, int rate) {
         return Base64.getEncoder().encodeToString(TestAudio.wav16(samples, rate));
