@@ -53,10 +53,11 @@ public final class MainJob {
         index(documents);
 
         Document example = folder == null ? documentOf(DemoClips.query("two-tone siren")) : documents.get(0);
-        float[] queryVector = embed(example);
+        // query_audio: the node embeds the clip once (clip level, same bundle as the pipeline).
+        String queryAudio = "{\"audio\": \"" + Base64.getEncoder().encodeToString(example.audio()) + "\", \"model\": \"" + BUNDLE + "\"}";
         System.out.println();
         System.out.println("1) Search by sound: clips most like '" + example.title() + "' (best segment per clip)");
-        printHits(search(segmentQuery(queryVector, 10)));
+        printHits(search(segmentQuery(queryAudio, 10)));
 
         String text = folder == null ? "clock" : firstWordOf(documents.get(documents.size() - 1).title());
         System.out.println();
@@ -65,7 +66,7 @@ public final class MainJob {
             {"bool": {"should": [
               {"match": {"title": %s}},
               %s
-            ]}}""".formatted(quote(text), segmentQuery(queryVector, 10))));
+            ]}}""".formatted(quote(text), segmentQuery(queryAudio, 10))));
     }
 
     /** One document to index: a title, the audio bytes and, for generated clips, where the sound is (else NaN). */
@@ -158,35 +159,13 @@ public final class MainJob {
         );
     }
 
-    /** The query clip's embedding, computed by the same pipeline (simulated, nothing is stored). */
-    @SuppressWarnings("unchecked")
-    private float[] embed(Document document) {
-        RealNode.Response response = node.post("/_ingest/pipeline/" + PIPELINE + "/_simulate", """
-            {"docs": [{"_source": {"audio": "%s"}}]}
-            """.formatted(Base64.getEncoder().encodeToString(document.audio())));
-        check(response, "embed the query clip");
-        Map<String, Object> doc = (Map<String, Object>) ((List<Map<String, Object>>) response.json().get("docs")).get(0).get("doc");
-        Map<String, Object> output = (Map<String, Object>) ((Map<String, Object>) doc.get("_source")).get("audio_embedding");
-        List<Number> embedding = (List<Number>) output.get("embedding");
-        float[] vector = new float[embedding.size()];
-        for (int i = 0; i < vector.length; i++) {
-            vector[i] = embedding.get(i).floatValue();
-        }
-        return vector;
-    }
-
     /** Parents ranked by their best segment; the best segment comes back as an inner hit. */
-    private static String segmentQuery(float[] vector, int k) {
-        StringBuilder array = new StringBuilder("[");
-        for (int i = 0; i < vector.length; i++) {
-            array.append(i == 0 ? "" : ",").append(vector[i]);
-        }
-        array.append(']');
+    private static String segmentQuery(String queryAudio, int k) {
         return """
             {"nested": {"path": "audio_embedding.segments", "score_mode": "max",
-              "query": {"pq_knn": {"field": "audio_embedding.segments.embedding", "query_vector": %s, "k": %d}},
+              "query": {"pq_knn": {"field": "audio_embedding.segments.embedding", "query_audio": %s, "k": %d}},
               "inner_hits": {"size": 1, "_source": ["audio_embedding.segments.start", "audio_embedding.segments.end"]}}}"""
-            .formatted(array, k * 4);
+            .formatted(queryAudio, k * 4);
     }
 
     private RealNode.Response search(String query) {

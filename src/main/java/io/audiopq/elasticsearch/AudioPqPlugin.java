@@ -1,8 +1,12 @@
 package io.audiopq.elasticsearch;
 
+import io.audiopq.elasticsearch.action.EmbedAudioAction;
+import io.audiopq.elasticsearch.action.RestEmbedAudioAction;
+import io.audiopq.elasticsearch.action.TransportEmbedAudioAction;
 import io.audiopq.elasticsearch.ingest.AudioEmbeddingProcessor;
 import io.audiopq.elasticsearch.ingest.AudioEmbeddingProcessorFactory;
 import io.audiopq.elasticsearch.mapper.PqVectorFieldMapper;
+import io.audiopq.elasticsearch.query.AudioQuery;
 import io.audiopq.elasticsearch.query.LikeDocument;
 import io.audiopq.elasticsearch.query.PqKnnQueryBuilder;
 import io.audiopq.elasticsearch.query.QueryVectorSource;
@@ -34,7 +38,8 @@ import java.util.function.Supplier;
  * Entry point Elasticsearch loads for the {@code audio-pq} plugin (named in
  * plugin-descriptor.properties). It loads the model bundles from {@code <config>/audio-pq/models/},
  * serves them at {@code GET _audio_pq/models}, and registers the {@code pq_vector} field, the
- * {@code pq_knn} query and the {@code audio_embedding} ingest processor.
+ * {@code pq_knn} query (with query by sound through the embed action,
+ * {@code POST _audio_pq/models/{name}/_embed}) and the {@code audio_embedding} ingest processor.
  */
 public class AudioPqPlugin extends Plugin implements ActionPlugin, IngestPlugin, MapperPlugin, SearchPlugin {
     /** The plugin's name as users see it in {@code _cat/plugins}. */
@@ -62,7 +67,8 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, IngestPlugin,
     @Override
     public Collection<?> createComponents(PluginServices services) {
         nodeName = services.clusterService().getNodeName();
-        return List.of(loadRegistry(services.environment().configDir()), bundles);
+        // Components are injectable: TransportEmbedAudioAction receives the registry and the ONNX sessions.
+        return List.of(loadRegistry(services.environment().configDir()), bundles, audioModels);
     }
 
     private synchronized ModelRegistry loadRegistry(Path configDir) {
@@ -78,7 +84,12 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, IngestPlugin,
         Supplier<DiscoveryNodes> nodesInCluster,
         Predicate<NodeFeature> clusterSupportsFeature
     ) {
-        return List.of(new RestGetModelsAction(this::modelRegistry, this::nodeName));
+        return List.of(new RestGetModelsAction(this::modelRegistry, this::nodeName), new RestEmbedAudioAction());
+    }
+
+    @Override
+    public Collection<ActionHandler> getActions() {
+        return List.of(new ActionHandler(EmbedAudioAction.INSTANCE, TransportEmbedAudioAction.class));
     }
 
     @Override
@@ -103,7 +114,10 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, IngestPlugin,
 
     @Override
     public List<NamedWriteableRegistry.Entry> getNamedWriteables() {
-        return List.of(new NamedWriteableRegistry.Entry(QueryVectorSource.class, LikeDocument.NAME, LikeDocument::new));
+        return List.of(
+            new NamedWriteableRegistry.Entry(QueryVectorSource.class, LikeDocument.NAME, LikeDocument::new),
+            new NamedWriteableRegistry.Entry(QueryVectorSource.class, AudioQuery.NAME, AudioQuery::new)
+        );
     }
 
     /** The node's bundles, loaded on first use from the node's config folder. */

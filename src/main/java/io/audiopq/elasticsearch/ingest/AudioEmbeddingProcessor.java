@@ -1,24 +1,20 @@
 package io.audiopq.elasticsearch.ingest;
 
-import io.audiopq.audio.AudioDecoder;
 import io.audiopq.audio.AudioEmbeddings;
 import io.audiopq.audio.AudioInfo;
 import io.audiopq.audio.ClassLabels;
 import io.audiopq.audio.DecodeLimits;
-import io.audiopq.audio.DecodedAudio;
-import io.audiopq.audio.InvalidAudioException;
 import io.audiopq.audio.SegmentEmbedding;
 import io.audiopq.audio.SegmentSpec;
+import io.audiopq.elasticsearch.AudioInput;
 import io.audiopq.model.AudioModels;
 
 import org.elasticsearch.ingest.AbstractProcessor;
 import org.elasticsearch.ingest.IngestDocument;
 
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -43,8 +39,6 @@ import java.util.Map;
 public final class AudioEmbeddingProcessor extends AbstractProcessor {
 
     public static final String TYPE = "audio_embedding";
-
-    private static final AudioDecoder DECODER = new AudioDecoder();
 
     private final String field;
     private final String targetField;
@@ -82,49 +76,14 @@ public final class AudioEmbeddingProcessor extends AbstractProcessor {
             }
             throw new IllegalArgumentException("field [" + field + "] is null, cannot embed its audio");
         }
-        byte[] bytes = bytes(value);
-        AudioEmbeddings embeddings;
-        try {
-            DecodedAudio audio = DECODER.decode(bytes, limits);
-            embeddings = includeSegments ? model.embedder().embed(audio, segments) : model.embedder().embedClip(audio);
-        } catch (InvalidAudioException e) {
-            throw new IllegalArgumentException("field [" + field + "] holds unusable audio (" + e.reason().id() + "): " + e.getMessage(), e);
-        }
+        String subject = "field [" + field + "]";
+        byte[] bytes = AudioInput.bytes(value, limits.maxBytes(), subject);
+        AudioEmbeddings embeddings = AudioInput.embed(model, bytes, limits, includeSegments ? segments : null, subject);
         document.setFieldValue(targetField, output(embeddings));
         if (removeBinary) {
             document.removeField(field);
         }
         return document;
-    }
-
-    /** The encoded audio: base64 text (whitespace such as MIME line breaks allowed) or raw bytes. */
-    private byte[] bytes(Object value) {
-        if (value instanceof byte[] raw) {
-            checkSize(raw.length);
-            return raw;
-        }
-        if ((value instanceof String) == false) {
-            throw new IllegalArgumentException("field [" + field + "] must hold base64-encoded audio as a string, found "
-                + value.getClass().getSimpleName().toLowerCase(Locale.ROOT));
-        }
-        String text = (String) value;
-        // Checked before decoding, so an oversized document costs no decoded copy.
-        checkSize((long) text.length() / 4 * 3 - 2);
-        String compact = text.indexOf(' ') < 0 && text.indexOf('\n') < 0 && text.indexOf('\r') < 0 && text.indexOf('\t') < 0
-            ? text
-            : text.replaceAll("[ \t\r\n]", "");
-        try {
-            return Base64.getDecoder().decode(compact);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("field [" + field + "] is not valid base64: " + e.getMessage(), e);
-        }
-    }
-
-    private void checkSize(long bytes) {
-        if (bytes > limits.maxBytes()) {
-            throw new IllegalArgumentException("field [" + field + "] holds unusable audio (" + InvalidAudioException.Reason.TOO_LARGE.id()
-                + "): about " + bytes + " bytes, more than max_bytes=" + limits.maxBytes());
-        }
     }
 
     private Map<String, Object> output(AudioEmbeddings embeddings) {

@@ -2,11 +2,9 @@ package io.audiopq.elasticsearch.ingest;
 
 import io.audiopq.audio.DecodeLimits;
 import io.audiopq.audio.SegmentSpec;
+import io.audiopq.elasticsearch.AudioInput;
 import io.audiopq.model.AudioModels;
 import io.audiopq.model.AudioSpec;
-import io.audiopq.model.InvalidBundleException;
-import io.audiopq.model.ModelEntry;
-import io.audiopq.model.ModelKind;
 import io.audiopq.model.ModelRegistry;
 
 import org.elasticsearch.cluster.metadata.ProjectId;
@@ -92,20 +90,9 @@ public final class AudioEmbeddingProcessorFactory implements Processor.Factory {
         } catch (IllegalStateException e) {
             throw newConfigurationException(type, tag, "model", e.getMessage());
         }
-        ModelEntry entry = models.get(name).orElseThrow(
-            () -> newConfigurationException(type, tag, "model", "model bundle [" + name + "] is not installed in [" + models.directory()
-                + "] on this node; bundles here: " + models.entries().stream().map(ModelEntry::name).toList())
-        );
-        if (entry.bundle() == null) {
-            throw newConfigurationException(type, tag, "model", "model bundle [" + name + "] failed to load on this node: " + entry.error());
-        }
-        if (entry.bundle().descriptor().kind() != ModelKind.AUDIO) {
-            throw newConfigurationException(type, tag, "model", "model bundle [" + name + "] is of kind ["
-                + entry.bundle().descriptor().kind().jsonName() + "]; this processor needs a bundle of kind [audio]");
-        }
         try {
-            return this.models.open(entry.bundle());
-        } catch (InvalidBundleException e) {
+            return AudioInput.audioBundle(models, this.models, name, "this processor");
+        } catch (RuntimeException e) {
             throw newConfigurationException(type, tag, "model", e.getMessage());
         }
     }

@@ -91,6 +91,7 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
             b.queryVector = vector;
         }, QUERY_VECTOR);
         PARSER.declareObject((b, v) -> b.vectorSource = v, (p, c) -> LikeDocument.fromXContent(p), new ParseField(LikeDocument.NAME));
+        PARSER.declareObject((b, v) -> b.vectorSource = v, (p, c) -> AudioQuery.fromXContent(p), new ParseField(AudioQuery.NAME));
         PARSER.declareInt((b, v) -> b.k = v, K);
         PARSER.declareInt((b, v) -> b.numCandidates = v, NUM_CANDIDATES);
         PARSER.declareObject((b, v) -> b.oversample = v, RESCORE_PARSER, RESCORE);
@@ -103,7 +104,7 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
         PARSER.declareInt((b, v) -> {
             throw new IllegalArgumentException("[" + NAME + "] [nprobe] is not supported yet: IVF lists are not built, every query scans all codes");
         }, NPROBE);
-        PARSER.declareExclusiveFieldSet(QUERY_VECTOR.getPreferredName(), LikeDocument.NAME);
+        PARSER.declareExclusiveFieldSet(QUERY_VECTOR.getPreferredName(), LikeDocument.NAME, AudioQuery.NAME);
         declareStandardFields(PARSER);
     }
 
@@ -188,7 +189,8 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
         }
         if ((queryVector == null) == (vectorSource == null)) {
             throw new IllegalArgumentException(
-                "[" + NAME + "] requires exactly one of [" + QUERY_VECTOR.getPreferredName() + "] and [" + LikeDocument.NAME + "]"
+                "[" + NAME + "] requires exactly one of [" + QUERY_VECTOR.getPreferredName() + "], [" + LikeDocument.NAME + "] and ["
+                    + AudioQuery.NAME + "]"
             );
         }
         if (queryVector != null && queryVector.length == 0) {

@@ -119,7 +119,7 @@ public class PqKnnQueryBuilderTests extends ESTestCase {
 
     public void testInvalidQueriesAreRejectedWithTheOptionNamed() {
         assertParseError("{\"pq_knn\": {\"query_vector\": [1]}}", "[pq_knn] requires [field]");
-        assertParseError("{\"pq_knn\": {\"field\": \"f\"}}", "requires exactly one of [query_vector] and [like]");
+        assertParseError("{\"pq_knn\": {\"field\": \"f\"}}", "requires exactly one of [query_vector], [like] and [query_audio]");
         assertParseError(
             "{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"like\": {\"index\": \"i\", \"id\": \"1\"}}}",
             "The following fields are not allowed together: [query_vector, like]"

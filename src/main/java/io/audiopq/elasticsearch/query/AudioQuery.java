@@ -1,0 +1,155 @@
+package io.audiopq.elasticsearch.query;
+
+import io.audiopq.elasticsearch.AudioInput;
+import io.audiopq.elasticsearch.action.EmbedAudioAction;
+import io.audiopq.elasticsearch.ingest.AudioEmbeddingProcessorFactory;
+
+import org.elasticsearch.ResourceNotFoundException;
+import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.common.Strings;
+import org.elasticsearch.common.io.stream.StreamInput;
+import org.elasticsearch.common.io.stream.StreamOutput;
+import org.elasticsearch.xcontent.ObjectParser;
+import org.elasticsearch.xcontent.ParseField;
+import org.elasticsearch.xcontent.XContentBuilder;
+import org.elasticsearch.xcontent.XContentParser;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Objects;
+
+/**
+ * {@code "query_audio": {"audio": "<base64>", "model": "<bundle>"}}: query by sound. The
+ * coordinating node embeds the clip once with the audio bundle {@code model}
+ * ({@link EmbedAudioAction}, the ingest processor's decode and embed code) and searches with its
+ * <b>clip-level</b> embedding, the vector the processor writes to {@code <target_field>.embedding}.
+ *
+ * <p>{@code model} is required: the vector is resolved on the coordinating node before any index's
+ * mapping is read, so the field's bundle is not known there. It must be the bundle that embedded the
+ * indexed audio; a bundle with other dimensions fails on the shards, one with the same dimensions
+ * but another network gives meaningless scores. The audio is decoded from base64 when the query is
+ * parsed (invalid base64 or an oversized clip is refused then); unusable audio (corrupt, empty,
+ * unsupported, too long) is refused when the query is rewritten. Limits are the processor's
+ * defaults: 64 MB encoded, 300 s.
+ */
+public final class AudioQuery implements QueryVectorSource {
+
+    public static final String NAME = "query_audio";
+    private static final ParseField AUDIO = new ParseField("audio");
+    private static final ParseField MODEL = new ParseField("model");
+    private static final String SUBJECT = "[" + PqKnnQueryBuilder.NAME + "] [" + NAME + "] [audio]";
+
+    private static final ObjectParser<Parsed, Void> PARSER = new ObjectParser<>(NAME, Parsed::new);
+    static {
+        PARSER.declareField((p, v) -> p.audio = v, AudioInput::value, AUDIO, ObjectParser.ValueType.VALUE);
+        PARSER.declareString((p, v) -> p.model = v, MODEL);
+    }
+
+    private static final class Parsed {
+        Object audio;
+        String model;
+    }
+
+    private final byte[] audio;
+    private final String model;
+
+    /**
+     * @param audio the encoded clip (WAV, FLAC, Ogg Vorbis or MP3; detected from the bytes)
+     * @param model the audio bundle that embeds it
+     */
+    public AudioQuery(byte[] audio, String model) {
+        if (audio == null || audio.length == 0) {
+            throw new IllegalArgumentException("[" + PqKnnQueryBuilder.NAME + "] [" + NAME + "] requires [audio]: base64-encoded audio");
+        }
+        if (Strings.isNullOrEmpty(model)) {
+            throw new IllegalArgumentException("[" + PqKnnQueryBuilder.NAME + "] [" + NAME
+                + "] requires [model]: the audio bundle that embedded the indexed audio");
+        }
+        this.audio = audio;
+        this.model = model;
+    }
+
+    public AudioQuery(StreamInput in) throws IOException {
+        this(in.readByteArray(), in.readString());
+    }
+
+    public static AudioQuery fromXContent(XContentParser parser) throws IOException {
+        Parsed parsed = PARSER.parse(parser, null);
+        if (parsed.audio == null) {
+            return new AudioQuery(null, parsed.model); // names the missing option
+        }
+        return new AudioQuery(AudioInput.bytes(parsed.audio, AudioEmbeddingProcessorFactory.DEFAULT_MAX_BYTES.getBytes(), SUBJECT),
+            parsed.model);
+    }
+
+    @Override
+    public void writeTo(StreamOutput out) throws IOException {
+        out.writeByteArray(audio);
+        out.writeString(model);
+    }
+
+    @Override
+    public String getWriteableName() {
+        return NAME;
+    }
+
+    @Override
+    public String key() {
+        return NAME;
+    }
+
+    /** The encoded clip (a copy). */
+    public byte[] audio() {
+        return audio.clone();
+    }
+
+    public String model() {
+        return model;
+    }
+
+    @Override
+    public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+        builder.startObject(NAME);
+        builder.field(AUDIO.getPreferredName(), Base64.getEncoder().encodeToString(audio));
+        builder.field(MODEL.getPreferredName(), model);
+        return builder.endObject();
+    }
+
+    @Override
+    public void resolve(String field, Client client, ActionListener<float[]> listener) {
+        client.execute(
+            EmbedAudioAction.INSTANCE,
+            new EmbedAudioAction.Request(model, audio),
+            ActionListener.wrap(response -> listener.onResponse(response.embedding()), e -> listener.onFailure(named(e)))
+        );
+    }
+
+    /** The action's failure, its message prefixed with this input's name so users see which part of the query was wrong. */
+    private static Exception named(Exception e) {
+        String prefix = "[" + PqKnnQueryBuilder.NAME + "] [" + NAME + "] ";
+        if (e instanceof ResourceNotFoundException) {
+            return new ResourceNotFoundException(prefix + "{}", e, e.getMessage());
+        }
+        if (e instanceof IllegalArgumentException) {
+            return new IllegalArgumentException(prefix + e.getMessage(), e);
+        }
+        return e;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof AudioQuery other && Arrays.equals(audio, other.audio) && model.equals(other.model);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(Arrays.hashCode(audio), model);
+    }
+
+    @Override
+    public String toString() {
+        return NAME + "[model=" + model + ", " + audio.length + " bytes]";
+    }
+}
