@@ -1,6 +1,7 @@
 package io.audiopq.elasticsearch.mapper;
 
 import io.audiopq.elasticsearch.NodeBundles;
+import io.audiopq.lucene.PqFormatConfig;
 import io.audiopq.model.ModelBundle;
 import io.audiopq.model.ModelDescriptor;
 import io.audiopq.model.Similarity;
@@ -38,7 +39,8 @@ import java.util.regex.Pattern;
  * {@code pq_vector}: a float vector stored as a product-quantisation code of a model bundle's
  * codebook.
  *
- * <pre>{"type": "pq_vector", "model": "my-vectors", "similarity": "cosine", "store_raw": true}</pre>
+ * <pre>{"type": "pq_vector", "model": "my-vectors", "similarity": "cosine", "store_raw": true,
+ *  "ivf": {"nlist": 256, "nprobe": 16}}</pre>
  *
  * <p>The mapping names a bundle; dimensions, M, bits and the default similarity come from it, and
  * the bundle's checksum is recorded in the mapping ({@code model_checksum}, set when the mapping is
@@ -133,15 +135,15 @@ public final class PqVectorFieldMapper extends FieldMapper {
         ).setSerializerCheck((includeDefaults, isConfigured, v) -> v != null);
         private final Parameter<Boolean> storeRaw = Parameter.boolParam("store_raw", false, m -> toType(m).storeRaw, true)
             .alwaysSerialize();
-        private final Parameter<Boolean> ivf = new Parameter<>(
+        private final Parameter<IvfOptions> ivf = new Parameter<>(
             "ivf",
             false,
-            () -> false,
-            (n, c, o) -> parseIvf(n, o),
-            m -> false,
-            (b, n, v) -> {},
-            Objects::toString
-        ).neverSerialize();
+            () -> null,
+            (n, c, o) -> IvfOptions.parse(n, o),
+            m -> toType(m).ivf,
+            (b, n, v) -> v.toXContent(b, n),
+            v -> v == null ? "null" : v.toString()
+        ).setSerializerCheck((includeDefaults, isConfigured, v) -> v != null);
         private final Parameter<Integer> dims = intOrNull("dims", 1, ModelDescriptor.MAX_DIMENSIONS, m -> toType(m).dims);
         private final Parameter<Integer> m = intOrNull("m", 1, ModelDescriptor.MAX_DIMENSIONS, mapper -> toType(mapper).m);
         private final Parameter<Integer> bits = intOrNull("bits", 4, 8, m -> toType(m).bits).addValidator(v -> {
@@ -283,6 +285,7 @@ public final class PqVectorFieldMapper extends FieldMapper {
                 model.get(),
                 modelChecksum.get(),
                 storeRaw.get(),
+                ivf.get(),
                 bundles
             );
             DenseVectorFieldMapper.Builder child = new DenseVectorFieldMapper.Builder(
@@ -364,14 +367,73 @@ public final class PqVectorFieldMapper extends FieldMapper {
         );
     }
 
-    private static Boolean parseIvf(String field, Object value) {
-        if (Boolean.FALSE.equals(value) || (value instanceof Map<?, ?> map && map.size() == 1 && Boolean.FALSE.equals(map.get("enabled")))) {
-            return false;
+    /**
+     * The {@code ivf} option: {@code {"nlist": <lists per segment>, "nprobe": <lists a query visits by
+     * default>}}. Each segment trains its own coarse quantiser (segments with fewer than
+     * {@link PqFormatConfig#MIN_VECTORS_PER_LIST} × nlist vectors are written without lists and
+     * scanned exhaustively); codes stay those of the bundle's codebook, so they remain comparable
+     * across segments. {@code null} (absent, {@code false} or {@code {"enabled": false}}): exhaustive.
+     */
+    public record IvfOptions(int nlist, int nprobe) {
+
+        static final Set<String> KEYS = Set.of("enabled", "nlist", "nprobe");
+
+        static IvfOptions parse(String field, Object value) {
+            String prefix = "field [" + field + "] of type [" + CONTENT_TYPE + "]: ";
+            if (value == null || Boolean.FALSE.equals(value)) {
+                return null;
+            }
+            if (value instanceof Map<?, ?> == false) {
+                throw new MapperParsingException(
+                    prefix + "[ivf] must be an object {\"nlist\": <lists>, \"nprobe\": <lists probed>} (or {\"enabled\": false}), got ["
+                        + value + "]"
+                );
+            }
+            Map<?, ?> map = (Map<?, ?>) value;
+            for (Object key : map.keySet()) {
+                if (KEYS.contains(key) == false) {
+                    throw new MapperParsingException(prefix + "unknown [ivf] option [" + key + "]; expected [nlist], [nprobe] or [enabled]");
+                }
+            }
+            Object enabled = map.get("enabled");
+            if (enabled != null && enabled instanceof Boolean == false) {
+                throw new MapperParsingException(prefix + "[ivf.enabled] must be a boolean, got [" + enabled + "]");
+            }
+            if (Boolean.FALSE.equals(enabled)) {
+                if (map.size() > 1) {
+                    throw new MapperParsingException(prefix + "[ivf] with [enabled: false] takes no other options, got " + map);
+                }
+                return null;
+            }
+            Object nlistValue = map.get("nlist");
+            if (nlistValue == null) {
+                throw new MapperParsingException(prefix + "[ivf.nlist] is required (the number of inverted lists per segment)");
+            }
+            int nlist = intOption(prefix, "ivf.nlist", nlistValue, 1, PqFormatConfig.MAX_NLIST);
+            Object nprobeValue = map.get("nprobe");
+            int nprobe = nprobeValue == null
+                ? Math.min(PqFormatConfig.DEFAULT_NPROBE, nlist)
+                : intOption(prefix, "ivf.nprobe", nprobeValue, 1, nlist);
+            return new IvfOptions(nlist, nprobe);
         }
-        throw new MapperParsingException(
-            "field [" + field + "] of type [" + CONTENT_TYPE + "]: [ivf] is not supported yet (got [" + value
-                + "]): every query scans all codes of a shard; leave [ivf] out or set it to {\"enabled\": false}"
-        );
+
+        private static int intOption(String prefix, String name, Object value, int min, int max) {
+            if (value instanceof Integer == false) {
+                throw new MapperParsingException(prefix + "[" + name + "] must be an integer, got [" + value + "]");
+            }
+            int v = (Integer) value;
+            if (v < min || v > max) {
+                throw new MapperParsingException(
+                    prefix + "[" + name + "] must be in [" + min + ", " + max + "]" + (name.equals("ivf.nprobe") ? " (1 to ivf.nlist)" : "")
+                        + ", got [" + v + "]"
+                );
+            }
+            return v;
+        }
+
+        void toXContent(XContentBuilder builder, String name) throws IOException {
+            builder.startObject(name).field("nlist", nlist).field("nprobe", nprobe).endObject();
+        }
     }
 
     private final String model;
@@ -381,6 +443,7 @@ public final class PqVectorFieldMapper extends FieldMapper {
     private final int m;
     private final int bits;
     private final boolean storeRaw;
+    private final IvfOptions ivf;
     private final NodeBundles bundles;
     private final IndexVersion indexVersionCreated;
     private final IndexMode indexMode;
@@ -401,6 +464,7 @@ public final class PqVectorFieldMapper extends FieldMapper {
         this.m = builder.m.get();
         this.bits = builder.bits.get();
         this.storeRaw = builder.storeRaw.get();
+        this.ivf = builder.ivf.get();
         this.bundles = builder.bundles;
         this.indexVersionCreated = builder.indexVersionCreated;
         this.indexMode = builder.indexMode;

@@ -137,8 +137,13 @@ public final class PqVectorFieldType extends SimpleMappedFieldType {
      * @param oversample {@link io.audiopq.lucene.PqKnnQuery#FIELD_DEFAULT_OVERSAMPLE}, 0 (no rescoring) or in [1, 100]
      */
     public Query topKQuery(float[] vector, int k, int numCandidates, float oversample, Query filter) {
+        return topKQuery(vector, k, numCandidates, oversample, filter, PqTopKQuery.FIELD_DEFAULT_NPROBE);
+    }
+
+    /** Top-k mode visiting {@code nprobe} inverted lists per segment ({@link PqTopKQuery#FIELD_DEFAULT_NPROBE}: the mapping's). */
+    public Query topKQuery(float[] vector, int k, int numCandidates, float oversample, Query filter, int nprobe) {
         checkSearchable();
-        return new PqTopKQuery(vectorFieldName(), prepareQueryVector(vector), k, numCandidates, filter, oversample);
+        return new PqTopKQuery(vectorFieldName(), prepareQueryVector(vector), k, numCandidates, filter, oversample, nprobe);
     }
 
     /** Scoring mode: every document with a vector matches with its ADC score (for {@code bool} beside text clauses). */

@@ -26,13 +26,23 @@ final class PqVectorsFormatProvider implements VectorsFormatProvider {
     private final String model;
     private final String checksum;
     private final boolean storeRaw;
+    /** Null: exhaustive (no inverted lists). */
+    private final PqVectorFieldMapper.IvfOptions ivf;
     private final NodeBundles bundles;
 
-    PqVectorsFormatProvider(String field, String model, String checksum, boolean storeRaw, NodeBundles bundles) {
+    PqVectorsFormatProvider(
+        String field,
+        String model,
+        String checksum,
+        boolean storeRaw,
+        PqVectorFieldMapper.IvfOptions ivf,
+        NodeBundles bundles
+    ) {
         this.field = field;
         this.model = model;
         this.checksum = checksum;
         this.storeRaw = storeRaw;
+        this.ivf = ivf;
         this.bundles = bundles;
     }
 
@@ -47,11 +57,16 @@ final class PqVectorsFormatProvider implements VectorsFormatProvider {
     ) {
         PqFormatConfig config = PqFormatConfig.DEFAULT.withStoreRaw(storeRaw)
             .withCodebookProvider(info -> bundles.requireMatching(field, model, checksum, "write segments of").quantizer());
+        if (ivf != null) {
+            // The bundle's codebook stays fixed; each segment trains only its coarse quantiser (and
+            // segments too small for nlist lists are written without them).
+            config = config.withNlist(ivf.nlist()).withNprobe(ivf.nprobe());
+        }
         return new PqVectorsFormat(config);
     }
 
     @Override
     public String toString() {
-        return "PqVectorsFormatProvider[field=" + field + ", model=" + model + ", checksum=" + checksum + ", storeRaw=" + storeRaw + "]";
+        return "PqVectorsFormatProvider[field=" + field + ", model=" + model + ", checksum=" + checksum + ", storeRaw=" + storeRaw + ", ivf=" + ivf + "]";
     }
 }

@@ -38,7 +38,7 @@ import java.util.function.Supplier;
  * existing document, {@code like}).
  *
  * <pre>
- * {"pq_knn": {"field": "embedding", "query_vector": [...], "k": 10, "num_candidates": 50,
+ * {"pq_knn": {"field": "embedding", "query_vector": [...], "k": 10, "num_candidates": 50, "nprobe": 8,
  *             "rescore": {"oversample": 4}, "filter": {...}, "boost": 1, "_name": "..."}}
  * </pre>
  *
@@ -47,7 +47,9 @@ import java.util.function.Supplier;
  *   <li><b>top-k</b> ({@code k} given): the best {@code k} documents per shard (pre-filtered by
  *       {@code filter}), like Elasticsearch's {@code knn} query; {@code num_candidates} (default
  *       {@code k}) are collected per shard and, where raw vectors are stored, the best
- *       {@code ceil(num_candidates × oversample)} ADC candidates are rescored exactly.</li>
+ *       {@code ceil(num_candidates × oversample)} ADC candidates are rescored exactly. On a field
+ *       mapped with {@code ivf}, {@code nprobe} (default the mapping's {@code ivf.nprobe}) inverted
+ *       lists are visited per segment; it is ignored where a segment has no lists.</li>
  *   <li><b>scoring</b> (no {@code k}): every document with a vector (and matching {@code filter})
  *       gets its ADC score, so the query can sit in a {@code bool} beside {@code match} clauses and
  *       the scores add up.</li>
@@ -71,8 +73,15 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
     public static final ParseField NPROBE = new ParseField("nprobe");
     /** Like {@code knn}: more candidates than this per shard is refused. */
     public static final int MAX_CANDIDATES = 10_000;
-    /** Version of this builder's wire format, written first so that a node reading another layout fails clearly. */
-    static final int WIRE_VERSION = 1;
+    /**
+     * Version of this builder's wire format, written first so that a node reading another layout
+     * fails clearly. 1: the original layout; 2: 1 followed by an optional {@code nprobe}. A query
+     * without {@code nprobe} is still written as 1, so nodes that read only 1 (an older plugin in a
+     * rolling upgrade) keep understanding every query they could before.
+     */
+    static final int WIRE_VERSION = 2;
+    /** The first layout, without {@code nprobe}. */
+    static final int WIRE_VERSION_BEFORE_NPROBE = 1;
 
     private static final ConstructingObjectParser<Float, Void> RESCORE_PARSER = new ConstructingObjectParser<>(
         "rescore",
@@ -101,9 +110,7 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
             FILTER,
             ObjectParser.ValueType.OBJECT_ARRAY
         );
-        PARSER.declareInt((b, v) -> {
-            throw new IllegalArgumentException("[" + NAME + "] [nprobe] is not supported yet: IVF lists are not built, every query scans all codes");
-        }, NPROBE);
+        PARSER.declareInt((b, v) -> b.nprobe = v, NPROBE);
         PARSER.declareExclusiveFieldSet(QUERY_VECTOR.getPreferredName(), LikeDocument.NAME, AudioQuery.NAME);
         declareStandardFields(PARSER);
     }
@@ -116,6 +123,8 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
     private Integer k;
     private Integer numCandidates;
     private Float oversample;
+    /** Inverted lists visited per segment; null for the field's default ({@code ivf.nprobe} of the mapping). */
+    private Integer nprobe;
     private List<QueryBuilder> filters = new ArrayList<>();
 
     private PqKnnQueryBuilder() {}
@@ -137,9 +146,10 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
     public PqKnnQueryBuilder(StreamInput in) throws IOException {
         super(in);
         int wireVersion = in.readVInt();
-        if (wireVersion != WIRE_VERSION) {
+        if (wireVersion != WIRE_VERSION && wireVersion != WIRE_VERSION_BEFORE_NPROBE) {
             throw new IllegalStateException(
-                "[" + NAME + "] query sent in wire format " + wireVersion + ", this node reads " + WIRE_VERSION
+                "[" + NAME + "] query sent in wire format " + wireVersion + ", this node reads " + WIRE_VERSION_BEFORE_NPROBE + " and "
+                    + WIRE_VERSION
                     + ": every node needs the same audio-pq plugin version"
             );
         }
@@ -150,6 +160,7 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
         numCandidates = in.readOptionalVInt();
         oversample = in.readOptionalFloat();
         filters = new ArrayList<>(readQueries(in));
+        nprobe = wireVersion >= WIRE_VERSION ? in.readOptionalVInt() : null;
     }
 
     @Override
@@ -157,7 +168,9 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
         if (resolvedVector != null) {
             throw new IllegalStateException("[" + NAME + "] cannot be serialised while its [" + vectorSource.key() + "] is being resolved; rewrite it first");
         }
-        out.writeVInt(WIRE_VERSION);
+        // Only a query that uses nprobe needs the new layout (see WIRE_VERSION).
+        int wireVersion = nprobe == null ? WIRE_VERSION_BEFORE_NPROBE : WIRE_VERSION;
+        out.writeVInt(wireVersion);
         out.writeString(fieldName);
         out.writeOptionalFloatArray(queryVector);
         out.writeOptionalNamedWriteable(vectorSource);
@@ -165,6 +178,9 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
         out.writeOptionalVInt(numCandidates);
         out.writeOptionalFloat(oversample);
         writeQueries(out, filters);
+        if (wireVersion >= WIRE_VERSION) {
+            out.writeOptionalVInt(nprobe);
+        }
     }
 
     public static PqKnnQueryBuilder fromXContent(XContentParser parser) throws IOException {
@@ -209,6 +225,16 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
                 );
             }
         }
+        if (nprobe != null) {
+            if (k == null) {
+                throw new IllegalArgumentException(
+                    "[" + NAME + "] [nprobe] applies to top-k mode only: set [k] (scoring mode scores every document, it probes no lists)"
+                );
+            }
+            if (nprobe < 1) {
+                throw new IllegalArgumentException("[" + NAME + "] [nprobe] must be >= 1, got [" + nprobe + "]");
+            }
+        }
         if (oversample != null) {
             if (k == null) {
                 throw new IllegalArgumentException(
@@ -234,6 +260,7 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
         copy.k = k;
         copy.numCandidates = numCandidates;
         copy.oversample = oversample;
+        copy.nprobe = nprobe;
         copy.filters = new ArrayList<>(filters);
         copy.boost = boost;
         copy.queryName = queryName;
@@ -256,6 +283,16 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
     /** Exact rescoring of {@code ceil(num_candidates × oversample)} ADC candidates; 0 for none; null for the field's default. */
     public PqKnnQueryBuilder oversample(Float oversample) {
         this.oversample = oversample;
+        validate();
+        return this;
+    }
+
+    /**
+     * Inverted lists to visit per segment in top-k mode (clamped to a segment's lists; segments
+     * without lists are scanned whole); null for the field's {@code ivf.nprobe}.
+     */
+    public PqKnnQueryBuilder nprobe(Integer nprobe) {
+        this.nprobe = nprobe;
         validate();
         return this;
     }
@@ -288,6 +325,10 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
 
     public Float oversample() {
         return oversample;
+    }
+
+    public Integer nprobe() {
+        return nprobe;
     }
 
     public List<QueryBuilder> filters() {
@@ -324,6 +365,9 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
         }
         if (numCandidates != null) {
             builder.field(NUM_CANDIDATES.getPreferredName(), numCandidates);
+        }
+        if (nprobe != null) {
+            builder.field(NPROBE.getPreferredName(), nprobe);
         }
         if (oversample != null) {
             builder.startObject(RESCORE.getPreferredName()).field(OVERSAMPLE.getPreferredName(), oversample).endObject();
@@ -418,7 +462,7 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
         if (k != null) {
             int candidates = numCandidates != null ? numCandidates : k;
             float over = oversample != null ? oversample : PqKnnQuery.FIELD_DEFAULT_OVERSAMPLE;
-            query = new AdcExplainedQuery(pqField.topKQuery(queryVector, k, candidates, over, filter), pqField.scoringQuery(queryVector));
+            query = new AdcExplainedQuery(pqField.topKQuery(queryVector, k, candidates, over, filter, nprobe != null ? nprobe : PqKnnQuery.FIELD_DEFAULT_NPROBE), pqField.scoringQuery(queryVector));
         } else if (filter == null) {
             query = pqField.scoringQuery(queryVector);
         } else {
@@ -438,11 +482,12 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
             && Objects.equals(k, other.k)
             && Objects.equals(numCandidates, other.numCandidates)
             && Objects.equals(oversample, other.oversample)
+            && Objects.equals(nprobe, other.nprobe)
             && filters.equals(other.filters);
     }
 
     @Override
     protected int doHashCode() {
-        return Objects.hash(fieldName, Arrays.hashCode(queryVector), vectorSource, resolvedVector, k, numCandidates, oversample, filters);
+        return Objects.hash(fieldName, Arrays.hashCode(queryVector), vectorSource, resolvedVector, k, numCandidates, oversample, nprobe, filters);
     }
 }

@@ -32,7 +32,12 @@ public final class PqTopKQuery extends PqKnnQuery {
     private final int topK;
 
     public PqTopKQuery(String field, float[] target, int k, int numCandidates, Query filter, float oversample) {
-        super(field, target, numCandidates, filter, oversample);
+        this(field, target, k, numCandidates, filter, oversample, FIELD_DEFAULT_NPROBE);
+    }
+
+    /** @param nprobe inverted lists visited per segment, or {@link #FIELD_DEFAULT_NPROBE} for the field's default */
+    public PqTopKQuery(String field, float[] target, int k, int numCandidates, Query filter, float oversample, int nprobe) {
+        super(field, target, numCandidates, filter, oversample, nprobe);
         if (k < 1 || k > numCandidates) {
             throw new IllegalArgumentException("k must be in [1, numCandidates=" + numCandidates + "], got " + k);
         }

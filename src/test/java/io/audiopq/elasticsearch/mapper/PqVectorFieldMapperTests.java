@@ -138,8 +138,16 @@ public class PqVectorFieldMapperTests extends PqSingleNodeTestCase {
     public void testBadOptionsAreRejectedWithTheirName() {
         Map<String, String> cases = new LinkedHashMap<>();
         cases.put("\"similarity\": \"max_inner_product\"", "unknown [similarity] [max_inner_product]; expected one of [l2_norm, cosine, dot_product]");
-        cases.put("\"ivf\": {\"nlist\": 1024}", "[ivf] is not supported yet");
-        cases.put("\"ivf\": true", "[ivf] is not supported yet");
+        cases.put("\"ivf\": true", "[ivf] must be an object {\"nlist\": <lists>, \"nprobe\": <lists probed>} (or {\"enabled\": false}), got [true]");
+        cases.put("\"ivf\": {\"nprobe\": 4}", "[ivf.nlist] is required");
+        cases.put("\"ivf\": {\"nlist\": 0}", "[ivf.nlist] must be in [1, 65536], got [0]");
+        cases.put("\"ivf\": {\"nlist\": 70000}", "[ivf.nlist] must be in [1, 65536], got [70000]");
+        cases.put("\"ivf\": {\"nlist\": \"many\"}", "[ivf.nlist] must be an integer, got [many]");
+        cases.put("\"ivf\": {\"nlist\": 8, \"nprobe\": 9}", "[ivf.nprobe] must be in [1, 8] (1 to ivf.nlist), got [9]");
+        cases.put("\"ivf\": {\"nlist\": 8, \"nprobe\": 0}", "[ivf.nprobe] must be in [1, 8] (1 to ivf.nlist), got [0]");
+        cases.put("\"ivf\": {\"nlist\": 8, \"probes\": 2}", "unknown [ivf] option [probes]; expected [nlist], [nprobe] or [enabled]");
+        cases.put("\"ivf\": {\"enabled\": false, \"nlist\": 8}", "[ivf] with [enabled: false] takes no other options");
+        cases.put("\"ivf\": {\"enabled\": \"no\", \"nlist\": 8}", "[ivf.enabled] must be a boolean, got [no]");
         cases.put("\"bits\": 6", "[bits] must be 4 or 8, got [6]");
         cases.put("\"dims\": \"sixteen\"", "[dims] must be an integer, got [sixteen]");
         cases.put("\"model_checksum\": \"abc\"", "[model_checksum] must be a lowercase hex SHA-256");
@@ -151,6 +159,35 @@ public class PqVectorFieldMapperTests extends PqSingleNodeTestCase {
                 () -> createIndexWithMapping("idx", "{\"emb\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE + "\", " + c.getKey() + "}}")
             );
             assertThat(c.getKey(), rootMessage(e), containsString(c.getValue()));
+        }
+    }
+
+    public void testIvfOptionsAreRecordedWithTheirDefaultAndNotUpdatable() {
+        createIndexWithMapping(
+            "idx",
+            "{\"a\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE + "\", \"ivf\": {\"nlist\": 64, \"nprobe\": 5}}, "
+                + "\"b\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE + "\", \"ivf\": {\"nlist\": 64}}, "
+                + "\"c\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE + "\", \"ivf\": {\"enabled\": true, \"nlist\": 4}}}"
+        );
+        assertEquals(Map.of("nlist", 64, "nprobe", 5), fieldMapping("idx", "a").get("ivf"));
+        assertEquals("nprobe defaults to min(16, nlist)", Map.of("nlist", 64, "nprobe", 16), fieldMapping("idx", "b").get("ivf"));
+        assertEquals(Map.of("nlist", 4, "nprobe", 4), fieldMapping("idx", "c").get("ivf"));
+
+        // The recorded form merges cleanly with itself...
+        String same = "{\"a\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE + "\", \"ivf\": {\"nlist\": 64, \"nprobe\": 5}}}";
+        assertTrue(indicesAdmin().preparePutMapping("idx").setSource("{\"properties\": " + same + "}", XContentType.JSON).get().isAcknowledged());
+        // ...but the lists are part of the written segments: neither nlist nor the default nprobe can change.
+        for (String changed : List.of("{\"nlist\": 64, \"nprobe\": 6}", "{\"nlist\": 32, \"nprobe\": 5}", "{\"enabled\": false}")) {
+            Exception e = expectThrows(
+                Exception.class,
+                () -> indicesAdmin().preparePutMapping("idx")
+                    .setSource(
+                        "{\"properties\": {\"a\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE + "\", \"ivf\": " + changed + "}}}",
+                        XContentType.JSON
+                    )
+                    .get()
+            );
+            assertThat(changed, rootMessage(e), containsString("Cannot update parameter [ivf]"));
         }
     }
 

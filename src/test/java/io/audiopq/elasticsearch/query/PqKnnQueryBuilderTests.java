@@ -68,6 +68,9 @@ public class PqKnnQueryBuilderTests extends ESTestCase {
             if (randomBoolean()) {
                 builder.oversample(randomBoolean() ? 0f : randomFloatBetween(1f, 100f, true));
             }
+            if (randomBoolean()) {
+                builder.nprobe(randomIntBetween(1, 1 << 16));
+            }
         }
         for (int i = randomIntBetween(0, 2); i > 0; i--) {
             builder.addFilter(QueryBuilders.termQuery(randomAlphaOfLength(4), randomAlphaOfLength(4)));
@@ -127,9 +130,67 @@ public class PqKnnQueryBuilderTests extends ESTestCase {
         assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"k\": 0}}", "[k] must be in [1, 10000], got [0]");
         assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"k\": 3, \"num_candidates\": 2}}", "[num_candidates] must be in [k=3, 10000], got [2]");
         assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"rescore\": {\"oversample\": 2}}}", "[rescore] applies to top-k mode only");
-        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"nprobe\": 8}}", "[nprobe] is not supported yet");
+        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"nprobe\": 8}}", "[nprobe] applies to top-k mode only: set [k]");
+        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"k\": 5, \"nprobe\": 0}}", "[nprobe] must be >= 1, got [0]");
         assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"similarity\": 0.5}}", "unknown field [similarity]");
         assertParseError("{\"pq_knn\": {\"field\": \"f\", \"like\": {\"index\": \"i\"}}}", "Required [id]");
+    }
+
+    public void testNprobeIsParsedAndPrinted() throws IOException {
+        PqKnnQueryBuilder parsed = (PqKnnQueryBuilder) parse("{\"pq_knn\": {\"field\": \"emb\", \"query_vector\": [1, 2], \"k\": 5, \"nprobe\": 3}}");
+        assertEquals(Integer.valueOf(3), parsed.nprobe());
+        assertEquals(new PqKnnQueryBuilder("emb", new float[] { 1f, 2f }).k(5).nprobe(3), parsed);
+        assertNotEquals(new PqKnnQueryBuilder("emb", new float[] { 1f, 2f }).k(5).nprobe(4), parsed);
+        assertThat(Strings.toString(parsed), containsString("\"nprobe\":3"));
+        assertNull(((PqKnnQueryBuilder) parse("{\"pq_knn\": {\"field\": \"emb\", \"query_vector\": [1], \"k\": 5}}")).nprobe());
+    }
+
+    /**
+     * A query without nprobe keeps the first wire layout (version 1, exactly the bytes an older
+     * plugin writes and reads); one with nprobe is written as version 2, and both are read back.
+     */
+    public void testWireLayoutStaysVersion1WithoutNprobe() throws IOException {
+        PqKnnQueryBuilder plain = new PqKnnQueryBuilder("emb", new float[] { 1f, 2f }).k(5).numCandidates(7);
+        PqKnnQueryBuilder probing = new PqKnnQueryBuilder("emb", new float[] { 1f, 2f }).k(5).numCandidates(7).nprobe(3);
+        assertEquals(PqKnnQueryBuilder.WIRE_VERSION_BEFORE_NPROBE, wireVersionOf(plain));
+        assertEquals(PqKnnQueryBuilder.WIRE_VERSION, wireVersionOf(probing));
+        assertEquals(plain, copyWriteable(plain, writeables, PqKnnQueryBuilder::new));
+        assertEquals(probing, copyWriteable(probing, writeables, PqKnnQueryBuilder::new));
+
+        // A version-1 stream (as an older node writes it) is read, with no nprobe.
+        try (org.elasticsearch.common.io.stream.BytesStreamOutput out = new org.elasticsearch.common.io.stream.BytesStreamOutput()) {
+            writeVersion1(out, plain);
+            try (org.elasticsearch.common.io.stream.StreamInput in = new org.elasticsearch.common.io.stream.NamedWriteableAwareStreamInput(out.bytes().streamInput(), writeables)) {
+                PqKnnQueryBuilder read = new PqKnnQueryBuilder(in);
+                assertEquals(plain, read);
+                assertNull(read.nprobe());
+            }
+        }
+    }
+
+    /** The wire version byte of {@code builder}: the first value after the standard boost and name. */
+    private int wireVersionOf(PqKnnQueryBuilder builder) throws IOException {
+        try (org.elasticsearch.common.io.stream.BytesStreamOutput out = new org.elasticsearch.common.io.stream.BytesStreamOutput()) {
+            builder.writeTo(out);
+            org.elasticsearch.common.io.stream.StreamInput in = out.bytes().streamInput();
+            in.readFloat(); // boost
+            in.readOptionalString(); // _name
+            return in.readVInt();
+        }
+    }
+
+    /** What the plugin wrote before nprobe existed, field by field. */
+    private static void writeVersion1(StreamOutput out, PqKnnQueryBuilder b) throws IOException {
+        out.writeFloat(b.boost());
+        out.writeOptionalString(b.queryName());
+        out.writeVInt(1);
+        out.writeString(b.fieldName());
+        out.writeOptionalFloatArray(b.queryVector());
+        out.writeOptionalNamedWriteable(b.vectorSource());
+        out.writeOptionalVInt(b.k());
+        out.writeOptionalVInt(b.numCandidates());
+        out.writeOptionalFloat(b.oversample());
+        out.writeNamedWriteableCollection(b.filters());
     }
 
     public void testALikeQueryIsResolvedToAVectorByTheRewrite() throws IOException {
