@@ -442,7 +442,7 @@ public class PqKnnQuerySingleNodeTests extends PqSingleNodeTestCase {
         cases.put("{\"field\": \"emb\", \"query_vector\": [1], \"num_candidates\": 5}", "[num_candidates] applies to top-k mode only");
         cases.put("{\"field\": \"emb\", \"query_vector\": [1], \"k\": 5, \"num_candidates\": 2}", "[num_candidates] must be in [k=5, 10000], got [2]");
         cases.put("{\"field\": \"emb\", \"query_vector\": [1], \"k\": 5, \"rescore\": {\"oversample\": 0.5}}", "[rescore.oversample] must be 0 (no rescoring) or in [1, 100.0], got [0.5]");
-        cases.put("{\"field\": \"emb\", \"query_vector\": [1], \"nprobe\": 4}", "[nprobe] is not supported yet");
+        cases.put("{\"field\": \"emb\", \"query_vector\": [1], \"nprobe\": 4}", "[nprobe] applies to top-k mode only: set [k]");
         cases.put("{\"field\": \"emb\"}", "requires exactly one of [query_vector], [like] and [query_audio]");
         for (Map.Entry<String, String> c : cases.entrySet()) {
             Exception e = expectThrows(Exception.class, () -> search("idx", "{\"query\": {\"pq_knn\": " + c.getKey() + "}}"));
