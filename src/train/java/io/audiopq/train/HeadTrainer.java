@@ -91,13 +91,15 @@ public final class HeadTrainer {
         List<String> log = new ArrayList<>();
         SplittableRandom random = new SplittableRandom(cfg.seed());
         Engine engine = Engine.getEngine("PyTorch");
-        engine.setRandomSeed((int) cfg.seed());
         Linear[] linears = new Linear[2];
         try (Model model = Model.newInstance("head", Device.cpu(), "PyTorch")) {
             model.setBlock(block(cfg, linears));
             DefaultTrainingConfig tc = new DefaultTrainingConfig(Loss.l2Loss()).optDevices(new Device[] { Device.cpu() })
                 .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(cfg.learningRate())).optWeightDecays(cfg.weightDecay()).build());
             try (Trainer trainer = model.newTrainer(tc)) {
+                // Seeded right before the weights are drawn: seeding earlier, in a JVM whose engine
+                // was not used yet, left the first training's initial weights unseeded.
+                engine.setRandomSeed((int) cfg.seed());
                 trainer.initialize(new Shape(1, dim));
                 NDManager manager = trainer.getManager();
                 float[] flat = new float[n * dim];
