@@ -32,7 +32,9 @@ import java.util.stream.IntStream;
  *
  * Latency is one client thread, sequential queries over HTTP; client wall time includes HTTP and
  * JSON on both sides, {@code took} is the node's own figure (whole milliseconds). Each query set
- * runs twice (all sets once, then all sets again) after a warm-up, and both runs are reported.
+ * runs twice after a warm-up (within a run the sets take turns query by query), and both runs are
+ * reported. Refresh is off while indexing; the index is then refreshed and force-merged to one
+ * segment (often already one: the indexing buffer holds all of it).
  */
 public final class EsEndToEnd {
 
@@ -41,9 +43,13 @@ public final class EsEndToEnd {
     private static final int BULK_DOCS = 1000;
     private static final int WARM_UP = 50;
 
-    private record Index(String name, String mapping, String description) {}
+    private record Index(String name, String mapping, String description, boolean sourceKeepsVector) {
+        Index(String name, String mapping, String description) {
+            this(name, mapping, description, true);
+        }
+    }
 
-    private record IndexStats(double indexSeconds, double mergeSeconds, long storeBytes, long fieldBytes, long sourceBytes, long docs) {}
+    private record IndexStats(double indexSeconds, double mergeSeconds, long storeBytes, long fieldBytes, long sourceBytes, long recoverySourceBytes, long docs) {}
 
     private record QuerySet(String name, String index, Function<String, String> body) {}
 
@@ -96,16 +102,20 @@ public final class EsEndToEnd {
         int d = data.d();
         List<Index> indices = new ArrayList<>();
         indices.add(new Index("e2e_pq8", pqMapping(bundle8, true), "`pq_vector` M=16 8-bit, store_raw"));
-        indices.add(new Index("e2e_pq8_noraw", pqMapping(bundle8, false), "`pq_vector` M=16 8-bit, no raw vectors"));
+        // pq_vector keeps the vector in _source (dense_vector drops it there and reads it back from
+        // the vector format): this one leaves it out of _source too, for the codes-only footprint.
+        indices.add(new Index("e2e_pq8_codes", pqMapping(bundle8, false), "`pq_vector` M=16 8-bit, codes only (store_raw false, `_source.excludes: [emb]`)", false));
         if (bundle4 != null) {
             indices.add(new Index("e2e_pq4", pqMapping(bundle4, true), "`pq_vector` M=32 4-bit, store_raw"));
         }
         indices.add(new Index("e2e_flat", denseMapping(d, "flat"), "`dense_vector` flat"));
         indices.add(new Index("e2e_int8hnsw", denseMapping(d, "int8_hnsw"), "`dense_vector` int8_hnsw"));
 
-        // Warm-up for the node's bulk path (JIT), so the first measured index is not penalised.
-        load(node, new Index("e2e_warmup", denseMapping(d, "flat"), "warm-up"), data, Math.min(data.n(), 10_000));
-        node.delete("/e2e_warmup");
+        // Warm-up for the node's bulk paths (JIT), so the first measured index is not penalised.
+        for (String mapping : List.of(denseMapping(d, "flat"), pqMapping(bundle8, true))) {
+            load(node, new Index("e2e_warmup", mapping, "warm-up"), data, Math.min(data.n(), 10_000));
+            node.delete("/e2e_warmup");
+        }
         Map<String, IndexStats> stats = new LinkedHashMap<>();
         for (Index index : indices) {
             stats.put(index.name(), load(node, index, data, data.n()));
@@ -117,7 +127,7 @@ public final class EsEndToEnd {
         sets.add(new QuerySet("`pq_knn` default (num_candidates 10, rescore 40)", "e2e_pq8", q -> pqKnn(q, null)));
         sets.add(new QuerySet("`pq_knn` num_candidates 100 (rescore 400)", "e2e_pq8",
             q -> pqKnn(q, "\"num_candidates\": " + NUM_CANDIDATES)));
-        sets.add(new QuerySet("`pq_knn` ADC only, no raw vectors", "e2e_pq8_noraw",
+        sets.add(new QuerySet("`pq_knn` ADC only, codes only", "e2e_pq8_codes",
             q -> pqKnn(q, "\"rescore\": {\"oversample\": 0}")));
         if (bundle4 != null) {
             sets.add(new QuerySet("`pq_knn` 4-bit M=32 ADC only", "e2e_pq4", q -> pqKnn(q, "\"rescore\": {\"oversample\": 0}")));
@@ -136,21 +146,24 @@ public final class EsEndToEnd {
                 search(node, set, vectors[i]);
             }
         }
+        // Two runs; within a run the sets take turns query by query, so that load from elsewhere on
+        // the machine falls on all of them alike.
         List<Map<String, Run>> runs = new ArrayList<>();
         for (int pass = 0; pass < 2; pass++) {
             Map<String, Run> results = new LinkedHashMap<>();
             for (QuerySet set : sets) {
-                double[] client = new double[data.nq()], took = new double[data.nq()];
-                int[][] ids = new int[data.nq()][];
-                for (int i = 0; i < data.nq(); i++) {
+                results.put(set.name(), new Run(new double[data.nq()], new double[data.nq()], new int[data.nq()][]));
+            }
+            for (int i = 0; i < data.nq(); i++) {
+                for (QuerySet set : sets) {
+                    Run run = results.get(set.name());
                     long t0 = System.nanoTime();
                     RealNode.Response response = search(node, set, vectors[i]);
-                    client[i] = (System.nanoTime() - t0) / 1e6;
+                    run.clientMs()[i] = (System.nanoTime() - t0) / 1e6;
                     Map<String, Object> json = response.json();
-                    took[i] = ((Number) json.get("took")).doubleValue();
-                    ids[i] = hitIds(json);
+                    run.tookMs()[i] = ((Number) json.get("took")).doubleValue();
+                    run.ids()[i] = hitIds(json);
                 }
-                results.put(set.name(), new Run(client, took, ids));
             }
             runs.add(results);
         }
@@ -187,7 +200,8 @@ public final class EsEndToEnd {
         String name = index.name();
         node.delete("/" + name);
         check(node.put("/" + name, "{\"settings\": {\"number_of_shards\": 1, \"number_of_replicas\": 0, \"refresh_interval\": \"-1\"}, "
-            + "\"mappings\": {\"properties\": {\"emb\": " + index.mapping() + "}}}"), "create " + name);
+            + "\"mappings\": {" + (index.sourceKeepsVector() ? "" : "\"_source\": {\"excludes\": [\"emb\"]}, ")
+            + "\"properties\": {\"emb\": " + index.mapping() + "}}}"), "create " + name);
         int d = data.d();
         long start = System.nanoTime();
         StringBuilder bulk = new StringBuilder();
@@ -227,7 +241,7 @@ public final class EsEndToEnd {
         long storeBytes = ((Number) path(total, "store").get("size_in_bytes")).longValue();
         long docs = ((Number) path(total, "docs").get("count")).longValue();
         long segments = ((Number) path(total, "segments").get("count")).longValue();
-        long fieldBytes = -1, sourceBytes = -1;
+        long fieldBytes = -1, sourceBytes = -1, recoverySourceBytes = 0;
         RealNode.Response usage = node.post("/" + name + "/_disk_usage?run_expensive_tasks=true", null);
         if (usage.status() == 200) {
             Map<String, Object> usageJson = path(usage.json(), name);
@@ -236,6 +250,13 @@ public final class EsEndToEnd {
             Object source = fields.get("_source");
             if (source instanceof Map<?, ?> src) {
                 sourceBytes = ((Number) src.get("total_in_bytes")).longValue();
+            }
+            // Elasticsearch's own copy of the original source, kept (for peer recovery) when _source
+            // was filtered, until the retention lease lets a merge drop it.
+            for (Map.Entry<String, Object> field : fields.entrySet()) {
+                if (field.getKey().startsWith("_recovery_source") && field.getValue() instanceof Map<?, ?> rs) {
+                    recoverySourceBytes += ((Number) rs.get("total_in_bytes")).longValue();
+                }
             }
             fieldBytes = 0;
             for (Map.Entry<String, Object> field : fields.entrySet()) {
@@ -248,12 +269,12 @@ public final class EsEndToEnd {
         } else {
             System.out.println("_disk_usage on " + name + ": HTTP " + usage.status() + " " + usage.body());
         }
-        System.out.printf(Locale.ROOT, "%s: %,d docs in %d segment(s), indexed in %.1f s, force-merged in %.1f s, store %,d bytes, emb* %,d bytes, _source %,d bytes%n",
-            name, docs, segments, indexSeconds, mergeSeconds, storeBytes, fieldBytes, sourceBytes);
+        System.out.printf(Locale.ROOT, "%s: %,d docs in %d segment(s), indexed in %.1f s, force-merged in %.1f s, store %,d bytes, emb* %,d bytes, _source %,d bytes, _recovery_source %,d bytes%n",
+            name, docs, segments, indexSeconds, mergeSeconds, storeBytes, fieldBytes, sourceBytes, recoverySourceBytes);
         if (docs != n) {
             throw new IllegalStateException(name + " holds " + docs + " documents, expected " + n);
         }
-        return new IndexStats(indexSeconds, mergeSeconds, storeBytes, fieldBytes, sourceBytes, docs);
+        return new IndexStats(indexSeconds, mergeSeconds, storeBytes, fieldBytes, sourceBytes, recoverySourceBytes, docs);
     }
 
     @SuppressWarnings("unchecked")
@@ -353,12 +374,13 @@ public final class EsEndToEnd {
             data.n(), data.d(), data.nq(), K));
         out.append(String.format(Locale.ROOT, "%s, %d cores; load average before %s, after %s.%n%n", LocalDate.now(),
             Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter));
-        out.append("| index | bulk + refresh s | force merge s | store bytes/vector | `emb` field bytes/vector | `_source` bytes/vector |\n");
-        out.append("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+        out.append("| index | bulk + refresh s | force merge s | store bytes/vector | `emb` field bytes/vector | `_source` bytes/vector | `_recovery_source` bytes/vector |\n");
+        out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (Index index : indices) {
             IndexStats s = stats.get(index.name());
-            out.append(String.format(Locale.ROOT, "| %s (`%s`) | %.1f | %.1f | %.1f | %s | %s |%n", index.description(), index.name(), s.indexSeconds(),
-                s.mergeSeconds(), s.storeBytes() / (double) s.docs(), perVector(s.fieldBytes(), s.docs()), perVector(s.sourceBytes(), s.docs())));
+            out.append(String.format(Locale.ROOT, "| %s (`%s`) | %.1f | %.1f | %.1f | %s | %s | %s |%n", index.description(), index.name(), s.indexSeconds(),
+                s.mergeSeconds(), s.storeBytes() / (double) s.docs(), perVector(s.fieldBytes(), s.docs()), perVector(s.sourceBytes(), s.docs()),
+                perVector(s.recoverySourceBytes(), s.docs())));
         }
         String flat = sets.stream().filter(s -> s.index().equals("e2e_flat")).findFirst().orElseThrow().name();
         String hnsw = sets.stream().filter(s -> s.index().equals("e2e_int8hnsw")).findFirst().orElseThrow().name();
