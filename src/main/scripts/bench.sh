@@ -7,15 +7,27 @@
 #   bench.sh faiss [N] [NQ]     AudioPQ beside FAISS on the same Gaussian-mixture vectors (default
 #                               N=1000000, NQ=200, D=128; both sides train on the same 32768
 #                               vectors); needs Debian's python3-faiss and python3-numpy.
+#   bench.sh es [N] [NQ]        end to end on a real node: pq_knn on pq_vector beside knn on dense_vector
+#                               (flat, int8_hnsw) over the same N=100000 vectors (D=128) and NQ=200
+#                               queries; builds the plugin zip, trains bundles with make-bundle.sh,
+#                               starts a node with integTest/node.sh (ES_HEAP, default 2g) and always
+#                               stops it. Not part of `all`.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 source src/main/scripts/java-home.sh
 mode="${1:-all}"
 [ $# -gt 0 ] && shift
 mkdir -p target/bench
+es_node_dir=$PWD/target/bench/es-node
 echo "Building benchmarks with the JDK at $JAVA_HOME"
-mvn -B -ntp -q -Pbench test-compile dependency:build-classpath \
-  -Dmdep.outputFile=target/bench/classpath.txt -Dmdep.includeScope=test
+if [ "$mode" = es ]; then
+  # Also the plugin zip and the Elasticsearch distribution the node runs (as for integTest).
+  mvn -B -ntp -q -Pbench package dependency:copy@fetch-distribution dependency:build-classpath -DskipTests \
+    -Dinteg.node.dir="$es_node_dir" -Dmdep.outputFile=target/bench/classpath.txt -Dmdep.includeScope=test
+else
+  mvn -B -ntp -q -Pbench test-compile dependency:build-classpath \
+    -Dmdep.outputFile=target/bench/classpath.txt -Dmdep.includeScope=test
+fi
 cp="target/classes:target/test-classes:$(cat target/bench/classpath.txt)"
 java_cmd=(java --add-modules jdk.incubator.vector -cp "$cp")
 
@@ -39,9 +51,28 @@ run_faiss() {
     | tee target/bench/faiss-compare.md
 }
 
+run_es() {
+  local n="${1:-100000}" nq="${2:-200}" dir=target/bench/es
+  local data=target/bench/gmm-$n-$nq.bin
+  mkdir -p "$dir"
+  [ -f "$data" ] || "${java_cmd[@]}" io.audiopq.bench.CompareWithFaiss generate "$data" "$n" "$nq" 32768 128 42
+  "${java_cmd[@]}" io.audiopq.bench.EsEndToEnd fvecs "$data" "$dir/train.fvecs"
+  rm -rf "$dir/bundles"
+  bash src/main/scripts/make-bundle.sh --input "$dir/train.fvecs" --name e2e-pq8 --m 16 --bits 8 \
+    --similarity l2_norm --out "$dir/bundles"
+  bash src/main/scripts/make-bundle.sh --input "$dir/train.fvecs" --name e2e-pq4 --m 32 --bits 4 \
+    --similarity l2_norm --out "$dir/bundles"
+  trap 'NODE_DIR="$es_node_dir" bash integTest/node.sh stop >/dev/null 2>&1 || true' EXIT
+  NODE_DIR="$es_node_dir" EXTRA_BUNDLES="$PWD/$dir/bundles" ES_HEAP="${ES_HEAP:-2g}" \
+    PLUGIN_ZIP="$(ls target/audio-pq-*.zip | head -n 1)" bash integTest/node.sh start
+  "${java_cmd[@]}" -Xmx2g -Daudiopq.node.dir="$es_node_dir" io.audiopq.bench.EsEndToEnd run "$data" e2e-pq8 e2e-pq4 \
+    | tee target/bench/es-compare.md
+}
+
 case "$mode" in
   jmh) run_jmh "$@" ;;
   faiss) run_faiss "$@" ;;
+  es) run_es "$@" ;;
   all) run_jmh; run_faiss ;;
-  *) echo "usage: bench.sh [all | jmh [JMH ARGS] | faiss [N] [NQ]]" >&2; exit 2 ;;
+  *) echo "usage: bench.sh [all | jmh [JMH ARGS] | faiss [N] [NQ] | es [N] [NQ]]" >&2; exit 2 ;;
 esac

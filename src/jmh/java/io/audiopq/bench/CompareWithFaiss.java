@@ -44,7 +44,7 @@ public final class CompareWithFaiss {
     private static final int K = 10;
     private static final int RERANK_FACTOR = 10;
 
-    private record Dataset(int n, int nq, int ntrain, int d, float[] base, float[] queries, float[] train) {}
+    record Dataset(int n, int nq, int ntrain, int d, float[] base, float[] queries, float[] train) {}
 
     private record Result(double msPerQuery, double recall, double buildSeconds) {}
 
