@@ -43,6 +43,9 @@ public class AdcScanTests {
             AdcScan.distancesReference(table, codes, from, to, expected);
             AdcScan.distances(table, codes, from, to, actual);
             assertArrayEquals("M=" + m + " ksub=" + ksub + " [" + from + "," + to + ")", expected, actual, 0f);
+            float[] flat = new float[to - from];
+            AdcScan.distancesFlat(table.values(), m, ksub, codes, from, to, flat, 0);
+            assertArrayEquals("flat kernel, M=" + m + " ksub=" + ksub, expected, flat, 0f);
         }
     }
 
