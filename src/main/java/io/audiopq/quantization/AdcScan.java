@@ -77,6 +77,166 @@ public final class AdcScan {
      * checks beyond the JVM's: a code byte outside its row throws.
      */
     static void kernel(float[][] rows, int m, byte[] codes, int from, int to, float[] out, int outOffset) {
+        // The same loop with M a compile-time constant for the usual M: C2 then addresses the
+        // eight codes' bytes with immediate displacements and unrolls the subspace loop.
+        switch (m) {
+            case 8 -> kernelM8(rows, codes, from, to, out, outOffset);
+            case 16 -> kernelM16(rows, codes, from, to, out, outOffset);
+            case 32 -> kernelM32(rows, codes, from, to, out, outOffset);
+            case 64 -> kernelM64(rows, codes, from, to, out, outOffset);
+            default -> kernelAnyM(rows, m, codes, from, to, out, outOffset);
+        }
+    }
+
+    private static void kernelAnyM(float[][] rows, int m, byte[] codes, int from, int to, float[] out, int outOffset) {
+        int i = from;
+        int o = outOffset;
+        for (; i + INTERLEAVE <= to; i += INTERLEAVE, o += INTERLEAVE) {
+            int c = i * m;
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+            for (int j = 0; j < m; j++, c++) {
+                // One row per subspace and an index masked to 0..255: one bounds check per row.
+                float[] t = rows[j];
+                s0 += t[codes[c] & 0xFF];
+                s1 += t[codes[c + m] & 0xFF];
+                s2 += t[codes[c + 2 * m] & 0xFF];
+                s3 += t[codes[c + 3 * m] & 0xFF];
+                s4 += t[codes[c + 4 * m] & 0xFF];
+                s5 += t[codes[c + 5 * m] & 0xFF];
+                s6 += t[codes[c + 6 * m] & 0xFF];
+                s7 += t[codes[c + 7 * m] & 0xFF];
+            }
+            out[o] = s0;
+            out[o + 1] = s1;
+            out[o + 2] = s2;
+            out[o + 3] = s3;
+            out[o + 4] = s4;
+            out[o + 5] = s5;
+            out[o + 6] = s6;
+            out[o + 7] = s7;
+        }
+        for (; i < to; i++, o++) {
+            float s = 0;
+            for (int j = 0, c = i * m; j < m; j++, c++) {
+                s += rows[j][codes[c] & 0xFF];
+            }
+            out[o] = s;
+        }
+    }
+
+    private static void kernelM8(float[][] rows, byte[] codes, int from, int to, float[] out, int outOffset) {
+        final int m = 8;
+        int i = from;
+        int o = outOffset;
+        for (; i + INTERLEAVE <= to; i += INTERLEAVE, o += INTERLEAVE) {
+            int c = i * m;
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+            for (int j = 0; j < m; j++, c++) {
+                // One row per subspace and an index masked to 0..255: one bounds check per row.
+                float[] t = rows[j];
+                s0 += t[codes[c] & 0xFF];
+                s1 += t[codes[c + m] & 0xFF];
+                s2 += t[codes[c + 2 * m] & 0xFF];
+                s3 += t[codes[c + 3 * m] & 0xFF];
+                s4 += t[codes[c + 4 * m] & 0xFF];
+                s5 += t[codes[c + 5 * m] & 0xFF];
+                s6 += t[codes[c + 6 * m] & 0xFF];
+                s7 += t[codes[c + 7 * m] & 0xFF];
+            }
+            out[o] = s0;
+            out[o + 1] = s1;
+            out[o + 2] = s2;
+            out[o + 3] = s3;
+            out[o + 4] = s4;
+            out[o + 5] = s5;
+            out[o + 6] = s6;
+            out[o + 7] = s7;
+        }
+        for (; i < to; i++, o++) {
+            float s = 0;
+            for (int j = 0, c = i * m; j < m; j++, c++) {
+                s += rows[j][codes[c] & 0xFF];
+            }
+            out[o] = s;
+        }
+    }
+
+    private static void kernelM16(float[][] rows, byte[] codes, int from, int to, float[] out, int outOffset) {
+        final int m = 16;
+        int i = from;
+        int o = outOffset;
+        for (; i + INTERLEAVE <= to; i += INTERLEAVE, o += INTERLEAVE) {
+            int c = i * m;
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+            for (int j = 0; j < m; j++, c++) {
+                // One row per subspace and an index masked to 0..255: one bounds check per row.
+                float[] t = rows[j];
+                s0 += t[codes[c] & 0xFF];
+                s1 += t[codes[c + m] & 0xFF];
+                s2 += t[codes[c + 2 * m] & 0xFF];
+                s3 += t[codes[c + 3 * m] & 0xFF];
+                s4 += t[codes[c + 4 * m] & 0xFF];
+                s5 += t[codes[c + 5 * m] & 0xFF];
+                s6 += t[codes[c + 6 * m] & 0xFF];
+                s7 += t[codes[c + 7 * m] & 0xFF];
+            }
+            out[o] = s0;
+            out[o + 1] = s1;
+            out[o + 2] = s2;
+            out[o + 3] = s3;
+            out[o + 4] = s4;
+            out[o + 5] = s5;
+            out[o + 6] = s6;
+            out[o + 7] = s7;
+        }
+        for (; i < to; i++, o++) {
+            float s = 0;
+            for (int j = 0, c = i * m; j < m; j++, c++) {
+                s += rows[j][codes[c] & 0xFF];
+            }
+            out[o] = s;
+        }
+    }
+
+    private static void kernelM32(float[][] rows, byte[] codes, int from, int to, float[] out, int outOffset) {
+        final int m = 32;
+        int i = from;
+        int o = outOffset;
+        for (; i + INTERLEAVE <= to; i += INTERLEAVE, o += INTERLEAVE) {
+            int c = i * m;
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+            for (int j = 0; j < m; j++, c++) {
+                // One row per subspace and an index masked to 0..255: one bounds check per row.
+                float[] t = rows[j];
+                s0 += t[codes[c] & 0xFF];
+                s1 += t[codes[c + m] & 0xFF];
+                s2 += t[codes[c + 2 * m] & 0xFF];
+                s3 += t[codes[c + 3 * m] & 0xFF];
+                s4 += t[codes[c + 4 * m] & 0xFF];
+                s5 += t[codes[c + 5 * m] & 0xFF];
+                s6 += t[codes[c + 6 * m] & 0xFF];
+                s7 += t[codes[c + 7 * m] & 0xFF];
+            }
+            out[o] = s0;
+            out[o + 1] = s1;
+            out[o + 2] = s2;
+            out[o + 3] = s3;
+            out[o + 4] = s4;
+            out[o + 5] = s5;
+            out[o + 6] = s6;
+            out[o + 7] = s7;
+        }
+        for (; i < to; i++, o++) {
+            float s = 0;
+            for (int j = 0, c = i * m; j < m; j++, c++) {
+                s += rows[j][codes[c] & 0xFF];
+            }
+            out[o] = s;
+        }
+    }
+
+    private static void kernelM64(float[][] rows, byte[] codes, int from, int to, float[] out, int outOffset) {
+        final int m = 64;
         int i = from;
         int o = outOffset;
         for (; i + INTERLEAVE <= to; i += INTERLEAVE, o += INTERLEAVE) {
