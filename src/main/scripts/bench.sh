@@ -7,6 +7,8 @@
 #   bench.sh faiss [N] [NQ]     AudioPQ beside FAISS on the same Gaussian-mixture vectors (default
 #                               N=1000000, NQ=200, D=128; both sides train on the same 32768
 #                               vectors); needs Debian's python3-faiss and python3-numpy.
+#   bench.sh pair [ROUNDS]      8-bit scan, M=16, N=1M: FAISS IndexPQ and our kernels alternated
+#                               ROUNDS times (default 3), thread CPU time and wall time per code.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 source src/main/scripts/java-home.sh
@@ -39,9 +41,18 @@ run_faiss() {
     | tee target/bench/faiss-compare.md
 }
 
+run_pair() {
+  local rounds="${1:-3}" python=/usr/bin/python3
+  for ((r = 1; r <= rounds; r++)); do
+    "$python" src/bench/indexpq_scan.py
+    "${java_cmd[@]}" io.audiopq.quantization.KernelDuel 16 10
+  done | tee target/bench/pair.txt
+}
+
 case "$mode" in
   jmh) run_jmh "$@" ;;
   faiss) run_faiss "$@" ;;
+  pair) run_pair "$@" ;;
   all) run_jmh; run_faiss ;;
-  *) echo "usage: bench.sh [all | jmh [JMH ARGS] | faiss [N] [NQ]]" >&2; exit 2 ;;
+  *) echo "usage: bench.sh [all | jmh [JMH ARGS] | faiss [N] [NQ] | pair [ROUNDS]]" >&2; exit 2 ;;
 esac
