@@ -12,6 +12,8 @@
 #                               queries; builds the plugin zip, trains bundles with make-bundle.sh,
 #                               starts a node with integTest/node.sh (ES_HEAP, default 2g) and always
 #                               stops it. Not part of `all`.
+#   bench.sh pair [ROUNDS]      8-bit scan, M=16, N=1M: FAISS IndexPQ and our kernels alternated
+#                               ROUNDS times (default 3), thread CPU time and wall time per code.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 source src/main/scripts/java-home.sh
@@ -69,10 +71,19 @@ run_es() {
     | tee target/bench/es-compare.md
 }
 
+run_pair() {
+  local rounds="${1:-3}" python=/usr/bin/python3
+  for ((r = 1; r <= rounds; r++)); do
+    "$python" src/bench/indexpq_scan.py
+    "${java_cmd[@]}" io.audiopq.quantization.KernelDuel 16 10
+  done | tee target/bench/pair.txt
+}
+
 case "$mode" in
   jmh) run_jmh "$@" ;;
   faiss) run_faiss "$@" ;;
   es) run_es "$@" ;;
+  pair) run_pair "$@" ;;
   all) run_jmh; run_faiss ;;
-  *) echo "usage: bench.sh [all | jmh [JMH ARGS] | faiss [N] [NQ] | es [N] [NQ]]" >&2; exit 2 ;;
+  *) echo "usage: bench.sh [all | jmh [JMH ARGS] | faiss [N] [NQ] | pair [ROUNDS] | es [N] [NQ]]" >&2; exit 2 ;;
 esac

@@ -5,11 +5,13 @@ import io.audiopq.quantization.AdcTable;
 import io.audiopq.quantization.FastScanCodes;
 import io.audiopq.quantization.FastScanReranker;
 import io.audiopq.quantization.FastScanScanner;
+import io.audiopq.quantization.InvertedLists;
+import io.audiopq.quantization.IvfPqIndex;
+import io.audiopq.quantization.IvfPqQuantizer;
 import io.audiopq.quantization.KMeans;
 import io.audiopq.quantization.Metric;
 import io.audiopq.quantization.ProductQuantizer;
 import io.audiopq.quantization.QuantizedAdcTable;
-import io.audiopq.quantization.TopKHeap;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -46,7 +49,22 @@ public final class CompareWithFaiss {
 
     record Dataset(int n, int nq, int ntrain, int d, float[] base, float[] queries, float[] train) {}
 
-    private record Result(double msPerQuery, double recall, double buildSeconds) {}
+    private static final int NLIST = 1024;
+    private static final int[] NPROBES = { 1, 4, 8, 16, 32, 64 };
+
+    /**
+     * recallVsAll: recall@10 against the same index's exhaustive top 10 (IVF: nprobe = nlist);
+     * recallVsPq: against flat 8-bit PQ's top 10 (M=16); -1 where not measured. found: sorted ids.
+     */
+    private record Result(double msPerQuery, double recall, double buildSeconds, double recallVsAll, double recallVsPq, int[][] found) {
+        Result(double msPerQuery, double recall, double buildSeconds) {
+            this(msPerQuery, recall, buildSeconds, -1, -1, null);
+        }
+
+        Result against(int[][] all, int[][] pq) {
+            return new Result(msPerQuery, recall, buildSeconds, recallOf(found, all), recallOf(found, pq), found);
+        }
+    }
 
     private CompareWithFaiss() {}
 
@@ -146,7 +164,8 @@ public final class CompareWithFaiss {
         long start = System.nanoTime();
         byte[] codes8 = encode(pq8, data);
         double encode8 = seconds(start);
-        ours.put("pq8_m16", search(data, truth, pq8.dimension(), q -> AdcScan.search(pq8.adcTable(q, Metric.L2), codes8, 0, data.n(), K), encode8));
+        ours.put("pq8_m16", search(data, truth, pq8.dimension(), q -> AdcScan.search(pq8.adcTable(q, Metric.L2), codes8, 0, data.n(), K).sorted().ids(), encode8));
+        int[][] pqTop = ours.get("pq8_m16").found();
 
         for (int m : new int[] { 16, 32 }) {
             ProductQuantizer pq4 = train(data, m, 4);
@@ -154,10 +173,27 @@ public final class CompareWithFaiss {
             FastScanCodes codes4 = FastScanCodes.pack(encode(pq4, data), data.n(), m);
             double encode4 = seconds(start);
             ours.put("fastscan4_m" + m, search(data, truth, pq4.dimension(),
-                q -> FastScanScanner.search(QuantizedAdcTable.quantize(pq4.adcTable(q, Metric.L2)), codes4, K), encode4));
+                q -> FastScanScanner.search(QuantizedAdcTable.quantize(pq4.adcTable(q, Metric.L2)), codes4, K).sorted().ids(), encode4));
             ours.put("fastscan4_m" + m + "_rerank", search(data, truth, pq4.dimension(),
-                q -> FastScanReranker.search(pq4.adcTable(q, Metric.L2), codes4, K, RERANK_FACTOR), encode4));
+                q -> FastScanReranker.search(pq4.adcTable(q, Metric.L2), codes4, K, RERANK_FACTOR).sorted().ids(), encode4));
         }
+
+        // IVF-PQ like FAISS's IndexIVFPQ(IndexFlatL2, D, NLIST, 16, 8): residual codes, the
+        // precomputed L2 table, both trained on the same sample.
+        start = System.nanoTime();
+        IvfPqQuantizer ivfModel = IvfPqQuantizer.train(data.train(), data.ntrain(), data.d(), NLIST, 16, 8,
+            IvfPqQuantizer.Encoding.RESIDUAL, KMeans.Params.DEFAULT);
+        double ivfTrain = seconds(start);
+        start = System.nanoTime();
+        IvfPqIndex ivf = new IvfPqIndex(ivfModel, encodeLists(ivfModel, data));
+        System.out.printf(Locale.ROOT, "ours: trained IVF-PQ nlist=%d M=16 in %.1f s, encoded in %.1f s%n", NLIST, ivfTrain, seconds(start));
+        double ivfBuild = ivfTrain + seconds(start);
+        Result all = search(data, truth, data.d(), q -> ivf.search(q, K, NLIST, Metric.L2).ords(), ivfBuild);
+        for (int nprobe : NPROBES) {
+            ours.put("ivfpq_nprobe" + nprobe, search(data, truth, data.d(), q -> ivf.search(q, K, nprobe, Metric.L2).ords(), ivfBuild)
+                .against(all.found(), pqTop));
+        }
+        ours.put("ivfpq_nprobe" + NLIST, all.against(all.found(), pqTop));
         printTable(data, ours, faiss);
     }
 
@@ -180,8 +216,39 @@ public final class CompareWithFaiss {
         return codes;
     }
 
+    /** Encodes the base into inverted lists on all cores (ords = row numbers). */
+    private static InvertedLists encodeLists(IvfPqQuantizer model, Dataset data) {
+        int n = data.n(), d = data.d(), codeSize = model.codeSize();
+        int[] listOf = new int[n];
+        byte[] codes = new byte[n * codeSize];
+        IntStream.range(0, n).parallel().forEach(i -> listOf[i] = model.encode(data.base(), i * d, codes, i * codeSize));
+        InvertedLists.Builder builder = new InvertedLists.Builder(model.nlist(), codeSize);
+        for (int i = 0; i < n; i++) {
+            builder.add(listOf[i], i, codes, i * codeSize);
+        }
+        return builder.build();
+    }
+
+    /** Mean fraction of each reference top 10 found; -1 without a reference. */
+    private static double recallOf(int[][] found, int[][] reference) {
+        if (found == null || reference == null) {
+            return -1;
+        }
+        double sum = 0;
+        for (int q = 0; q < found.length; q++) {
+            int hits = 0;
+            for (int id : found[q]) {
+                for (int r : reference[q]) {
+                    hits += r == id ? 1 : 0;
+                }
+            }
+            sum += hits / (double) K;
+        }
+        return sum / found.length;
+    }
+
     /** Times every query once after a warm-up of at least 30 queries and 3 s (the JIT compiles the kernels meanwhile). */
-    private static Result search(Dataset data, int[] truth, int d, Function<float[], TopKHeap> searcher, double buildSeconds) {
+    private static Result search(Dataset data, int[] truth, int d, Function<float[], int[]> searcher, double buildSeconds) {
         List<float[]> queries = new ArrayList<>();
         for (int i = 0; i < data.nq(); i++) {
             float[] q = new float[d];
@@ -195,7 +262,7 @@ public final class CompareWithFaiss {
         int[][] found = new int[queries.size()][];
         long start = System.nanoTime();
         for (int i = 0; i < queries.size(); i++) {
-            found[i] = searcher.apply(queries.get(i)).sorted().ids();
+            found[i] = searcher.apply(queries.get(i));
         }
         double ms = (System.nanoTime() - start) / 1e6 / queries.size();
         double recall = 0;
@@ -208,7 +275,7 @@ public final class CompareWithFaiss {
             }
             recall += hits / (double) K;
         }
-        return new Result(ms, recall / found.length, buildSeconds);
+        return new Result(ms, recall / found.length, buildSeconds, -1, -1, found);
     }
 
     private static void printTable(Dataset data, Map<String, Result> ours, Map<String, Result> faiss) {
@@ -229,7 +296,24 @@ public final class CompareWithFaiss {
                 f == null ? "-" : String.format(Locale.ROOT, "%.2f", o.msPerQuery() / f.msPerQuery()), o.recall(),
                 f == null ? "-" : String.format(Locale.ROOT, "%.3f", f.recall()));
         }
-        System.out.println("| IVF-PQ at several nprobe (FAISS IndexIVFPQ) | TODO: io.audiopq.quantization.Ivf* not on main yet | | | | | |");
+        Result pq8Ours = ours.get("pq8_m16"), pq8Faiss = faiss.get("pq8_m16");
+        System.out.printf(Locale.ROOT, "%n### IVF-PQ nlist=%d, M=16, 8-bit, residual codes (FAISS IndexIVFPQ) vs our IvfPqIndex%n%n", NLIST);
+        System.out.println("\"vs all lists\": recall@10 against the same index's top 10 with nprobe = nlist (exhaustive over the same codes); "
+            + "\"vs flat PQ\": against the flat 8-bit M=16 scan's top 10 (ours / IndexPQ); \"speed-up\": the flat 8-bit M=16 scan's time / this time, each side against its own flat scan.");
+        System.out.println();
+        System.out.println("| nprobe | ours ms/query | FAISS ms/query | ratio ours/FAISS | ours recall@10 | FAISS recall@10 | ours vs all lists | FAISS vs all lists | ours vs flat PQ | FAISS vs flat PQ | ours speed-up | FAISS speed-up |");
+        System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        int[] nprobes = Arrays.copyOf(NPROBES, NPROBES.length + 1);
+        nprobes[NPROBES.length] = NLIST;
+        for (int nprobe : nprobes) {
+            Result o = ours.get("ivfpq_nprobe" + nprobe);
+            Result f = faiss.get("ivfpq_nprobe" + nprobe);
+            System.out.printf(Locale.ROOT, "| %d | %.3f | %s | %s | %.3f | %s | %.3f | %s | %.3f | %s | %.1fx | %s |%n", nprobe, o.msPerQuery(),
+                f == null ? "-" : fmt("%.3f", f.msPerQuery()), f == null ? "-" : fmt("%.2f", o.msPerQuery() / f.msPerQuery()),
+                o.recall(), f == null ? "-" : fmt("%.3f", f.recall()), o.recallVsAll(), f == null ? "-" : fmt("%.3f", f.recallVsAll()),
+                o.recallVsPq(), f == null ? "-" : fmt("%.3f", f.recallVsPq()), pq8Ours.msPerQuery() / o.msPerQuery(),
+                f == null || pq8Faiss == null ? "-" : fmt("%.1fx", pq8Faiss.msPerQuery() / f.msPerQuery()));
+        }
         Result flat = faiss.get("flat");
         if (flat != null) {
             System.out.printf(Locale.ROOT, "%nExact search (FAISS IndexFlatL2, one thread, for scale): %.3f ms/query.%n", flat.msPerQuery());
@@ -237,6 +321,10 @@ public final class CompareWithFaiss {
         Result pq8 = ours.get("pq8_m16"), fs16 = ours.get("fastscan4_m16");
         System.out.printf(Locale.ROOT, "Our 4-bit fast scan vs our 8-bit scan at M=16: %.1fx faster per query (table build included).%n",
             pq8.msPerQuery() / fs16.msPerQuery());
+    }
+
+    private static String fmt(String format, double value) {
+        return String.format(Locale.ROOT, format, value);
     }
 
     private static Map<String, Result> readFaiss(Path tsv) throws IOException {
@@ -249,7 +337,9 @@ public final class CompareWithFaiss {
                 continue;
             }
             String[] f = line.split("\t");
-            rows.put(f[0], new Result(Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3])));
+            rows.put(f[0], f.length >= 6
+                ? new Result(Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3]), Double.parseDouble(f[4]), Double.parseDouble(f[5]), null)
+                : new Result(Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3])));
         }
         return rows;
     }

@@ -73,10 +73,17 @@ public class ScanBenchmark {
         return codes;
     }
 
-    /** 8-bit: the default (interleaved scalar) kernel, all distances. */
+    /** 8-bit: the default kernel (8 codes interleaved, one table row per subspace), all distances. */
     @Benchmark
     public float[] adc8Distances() {
         AdcScan.distances(table8, codes8, 0, N, distances);
+        return distances;
+    }
+
+    /** 8-bit: the previous default, 8 codes interleaved over the flat table (for before/after). */
+    @Benchmark
+    public float[] adc8Flat() {
+        AdcScan.distancesFlat(table8.values(), m, 256, codes8, 0, N, distances, 0);
         return distances;
     }
 

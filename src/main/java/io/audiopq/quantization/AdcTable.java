@@ -1,5 +1,7 @@
 package io.audiopq.quantization;
 
+import java.util.Arrays;
+
 /**
  * Asymmetric distance computation (ADC) table for one query: for each subspace j and codeword c,
  * the partial distance between the query's j-th sub-vector and that codeword. A code's distance
@@ -14,6 +16,8 @@ public final class AdcTable {
     private final int m;
     private final int ksub;
     private final float[] values;
+    /** {@link #values} split into one row per subspace, built on first use by the scan kernels. */
+    private volatile float[][] rows;
 
     /** @param values M × ksub partial distances, row j for subspace j */
     public AdcTable(Metric metric, int m, int ksub, float[] values) {
@@ -41,6 +45,22 @@ public final class AdcTable {
     /** The table itself (M × ksub, row-major); not copied, do not mutate. */
     public float[] values() {
         return values;
+    }
+
+    /**
+     * The table as M rows of ksub values (copies of {@link #values()}'s rows, built once), the form
+     * the scan kernels index: a row's length bounds its lookups. Not copied, do not mutate.
+     */
+    float[][] rows() {
+        float[][] r = rows;
+        if (r == null) {
+            r = new float[m][];
+            for (int j = 0; j < m; j++) {
+                r[j] = Arrays.copyOfRange(values, j * ksub, (j + 1) * ksub);
+            }
+            rows = r;
+        }
+        return r;
     }
 
     /** The ADC distance (or dot product) of the M-byte code at {@code codes[offset]}. */

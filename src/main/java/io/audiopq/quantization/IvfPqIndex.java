@@ -35,6 +35,9 @@ public final class IvfPqIndex {
         }
     }
 
+    /** Codes scored per kernel call before their scores are offered to the heap. */
+    private static final int CHUNK = 256;
+
     private final IvfPqQuantizer quantizer;
     private final InvertedLists lists;
     /** nlist × M × ksub query-independent L2 terms for residual codes; null for direct codes. */
@@ -129,24 +132,24 @@ public final class IvfPqIndex {
         boolean residual = quantizer.encoding() == IvfPqQuantizer.Encoding.RESIDUAL;
         boolean perListTable = residual && metric == Metric.L2;
         float[] shared;
-        float[] table;
+        float[][] rows; // the table the kernel reads: one ksub-long row per subspace
         if (perListTable) {
             // −2⟨q_j, r_jk⟩, the query's half of the L2 terms.
             shared = pq.adcTable(query, Metric.INNER_PRODUCT).values();
             for (int i = 0; i < tableSize; i++) {
                 shared[i] *= -2f;
             }
-            table = new float[tableSize];
+            rows = new float[m][ksub];
         } else {
-            shared = pq.adcTable(query, residual ? Metric.INNER_PRODUCT : metric).values();
-            table = shared;
+            shared = null;
+            rows = pq.adcTable(query, residual ? Metric.INNER_PRODUCT : metric).rows();
         }
 
-        // One selection for both metrics: keys are "lower is better".
-        float sign = metric == Metric.L2 ? 1f : -1f;
-        TopK topK = new TopK(k);
+        TopKHeap heap = TopKHeap.forMetric(metric, k);
+        boolean higherIsBetter = heap.higherIsBetter();
         int[] ords = lists.ords();
         byte[] codes = lists.codes();
+        float[] chunk = null;
         for (int p = 0; p < probes.length; p++) {
             int list = probes[p];
             int start = lists.listStart(list), end = start + lists.listSize(list);
@@ -154,119 +157,40 @@ public final class IvfPqIndex {
                 continue;
             }
             if (perListTable) {
-                int base = list * tableSize;
-                for (int i = 0; i < tableSize; i++) {
-                    table[i] = l2ListTerms[base + i] + shared[i];
+                for (int j = 0, base = list * tableSize; j < m; j++) {
+                    float[] row = rows[j];
+                    for (int kk = 0, jk = j * ksub; kk < ksub; kk++, jk++) {
+                        row[kk] = l2ListTerms[base + jk] + shared[jk];
+                    }
                 }
+            }
+            if (chunk == null) {
+                chunk = new float[CHUNK];
             }
             float dis0 = residual ? centroidScores[p] : 0f;
-            for (int i = start; i < end; i++) {
-                int ord = ords[i];
-                if (acceptOrd != null && acceptOrd.test(ord) == false) {
-                    continue;
+            // The shared kernel scores a chunk of the list's codes (Σ_j T[j][code_j], subspaces in
+            // order), then the cheap threshold test rejects most before the heap sees them.
+            for (int from = start; from < end; from += CHUNK) {
+                int to = Math.min(end, from + CHUNK);
+                AdcScan.kernel(rows, m, codes, from, to, chunk, 0);
+                float threshold = heap.threshold();
+                for (int i = 0; i < to - from; i++) {
+                    float score = dis0 + chunk[i];
+                    if (higherIsBetter ? score >= threshold : score <= threshold) {
+                        int ord = ords[from + i];
+                        if ((acceptOrd == null || acceptOrd.test(ord)) && heap.offer(ord, score)) {
+                            threshold = heap.threshold();
+                        }
+                    }
                 }
-                float score = dis0;
-                for (int j = 0, c = i * m, row = 0; j < m; j++, c++, row += ksub) {
-                    score += table[row + (codes[c] & 0xFF)];
-                }
-                topK.offer(sign * score, ord);
             }
         }
-        Hits hits = topK.drain();
-        if (sign < 0) {
-            float[] scores = hits.scores();
-            for (int i = 0; i < scores.length; i++) {
-                scores[i] = -scores[i];
-            }
-        }
-        return hits;
+        TopKHeap.Hits hits = heap.sorted();
+        return new Hits(hits.ids(), hits.scores());
     }
 
     @Override
     public String toString() {
         return "IvfPqIndex(" + quantizer + ", size=" + lists.size() + ")";
-    }
-
-    /**
-     * Bounded max-heap keeping the k smallest (key, ord) pairs, larger ord losing ties.
-     * Private stand-in until the scan kernels' shared top-k selection lands.
-     */
-    private static final class TopK {
-        private final float[] keys;
-        private final int[] ords;
-        private int size;
-
-        TopK(int k) {
-            keys = new float[k];
-            ords = new int[k];
-        }
-
-        void offer(float key, int ord) {
-            if (size < keys.length) {
-                keys[size] = key;
-                ords[size] = ord;
-                siftUp(size++);
-            } else if (key < keys[0] || (key == keys[0] && ord < ords[0])) {
-                keys[0] = key;
-                ords[0] = ord;
-                siftDown();
-            }
-        }
-
-        /** Empties the heap into hits, best (smallest key) first. */
-        Hits drain() {
-            int n = size;
-            int[] outOrds = new int[n];
-            float[] outKeys = new float[n];
-            for (int i = n - 1; i >= 0; i--) {
-                outOrds[i] = ords[0];
-                outKeys[i] = keys[0];
-                size--;
-                keys[0] = keys[size];
-                ords[0] = ords[size];
-                siftDown();
-            }
-            return new Hits(outOrds, outKeys);
-        }
-
-        private boolean above(int a, int b) {
-            return keys[a] > keys[b] || (keys[a] == keys[b] && ords[a] > ords[b]);
-        }
-
-        private void swap(int a, int b) {
-            float k = keys[a];
-            keys[a] = keys[b];
-            keys[b] = k;
-            int o = ords[a];
-            ords[a] = ords[b];
-            ords[b] = o;
-        }
-
-        private void siftUp(int pos) {
-            while (pos > 0) {
-                int parent = (pos - 1) >>> 1;
-                if (above(pos, parent) == false) {
-                    return;
-                }
-                swap(pos, parent);
-                pos = parent;
-            }
-        }
-
-        private void siftDown() {
-            int pos = 0;
-            while (true) {
-                int left = 2 * pos + 1;
-                if (left >= size) {
-                    return;
-                }
-                int child = left + 1 < size && above(left + 1, left) ? left + 1 : left;
-                if (above(child, pos) == false) {
-                    return;
-                }
-                swap(pos, child);
-                pos = child;
-            }
-        }
     }
 }
