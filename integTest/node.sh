@@ -4,6 +4,7 @@
 #   node.sh start   unpack the distribution, install the plugin zip and the bundles in models/
 #                   (and in EXTRA_BUNDLES, the ITs' own), start a single node on a free loopback port, wait for green
 #   node.sh stop    stop the node by its pid and keep its logs
+#   node.sh restart stop and start the same node again, keeping its data (for restart tests)
 #   node.sh url     print the node's base URL
 #
 # Environment (Maven sets these; the defaults suit a manual run from the repository root):
@@ -122,6 +123,14 @@ start() {
   local port transport
   port=$(free_port); transport=$(free_port)
   echo "$port" > "$state/port"
+  echo "$transport" > "$state/transport"
+  launch
+}
+
+launch() { # starts the node installed under the run folder, on the ports in $state, and waits for green
+  local run port transport home
+  run=$(cat "$state/run_dir"); port=$(cat "$state/port"); transport=$(cat "$state/transport")
+  home=$run/elasticsearch-$ES_VERSION
   log "starting Elasticsearch $ES_VERSION on 127.0.0.1:$port (JDK $JAVA_HOME, heap $ES_HEAP)"
   as_node_user env ES_JAVA_HOME="$JAVA_HOME" ES_JAVA_OPTS="-Xms$ES_HEAP -Xmx$ES_HEAP" \
     "$home/bin/elasticsearch" -d -p "$run/es.pid" \
@@ -147,6 +156,14 @@ start() {
   esac
 }
 
+restart() { # a full node restart that keeps data, port and installation (segments reopen through SPI)
+  [ -f "$state/run_dir" ] || { log "no node to restart"; return 1; }
+  # shellcheck source=../src/main/scripts/java-home.sh
+  source "$repo/src/main/scripts/java-home.sh"
+  stop
+  launch
+}
+
 stop() {
   if node_alive; then
     local pid; pid=$(node_pid)
@@ -162,6 +179,7 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  restart) restart ;;
   url) echo "http://127.0.0.1:$(cat "$state/port")" ;;
-  *) echo "usage: $0 start|stop|url" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart|url" >&2; exit 2 ;;
 esac

@@ -63,6 +63,20 @@ public final class RealNode {
         return run.resolve("logs").resolve("audiopq-integ.log");
     }
 
+    /**
+     * Restarts the node (integTest/node.sh restart): same data, port and plugin, so segments are
+     * reopened by a fresh JVM through SPI. Other ITs share the node, so it must come back green.
+     */
+    public void restart() throws IOException, InterruptedException {
+        Path script = Path.of(System.getProperty("audiopq.repo.dir", ".")).resolve("integTest").resolve("node.sh");
+        ProcessBuilder builder = new ProcessBuilder("bash", script.toString(), "restart").inheritIO();
+        builder.environment().put("NODE_DIR", dir.toString());
+        int exit = builder.start().waitFor();
+        if (exit != 0) {
+            throw new IllegalStateException("node.sh restart failed with exit code " + exit);
+        }
+    }
+
     /** The node's Elasticsearch version (the integ-test distribution has no {@code GET /} handler). */
     @SuppressWarnings("unchecked")
     public String version() {
