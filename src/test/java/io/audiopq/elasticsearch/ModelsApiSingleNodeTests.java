@@ -7,24 +7,17 @@ import io.audiopq.model.ModelRegistry;
 
 import org.elasticsearch.ResourceNotFoundException;
 import org.elasticsearch.client.internal.node.NodeClient;
-import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.common.xcontent.XContentHelper;
-import org.elasticsearch.env.Environment;
-import org.elasticsearch.plugins.Plugin;
 import org.elasticsearch.plugins.PluginsService;
 import org.elasticsearch.rest.RestHandler;
 import org.elasticsearch.rest.RestStatus;
-import org.elasticsearch.test.ESSingleNodeTestCase;
 import org.elasticsearch.test.rest.FakeRestChannel;
 import org.elasticsearch.test.rest.FakeRestRequest;
 import org.elasticsearch.xcontent.XContentType;
-import org.junit.AfterClass;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -32,40 +25,23 @@ import java.util.Map;
  * An in-JVM node whose config folder holds a good and a broken bundle: the plugin loads both at
  * node start (the broken one as failed) and its REST handler reports them.
  */
-public class ModelsApiSingleNodeTests extends ESSingleNodeTestCase {
+public class ModelsApiSingleNodeTests extends BundleNodeTestCase {
 
     private static final String NODE_NAME = "bundles-node";
-    // The node's home, prepared once before the node starts (nodeSettings() is called more than once).
-    private static Path home;
-
-    @AfterClass
-    public static void forgetHome() {
-        home = null;
+    @Override
+    protected String nodeName() {
+        return NODE_NAME;
     }
 
     @Override
-    protected Collection<Class<? extends Plugin>> getPlugins() {
-        return List.of(AudioPqPlugin.class);
-    }
-
-    @Override
-    protected Settings nodeSettings() {
-        if (home == null) {
-            home = createTempDir();
-            try {
-                Path models = Files.createDirectories(home.resolve("config").resolve(AudioPqPlugin.MODELS_PATH));
-                BundleFixtures.validBundle(models, "good");
-                BundleFixtures.bundleFolder(models, "broken", BundleFixtures.modelJson("broken", 8, 2, 4, "l2_norm", "codebook.pq"), 8, 2, 8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return Settings.builder().put(Environment.PATH_HOME_SETTING.getKey(), home).put("node.name", NODE_NAME).build();
+    protected void writeBundles(Path models) throws IOException {
+        BundleFixtures.validBundle(models, "good");
+        BundleFixtures.bundleFolder(models, "broken", BundleFixtures.modelJson("broken", 8, 2, 4, "l2_norm", "codebook.pq"), 8, 2, 8);
     }
 
     public void testBundlesLoadFromTheNodesConfigFolder() {
         ModelRegistry registry = getInstanceFromNode(ModelRegistry.class);
-        assertEquals(home.resolve("config").resolve(AudioPqPlugin.MODELS_PATH), registry.directory());
+        assertEquals(modelsDir(), registry.directory());
         assertEquals(List.of("broken", "good"), registry.entries().stream().map(ModelEntry::name).toList());
         assertEquals(ModelEntry.Status.LOADED, registry.get("good").orElseThrow().status());
         assertEquals(ModelEntry.Status.FAILED, registry.get("broken").orElseThrow().status());
@@ -78,7 +54,7 @@ public class ModelsApiSingleNodeTests extends ESSingleNodeTestCase {
     public void testListAllModels() throws Exception {
         Map<String, Object> body = get(Map.of());
         assertEquals(NODE_NAME, body.get("node"));
-        assertEquals(home.resolve("config").resolve(AudioPqPlugin.MODELS_PATH).toString(), body.get("models_path"));
+        assertEquals(modelsDir().toString(), body.get("models_path"));
         Map<?, ?> models = (Map<?, ?>) body.get("models");
         assertEquals(List.of("broken", "good"), List.copyOf(models.keySet()));
 

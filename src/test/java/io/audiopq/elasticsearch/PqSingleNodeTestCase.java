@@ -7,21 +7,16 @@ import org.elasticsearch.action.bulk.BulkResponse;
 import org.elasticsearch.action.search.SearchRequestBuilder;
 import org.elasticsearch.action.support.WriteRequest;
 import org.elasticsearch.common.settings.Settings;
-import org.elasticsearch.env.Environment;
-import org.elasticsearch.plugins.Plugin;
 import org.elasticsearch.search.SearchHit;
 import org.elasticsearch.search.builder.SearchSourceBuilder;
-import org.elasticsearch.test.ESSingleNodeTestCase;
 import org.elasticsearch.xcontent.XContentParser;
 import org.elasticsearch.xcontent.XContentType;
 import org.elasticsearch.xcontent.json.JsonXContent;
-import org.junit.AfterClass;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,32 +27,17 @@ import static org.elasticsearch.test.hamcrest.ElasticsearchAssertions.assertNoFa
  * An in-JVM node with the plugin and the test bundles of {@link PqTestBundles} in its config
  * folder; helpers to create indices, index vectors and run JSON searches.
  */
-public abstract class PqSingleNodeTestCase extends ESSingleNodeTestCase {
+public abstract class PqSingleNodeTestCase extends BundleNodeTestCase {
 
     protected static final String NODE_NAME = "pq-node";
-    private static Path home;
-
-    @AfterClass
-    public static void forgetHome() {
-        home = null;
+    @Override
+    protected String nodeName() {
+        return NODE_NAME;
     }
 
     @Override
-    protected Collection<Class<? extends Plugin>> getPlugins() {
-        return List.of(AudioPqPlugin.class);
-    }
-
-    @Override
-    protected Settings nodeSettings() {
-        if (home == null) {
-            home = createTempDir();
-            PqTestBundles.writeAll(home.resolve("config"));
-        }
-        return Settings.builder().put(Environment.PATH_HOME_SETTING.getKey(), home).put("node.name", NODE_NAME).build();
-    }
-
-    protected static Path modelsDir() {
-        return home.resolve("config").resolve(AudioPqPlugin.MODELS_PATH);
+    protected void writeBundles(Path models) {
+        PqTestBundles.writeAll(models.getParent().getParent());
     }
 
     protected static ModelBundle bundle(String name) {

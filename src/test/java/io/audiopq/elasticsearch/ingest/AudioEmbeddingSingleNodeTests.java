@@ -1,7 +1,6 @@
 package io.audiopq.elasticsearch.ingest;
 
 import io.audiopq.audio.TestAudio;
-import io.audiopq.elasticsearch.AudioPqPlugin;
 import io.audiopq.model.AudioBundleFixtures;
 import io.audiopq.model.ModelEntry;
 import io.audiopq.model.ModelRegistry;
@@ -13,20 +12,14 @@ import org.elasticsearch.action.ingest.SimulateDocumentBaseResult;
 import org.elasticsearch.action.ingest.SimulatePipelineResponse;
 import org.elasticsearch.action.support.WriteRequest;
 import org.elasticsearch.common.bytes.BytesArray;
-import org.elasticsearch.common.settings.Settings;
-import org.elasticsearch.env.Environment;
-import org.elasticsearch.plugins.Plugin;
-import org.elasticsearch.test.ESSingleNodeTestCase;
+import io.audiopq.elasticsearch.BundleNodeTestCase;
 import org.elasticsearch.xcontent.XContentType;
-import org.junit.AfterClass;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -38,45 +31,14 @@ import static org.hamcrest.Matchers.containsString;
  * broken audio bundle: pipelines with the processor index generated audio, a corrupt document
  * fails alone, and simulate shows the output.
  */
-public class AudioEmbeddingSingleNodeTests extends ESSingleNodeTestCase {
+public class AudioEmbeddingSingleNodeTests extends BundleNodeTestCase {
 
     private static final String DEFAULT_BUNDLE = "audiopq-default";
-    private static Path home;
-
-    @AfterClass
-    public static void forgetHome() {
-        home = null;
-    }
-
     @Override
-    protected Collection<Class<? extends Plugin>> getPlugins() {
-        return List.of(AudioPqPlugin.class);
-    }
-
-    @Override
-    protected Settings nodeSettings() {
-        if (home == null) {
-            home = createTempDir();
-            try {
-                Path models = Files.createDirectories(home.resolve("config").resolve(AudioPqPlugin.MODELS_PATH));
-                copyFolder(Path.of("models", DEFAULT_BUNDLE), models.resolve(DEFAULT_BUNDLE));
-                Path broken = AudioBundleFixtures.statisticsBundle(models, "broken-audio");
-                Files.writeString(broken.resolve("backbone.onnx"), "not a model");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return Settings.builder().put(Environment.PATH_HOME_SETTING.getKey(), home).build();
-    }
-
-    private static void copyFolder(Path from, Path to) throws IOException {
-        assertTrue("the default bundle is part of the repository: " + from.toAbsolutePath(), Files.isDirectory(from));
-        Files.createDirectories(to);
-        try (var files = Files.list(from)) {
-            for (Path f : files.toList()) {
-                Files.copy(f, to.resolve(f.getFileName().toString()));
-            }
-        }
+    protected void writeBundles(Path models) throws IOException {
+        copyBundle(Path.of("models", DEFAULT_BUNDLE), models);
+        Path broken = AudioBundleFixtures.statisticsBundle(models, "broken-audio");
+        Files.writeString(broken.resolve("backbone.onnx"), "not a model");
     }
 
     private static String pipeline(String model) {

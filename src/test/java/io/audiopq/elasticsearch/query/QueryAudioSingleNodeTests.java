@@ -5,7 +5,6 @@ import io.audiopq.audio.TestAudio;
 import static io.audiopq.audio.SoundKinds.hiss;
 import static io.audiopq.audio.SoundKinds.ticks;
 import static io.audiopq.audio.SoundKinds.tone;
-import io.audiopq.elasticsearch.AudioPqPlugin;
 import io.audiopq.elasticsearch.action.EmbedAudioAction;
 
 import org.elasticsearch.ExceptionsHelper;
@@ -16,25 +15,19 @@ import org.elasticsearch.action.bulk.BulkResponse;
 import org.elasticsearch.action.support.WriteRequest;
 import org.elasticsearch.common.bytes.BytesArray;
 import org.elasticsearch.common.settings.Settings;
-import org.elasticsearch.env.Environment;
-import org.elasticsearch.plugins.Plugin;
 import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.search.SearchHit;
 import org.elasticsearch.search.builder.SearchSourceBuilder;
-import org.elasticsearch.test.ESSingleNodeTestCase;
+import io.audiopq.elasticsearch.BundleNodeTestCase;
 import org.elasticsearch.xcontent.XContentParser;
 import org.elasticsearch.xcontent.XContentType;
 import org.elasticsearch.xcontent.json.JsonXContent;
-import org.junit.AfterClass;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -47,38 +40,13 @@ import static org.hamcrest.Matchers.containsString;
  * action gives the very vector the processor writes; bad input is refused naming
  * {@code query_audio}.
  */
-public class QueryAudioSingleNodeTests extends ESSingleNodeTestCase {
+public class QueryAudioSingleNodeTests extends BundleNodeTestCase {
 
     private static final String BUNDLE = "audiopq-default";
     private static final String INDEX = "sounds";
-    private static Path home;
-
-    @AfterClass
-    public static void forgetHome() {
-        home = null;
-    }
-
     @Override
-    protected Collection<Class<? extends Plugin>> getPlugins() {
-        return List.of(AudioPqPlugin.class);
-    }
-
-    @Override
-    protected Settings nodeSettings() {
-        if (home == null) {
-            home = createTempDir();
-            try {
-                Path to = Files.createDirectories(home.resolve("config").resolve(AudioPqPlugin.MODELS_PATH).resolve(BUNDLE));
-                try (var files = Files.list(Path.of("models", BUNDLE))) {
-                    for (Path f : files.toList()) {
-                        Files.copy(f, to.resolve(f.getFileName().toString()));
-                    }
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return Settings.builder().put(Environment.PATH_HOME_SETTING.getKey(), home).build();
+    protected void writeBundles(Path models) throws IOException {
+        copyBundle(Path.of("models", BUNDLE), models);
     }
 
     // Three kinds of sound, each recorded twice for the index and once more (different parameters) as the query.
