@@ -1,5 +1,6 @@
 package io.audiopq.elasticsearch;
 
+import org.apache.lucene.tests.util.LuceneTestCase;
 import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.env.Environment;
 import org.elasticsearch.plugins.Plugin;
@@ -17,6 +18,8 @@ import java.util.List;
  * An in-JVM node with the plugin and the model bundles a test class writes into the node's
  * {@code config/audio-pq/models/} before the node starts (see {@link #writeBundles}).
  */
+// Tests assert exactly what the node finds in its models folder; Lucene's ExtrasFS would add stray extraN entries there.
+@LuceneTestCase.SuppressFileSystems("ExtrasFS")
 public abstract class BundleNodeTestCase extends ESSingleNodeTestCase {
 
     // The node's home, prepared once before the node starts (nodeSettings() is called more than once).

@@ -68,7 +68,9 @@ public class KMeansTests extends LuceneTestCase {
     }
 
     public void testSubsamplesLargeTrainingSets() {
-        int d = 2, n = 5000, k = 4;
+        // d = 8 keeps the four random centres far apart, so a good clustering exists whatever the seed
+        // (with d = 2 two centres could nearly coincide).
+        int d = 8, n = 5000, k = 4;
         float[] data = TestVectors.gaussianMixture(random(), n, d, k, 0.05f);
         KMeans.Params params = new KMeans.Params(25, random().nextLong(), 500, false);
         float[] centroids = KMeans.train(data, n, d, k, params);
