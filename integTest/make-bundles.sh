@@ -4,6 +4,9 @@
 #   integ-broken   the same codebook under a model.json that claims another M (must fail, with its error)
 #   integ-mn04     with ../shared only: an audio bundle around EfficientAT mn04 (files copied in), its
 #                  codebook trained on 40 ESC-10 clips (quick; the ITs use its embeddings and tags, not PQ)
+#   integ-mn04-eval-m8, -m16, -m32
+#                  with ../shared only: mn04 bundles with codebooks at 64, 128 and 256 bits (M = 8, 16, 32;
+#                  8-bit codes), trained on all 400 ESC-10 clips in one embedding pass, for Esc10NodeEvaluationIT
 # Output: OUT_DIR (default target/integ-bundles); integTest/node.sh copies its folders into the
 # node's config/audio-pq/models/.
 set -euo pipefail
@@ -35,6 +38,8 @@ shared=$repo/../shared
 if [ -f "$shared/models/efficientat-mn04/mn04_as.onnx" ] && [ -f "$shared/data/esc10/esc10_meta.csv" ]; then
   bash "$repo/src/main/scripts/audio-bundle.sh" mn04 --mn04 "$(cd "$shared/models/efficientat-mn04" && pwd)" \
     --esc10 "$(cd "$shared/data/esc10" && pwd)" --out "$OUT_DIR" --name integ-mn04 --m 16 --bits 8 --max-clips 40 --evaluate false
+  bash "$repo/src/main/scripts/audio-bundle.sh" mn04 --mn04 "$(cd "$shared/models/efficientat-mn04" && pwd)" \
+    --esc10 "$(cd "$shared/data/esc10" && pwd)" --out "$OUT_DIR" --name integ-mn04-eval --m 8,16,32 --bits 8 --evaluate false
 else
   echo "make-bundles.sh: ../shared (mn04, ESC-10) absent: no integ-mn04 bundle; its ITs skip" >&2
 fi

@@ -56,7 +56,9 @@ import java.util.Map;
  *
  * <p>Usage: {@code AudioBundleTool default|mn04 --esc10 DIR --out DIR [--mn04 DIR] [--name NAME]
  * [--m M] [--bits B] [--seed N]}; mn04 also takes {@code --max-clips N} (train on the first N
- * clips) and {@code --evaluate false} (skip the evaluation), for a quick bundle in tests.
+ * clips) and {@code --evaluate false} (skip the evaluation), for a quick bundle in tests, and a
+ * comma-separated {@code --m} (e.g. {@code --m 8,16,32}): one embedding pass, one codebook and
+ * bundle per M, named {@code NAME-mM} (for the real-node evaluation at several code sizes).
  */
 public final class AudioBundleTool {
 
@@ -98,14 +100,27 @@ public final class AudioBundleTool {
         }
         Path esc10 = Path.of(require(options, "esc10"));
         Path out = Path.of(require(options, "out"));
-        int m = Integer.parseInt(options.getOrDefault("m", Integer.toString(DEFAULT_M)));
+        String mOption = options.getOrDefault("m", Integer.toString(DEFAULT_M));
+        int[] ms = java.util.Arrays.stream(mOption.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+        if (ms.length > 1 && "mn04".equals(args[0]) == false) {
+            throw new IllegalArgumentException("several --m values [" + mOption + "] are only supported by mn04");
+        }
+        int m = ms[0];
         int bits = Integer.parseInt(options.getOrDefault("bits", Integer.toString(DEFAULT_BITS)));
         long seed = Long.parseLong(options.getOrDefault("seed", Long.toString(DEFAULT_SEED)));
         Report report = switch (args[0]) {
             case "default" -> makeDefault(esc10, out, options.getOrDefault("name", DEFAULT_NAME), m, bits, seed, System.out);
-            case "mn04" -> makeMn04(Path.of(require(options, "mn04")), esc10, out, options.getOrDefault("name", "mn04"), m, bits, seed,
-                Integer.parseInt(options.getOrDefault("max-clips", "0")), Boolean.parseBoolean(options.getOrDefault("evaluate", "true")),
-                System.out);
+            case "mn04" -> {
+                List<Report> reports = makeMn04(Path.of(require(options, "mn04")), esc10, out, options.getOrDefault("name", "mn04"), ms, bits,
+                    seed, Integer.parseInt(options.getOrDefault("max-clips", "0")), Boolean.parseBoolean(options.getOrDefault("evaluate", "true")),
+                    System.out);
+                for (int i = 0; i + 1 < reports.size(); i++) {
+                    if (reports.get(i) != null) {
+                        System.out.println(reports.get(i));
+                    }
+                }
+                yield reports.get(reports.size() - 1);
+            }
             default -> throw new IllegalArgumentException("unknown mode [" + args[0] + "], expected default or mn04");
         };
         if (report != null) {
@@ -267,6 +282,20 @@ public final class AudioBundleTool {
      */
     public static Report makeMn04(Path mn04Dir, Path esc10, Path out, String name, int m, int bits, long seed, int maxClips, boolean evaluate,
         PrintStream log) throws IOException, InvalidBundleException {
+        return makeMn04(mn04Dir, esc10, out, name, new int[] { m }, bits, seed, maxClips, evaluate, log).get(0);
+    }
+
+    /**
+     * As {@link #makeMn04(Path, Path, Path, String, int, int, long, int, boolean, PrintStream)} for
+     * several M at once: the clips are embedded once and one codebook is trained per M. With one M
+     * the bundle is named {@code name}; with several, {@code name-mM} each. Returns one report per
+     * M, in order ({@code null} entries when not evaluated).
+     */
+    public static List<Report> makeMn04(Path mn04Dir, Path esc10, Path out, String name, int[] ms, int bits, long seed, int maxClips,
+        boolean evaluate, PrintStream log) throws IOException, InvalidBundleException {
+        if (ms.length == 0) {
+            throw new IllegalArgumentException("need at least one M");
+        }
         List<String[]> clips = Esc10Evaluation.readMeta(esc10.resolve("esc10_meta.csv"));
         List<String[]> training0 = maxClips > 0 && maxClips < clips.size() ? clips.subList(0, maxClips) : clips;
         List<float[]> vectors = new ArrayList<>();
@@ -287,16 +316,22 @@ public final class AudioBundleTool {
             System.arraycopy(vectors.get(n), 0, training, n * d, d);
         }
         KMeans.Params params = KMeans.Params.DEFAULT.withSeed(seed);
-        ProductQuantizer pq = ProductQuantizer.train(training, vectors.size(), d, m, bits, params);
-        log.printf(Locale.ROOT, "trained %s on %d mn04 clip and segment embeddings%n", pq, vectors.size());
-        Path folder = writeMn04Bundle(mn04Dir, out, name, pq, new ModelDescriptor.Training((long) vectors.size(), seed,
-            (long) params.iterations(), "ESC-10 (" + training0.size() + " clips, clip and segment embeddings; CC BY 3.0)"));
-        if (evaluate == false) {
-            ModelBundle bundle = ModelBundleLoader.load(folder);
-            log.println("wrote " + folder + " (checksum " + bundle.checksum() + "); not evaluated");
-            return null;
+        List<Report> reports = new ArrayList<>();
+        for (int m : ms) {
+            ProductQuantizer pq = ProductQuantizer.train(training, vectors.size(), d, m, bits, params);
+            log.printf(Locale.ROOT, "trained %s on %d mn04 clip and segment embeddings%n", pq, vectors.size());
+            String bundleName = ms.length == 1 ? name : name + "-m" + m;
+            Path folder = writeMn04Bundle(mn04Dir, out, bundleName, pq, new ModelDescriptor.Training((long) vectors.size(), seed,
+                (long) params.iterations(), "ESC-10 (" + training0.size() + " clips, clip and segment embeddings; CC BY 3.0)"));
+            if (evaluate == false) {
+                ModelBundle bundle = ModelBundleLoader.load(folder);
+                log.println("wrote " + folder + " (checksum " + bundle.checksum() + "); not evaluated");
+                reports.add(null);
+            } else {
+                reports.add(evaluate(folder, esc10, clips, log));
+            }
         }
-        return evaluate(folder, esc10, clips, log);
+        return reports;
     }
 
     // ---------------------------------------------------------------- evaluation

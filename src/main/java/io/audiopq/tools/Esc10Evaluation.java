@@ -90,7 +90,7 @@ public final class Esc10Evaluation {
     }
 
     /** (filename, class) per row of esc10_meta.csv (columns: filename, fold, esc10_class, ...). */
-    static List<String[]> readMeta(Path csv) throws IOException {
+    public static List<String[]> readMeta(Path csv) throws IOException {
         List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
         String[] header = lines.get(0).split(",");
         int file = indexOf(header, "filename", csv), label = indexOf(header, "esc10_class", csv);

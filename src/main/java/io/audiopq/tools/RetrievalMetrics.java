@@ -35,7 +35,7 @@ public record RetrievalMetrics(double meanAveragePrecision, double top1Accuracy,
         if (n < 2 || labels.length != n) {
             throw new IllegalArgumentException("need at least 2 vectors and one label each, got " + n + " vectors and " + labels.length + " labels");
         }
-        double sumAp = 0, sumTop1 = 0, sumP5 = 0, sumP10 = 0;
+        int[][] rankings = new int[n][];
         Integer[] order = new Integer[n - 1];
         double[] score = new double[n];
         for (int q = 0; q < n; q++) {
@@ -48,6 +48,26 @@ public record RetrievalMetrics(double meanAveragePrecision, double top1Accuracy,
             }
             // Ties broken by index, so the metric is deterministic.
             Arrays.sort(order, (a, b) -> score[a] != score[b] ? Double.compare(score[b], score[a]) : Integer.compare(a, b));
+            rankings[q] = Arrays.stream(order).mapToInt(Integer::intValue).toArray();
+        }
+        return ofRankings(rankings, labels);
+    }
+
+    /**
+     * The same metrics from rankings computed elsewhere (e.g. by a search engine): {@code rankings[q]}
+     * lists the items that query {@code q} retrieved, best first, without {@code q} itself. Every
+     * item is a query. Average precision divides by all items that share the query's label, so a
+     * ranking that misses relevant items is penalised for them.
+     */
+    public static RetrievalMetrics ofRankings(int[][] rankings, int[] labels) {
+        int n = labels.length;
+        if (rankings.length != n || n < 2) {
+            throw new IllegalArgumentException("need one ranking per item and at least 2 items, got " + rankings.length + " rankings and "
+                + n + " labels");
+        }
+        double sumAp = 0, sumTop1 = 0, sumP5 = 0, sumP10 = 0;
+        for (int q = 0; q < n; q++) {
+            int[] order = rankings[q];
             int relevantTotal = 0;
             for (int i = 0; i < n; i++) {
                 if (i != q && labels[i] == labels[q]) {
@@ -57,6 +77,9 @@ public record RetrievalMetrics(double meanAveragePrecision, double top1Accuracy,
             int hits = 0;
             double ap = 0;
             for (int rank = 0; rank < order.length; rank++) {
+                if (order[rank] == q) {
+                    throw new IllegalArgumentException("ranking " + q + " contains the query itself");
+                }
                 if (labels[order[rank]] == labels[q]) {
                     hits++;
                     ap += (double) hits / (rank + 1);
@@ -69,7 +92,7 @@ public record RetrievalMetrics(double meanAveragePrecision, double top1Accuracy,
                 }
             }
             sumAp += relevantTotal == 0 ? 0 : ap / relevantTotal;
-            sumTop1 += labels[order[0]] == labels[q] ? 1 : 0;
+            sumTop1 += order.length > 0 && labels[order[0]] == labels[q] ? 1 : 0;
         }
         return new RetrievalMetrics(sumAp / n, sumTop1 / n, sumP5 / n, sumP10 / n, n);
     }

@@ -36,4 +36,23 @@ public class RetrievalMetricsTests extends LuceneTestCase {
         assertEquals(expected, m.meanAveragePrecision(), 1e-6);
         assertEquals(2.0 / 4, m.top1Accuracy(), 1e-12);
     }
+
+    public void testRankingsGiveTheSameFiguresAsVectors() {
+        // The rankings of testHandComputedAveragePrecision, as a search engine would return them.
+        int[] labels = { 0, 0, 1, 0 };
+        int[][] rankings = { { 1, 2, 3 }, { 0, 2, 3 }, { 1, 3, 0 }, { 2, 1, 0 } };
+        double expected = ((1 + 2.0 / 3) / 2 + (1 + 2.0 / 3) / 2 + 0 + (0.5 + 2.0 / 3) / 2) / 4;
+        RetrievalMetrics m = RetrievalMetrics.ofRankings(rankings, labels);
+        assertEquals(expected, m.meanAveragePrecision(), 1e-12);
+        assertEquals(2.0 / 4, m.top1Accuracy(), 1e-12);
+        assertEquals(4, m.queries());
+    }
+
+    public void testTruncatedRankingIsPenalisedForMissingRelevantItems() {
+        // Query 0 sees only item 1 of its two relevant items: AP = (1/1) / 2.
+        int[] labels = { 0, 0, 0 };
+        RetrievalMetrics m = RetrievalMetrics.ofRankings(new int[][] { { 1 }, { 0, 2 }, { 0, 1 } }, labels);
+        assertEquals((0.5 + 1 + 1) / 3, m.meanAveragePrecision(), 1e-12);
+        expectThrows(IllegalArgumentException.class, () -> RetrievalMetrics.ofRankings(new int[][] { { 0, 1 }, { 0, 2 }, { 0, 1 } }, labels));
+    }
 }
