@@ -34,7 +34,7 @@ public final class ClassLabels {
             if (line.isBlank()) {
                 continue;
             }
-            List<String> fields = splitCsv(line);
+            List<String> fields = CsvLine.split(line);
             if (fields.size() < 3) {
                 throw new IOException(csv + " line " + (i + 1) + ": expected index,mid,display_name, got [" + line + "]");
             }
@@ -69,33 +69,5 @@ public final class ClassLabels {
         }
         all.sort((a, b) -> Float.compare(b.score(), a.score()));
         return all.subList(0, Math.min(k, all.size()));
-    }
-
-    private static List<String> splitCsv(String line) {
-        List<String> out = new ArrayList<>();
-        StringBuilder field = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char ch = line.charAt(i);
-            if (quoted) {
-                if (ch == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    field.append('"');
-                    i++;
-                } else if (ch == '"') {
-                    quoted = false;
-                } else {
-                    field.append(ch);
-                }
-            } else if (ch == '"') {
-                quoted = true;
-            } else if (ch == ',') {
-                out.add(field.toString());
-                field.setLength(0);
-            } else {
-                field.append(ch);
-            }
-        }
-        out.add(field.toString());
-        return out;
     }
 }

@@ -1,5 +1,7 @@
 package io.audiopq.elasticsearch;
 
+import io.audiopq.lucene.PqTestData;
+
 import io.audiopq.model.ModelBundle;
 import io.audiopq.model.ModelBundleLoader;
 import io.audiopq.model.ModelBundleWriter;
@@ -9,7 +11,6 @@ import io.audiopq.model.Similarity;
 import io.audiopq.quantization.KMeans;
 import io.audiopq.quantization.ProductQuantizer;
 
-import org.apache.lucene.util.VectorUtil;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -84,22 +85,6 @@ public final class PqTestBundles {
      * two calls with the same seed share them.
      */
     public static float[][] clustered(Random random, int n, int d, int clusters, float spread, boolean normalise) {
-        float[][] centres = new float[clusters][d];
-        for (float[] c : centres) {
-            for (int j = 0; j < d; j++) {
-                c[j] = (float) random.nextGaussian();
-            }
-        }
-        float[][] data = new float[n][d];
-        for (int i = 0; i < n; i++) {
-            float[] c = centres[random.nextInt(clusters)];
-            for (int j = 0; j < d; j++) {
-                data[i][j] = c[j] + spread * (float) random.nextGaussian();
-            }
-            if (normalise) {
-                VectorUtil.l2normalize(data[i]);
-            }
-        }
-        return data;
+        return PqTestData.clustered(random, n, d, clusters, spread, normalise);
     }
 }

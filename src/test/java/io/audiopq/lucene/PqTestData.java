@@ -18,7 +18,7 @@ import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.util.VectorUtil;
 
 /** Data and index helpers shared by the Lucene-layer tests. */
-final class PqTestData {
+public final class PqTestData {
 
     static final String FIELD = "v";
     static final String ID = "id";
@@ -39,7 +39,7 @@ final class PqTestData {
      * {@code n} vectors around {@code clusters} random centres (Gaussian noise of scale
      * {@code spread} relative to unit-variance centres); unit length when {@code normalise}.
      */
-    static float[][] clustered(Random random, int n, int d, int clusters, float spread, boolean normalise) {
+    public static float[][] clustered(Random random, int n, int d, int clusters, float spread, boolean normalise) {
         float[][] centres = new float[clusters][d];
         for (float[] c : centres) {
             for (int j = 0; j < d; j++) {

@@ -1,5 +1,7 @@
 package io.audiopq.train;
 
+import io.audiopq.audio.CsvLine;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,7 +37,7 @@ public final class LabelFile {
         if (lines.isEmpty()) {
             throw new IOException(csv + " is empty: expected a header row");
         }
-        List<String> header = split(lines.get(0));
+        List<String> header = CsvLine.split(lines.get(0));
         int file = column(csv, header, fileColumn, FILE_COLUMNS);
         int label = column(csv, header, labelColumn, LABEL_COLUMNS);
         int fold = foldColumn != null ? column(csv, header, foldColumn, List.of()) : header.indexOf("fold");
@@ -45,7 +47,7 @@ public final class LabelFile {
             if (line.isBlank()) {
                 continue;
             }
-            List<String> f = split(line);
+            List<String> f = CsvLine.split(line);
             int needed = Math.max(file, Math.max(label, fold));
             if (f.size() <= needed) {
                 throw new IOException(csv + " line " + (i + 1) + ": " + f.size() + " fields, expected at least " + (needed + 1));
@@ -85,33 +87,5 @@ public final class LabelFile {
             }
         }
         throw new IOException(csv + " has none of the columns " + fallbacks + "; its columns: " + header);
-    }
-
-    static List<String> split(String line) {
-        List<String> out = new ArrayList<>();
-        StringBuilder field = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char ch = line.charAt(i);
-            if (quoted) {
-                if (ch == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    field.append('"');
-                    i++;
-                } else if (ch == '"') {
-                    quoted = false;
-                } else {
-                    field.append(ch);
-                }
-            } else if (ch == '"') {
-                quoted = true;
-            } else if (ch == ',') {
-                out.add(field.toString());
-                field.setLength(0);
-            } else {
-                field.append(ch);
-            }
-        }
-        out.add(field.toString());
-        return out;
     }
 }
