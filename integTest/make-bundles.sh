@@ -7,6 +7,9 @@
 #   integ-mn04-eval-m8, -m16, -m32
 #                  with ../shared only: mn04 bundles with codebooks at 64, 128 and 256 bits (M = 8, 16, 32;
 #                  8-bit codes), trained on all 400 ESC-10 clips in one embedding pass, for Esc10NodeEvaluationIT
+#   integ-mn04-dqn with ../shared only, made by src/main/scripts/test.sh before mvn verify (train.sh, profile
+#                  train): a DQN head trained by the toolkit, with its figures (integ-mn04-dqn.json), copied
+#                  here from target/trained-bundles/ when present, for TrainedBundleNodeIT
 # Output: OUT_DIR (default target/integ-bundles); integTest/node.sh copies its folders into the
 # node's config/audio-pq/models/.
 set -euo pipefail
@@ -42,4 +45,7 @@ if [ -f "$shared/models/efficientat-mn04/mn04_as.onnx" ] && [ -f "$shared/data/e
     --esc10 "$(cd "$shared/data/esc10" && pwd)" --out "$OUT_DIR" --name integ-mn04-eval --m 8,16,32 --bits 8 --evaluate false
 else
   echo "make-bundles.sh: ../shared (mn04, ESC-10) absent: no integ-mn04 bundle; its ITs skip" >&2
+fi
+if compgen -G "$repo/target/trained-bundles/*/model.json" >/dev/null; then
+  cp -r "$repo"/target/trained-bundles/* "$OUT_DIR/"
 fi

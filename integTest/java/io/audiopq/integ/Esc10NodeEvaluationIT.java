@@ -2,7 +2,6 @@ package io.audiopq.integ;
 
 import io.audiopq.model.ModelBundle;
 import io.audiopq.model.ModelBundleLoader;
-import io.audiopq.tools.Esc10Evaluation;
 import io.audiopq.tools.RetrievalMetrics;
 
 import org.junit.Assume;
@@ -12,15 +11,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import static io.audiopq.integ.Esc10OnNode.ok;
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 /**
@@ -30,7 +27,7 @@ import static org.junit.Assert.assertTrue;
  * and {@link RetrievalMetrics} scores the rankings the node returned.
  *
  * <ul>
- *   <li>Index {@code esc10-float}: bulk (batches of {@value #BATCH}) through a pipeline with one
+ *   <li>Index {@code esc10-float}: bulk (batches of {@value Esc10OnNode#BATCH}) through a pipeline with one
  *       {@code audio_embedding} processor ({@code include_segments: false}); the clip embedding
  *       {@code audio_embedding.embedding} is mapped as {@code dense_vector} (cosine, {@code flat}:
  *       brute force, so {@code knn} with {@code num_candidates} = 399 is exact).</li>
@@ -59,14 +56,10 @@ import static org.junit.Assert.assertTrue;
  */
 public class Esc10NodeEvaluationIT {
 
-    static final int BATCH = 25;
-    private static final int QUERY_BATCH = 50;
     private static final int[] MS = { 8, 16, 32 };
     private static final String FLOAT_INDEX = "esc10-float";
     private static final String PQ_INDEX = "esc10-pq";
     private static final String EMBEDDING = "audio_embedding.embedding";
-    /** Hits carry only the clip number (doc values): fetching _id for 399 hits per query costs ~2.5x more. */
-    private static final String HITS = "\"_source\": false, \"stored_fields\": \"_none_\", \"docvalue_fields\": [\"n\"],";
 
     private final RealNode node = RealNode.fromBuild();
     private final Path integBundles = Path.of(System.getProperty("audiopq.integ.bundles", "target/integ-bundles"));
@@ -87,15 +80,11 @@ public class Esc10NodeEvaluationIT {
             Assume.assumeTrue("no " + bundle(m) + " bundle (../shared absent when the build made the ITs' bundles): skipping",
                 Files.isDirectory(integBundles.resolve(bundle(m))));
         }
-        List<String[]> clips = Esc10Evaluation.readMeta(esc10.resolve("esc10_meta.csv"));
-        assertEquals(400, clips.size());
-        int n = clips.size();
-        int[] labels = new int[n];
-        Map<String, Integer> classIds = new HashMap<>();
-        for (int i = 0; i < n; i++) {
-            labels[i] = classIds.computeIfAbsent(clips.get(i)[1], k -> classIds.size());
-        }
-        assertEquals(10, classIds.size());
+        Esc10OnNode data = new Esc10OnNode(node, esc10);
+        assertEquals(400, data.size());
+        assertEquals(10, data.classes);
+        int n = data.size();
+        int[] labels = data.labels;
 
         // 1. Ingest every clip through the processor.
         node.delete("/" + FLOAT_INDEX);
@@ -109,20 +98,8 @@ public class Esc10NodeEvaluationIT {
                "audio_embedding": {"properties": {"embedding": {"type": "dense_vector", "dims": 384, "similarity": "cosine",
                  "index_options": {"type": "flat"}}}}}}}
             """));
-        long ingestStart = System.nanoTime();
-        for (int from = 0; from < n; from += BATCH) {
-            StringBuilder bulk = new StringBuilder();
-            for (int i = from; i < Math.min(n, from + BATCH); i++) {
-                String audio = Base64.getEncoder().encodeToString(Files.readAllBytes(esc10.resolve(clips.get(i)[0])));
-                bulk.append("{\"index\": {\"_id\": \"c").append(i).append("\"}}\n");
-                bulk.append("{\"n\": ").append(i).append(", \"clip\": ").append(quote(clips.get(i)[0])).append(", \"label\": ").append(quote(clips.get(i)[1]))
-                    .append(", \"audio\": \"").append(audio).append("\"}\n");
-            }
-            noBulkErrors(node.bulk("/" + FLOAT_INDEX + "/_bulk?pipeline=esc10-mn04", bulk.toString()));
-        }
-        ok(node.get("/" + FLOAT_INDEX + "/_refresh"));
-        double ingestSeconds = (System.nanoTime() - ingestStart) / 1e9;
-        float[][] vectors = readVectors(n);
+        double ingestSeconds = data.ingest(FLOAT_INDEX, "esc10-mn04");
+        float[][] vectors = data.readVectors(FLOAT_INDEX, EMBEDDING, 384);
 
         // 2. The same vectors into three pq_vector fields.
         StringBuilder mapping = new StringBuilder("{\"settings\": {\"number_of_shards\": 1, \"number_of_replicas\": 0}, \"mappings\": {\"properties\": {\"n\": {\"type\": \"integer\"}");
@@ -131,34 +108,18 @@ public class Esc10NodeEvaluationIT {
                 .append(bundle(m)).append("\"}");
         }
         ok(node.put("/" + PQ_INDEX, mapping.append("}}}").toString()));
-        for (int from = 0; from < n; from += 100) {
-            StringBuilder bulk = new StringBuilder();
-            for (int i = from; i < Math.min(n, from + 100); i++) {
-                bulk.append("{\"index\": {\"_id\": \"c").append(i).append("\"}}\n{\"n\": ").append(i);
-                for (int m : MS) {
-                    bulk.append(", \"").append(pqField(m)).append("\": ").append(json(vectors[i]));
-                }
-                bulk.append("}\n");
-            }
-            noBulkErrors(node.bulk("/" + PQ_INDEX + "/_bulk", bulk.toString()));
-        }
-        ok(node.get("/" + PQ_INDEX + "/_refresh"));
+        data.indexVectors(PQ_INDEX, vectors, java.util.Arrays.stream(MS).mapToObj(Esc10NodeEvaluationIT::pqField).toArray(String[]::new));
 
         // 3. Leave-one-out through the node.
         Map<String, RetrievalMetrics> figures = new LinkedHashMap<>();
         Map<String, Double> seconds = new LinkedHashMap<>();
         long start = System.nanoTime();
-        figures.put("float (dense_vector, flat, exact knn)", RetrievalMetrics.ofRankings(rankings(FLOAT_INDEX, vectors, (q, v) -> """
-            {"size": %d, %s "knn": {"field": "%s", "query_vector": %s, "k": %d, "num_candidates": %d,
-              "filter": {"bool": {"must_not": {"term": {"n": %d}}}}}}""".formatted(n - 1, HITS, EMBEDDING, v, n - 1, n - 1, q)), labels));
+        figures.put("float (dense_vector, flat, exact knn)", RetrievalMetrics.ofRankings(data.knnRankings(FLOAT_INDEX, EMBEDDING, vectors), labels));
         seconds.put("float (dense_vector, flat, exact knn)", (System.nanoTime() - start) / 1e9);
         for (int m : MS) {
             start = System.nanoTime();
             String name = String.format(Locale.ROOT, "PQ %d bits (M=%d, pq_knn ADC)", m * 8, m);
-            figures.put(name, RetrievalMetrics.ofRankings(rankings(PQ_INDEX, vectors, (q, v) -> """
-                {"size": %d, %s "query": {"pq_knn": {"field": "%s", "query_vector": %s, "k": %d, "num_candidates": %d,
-                  "rescore": {"oversample": 0}, "filter": {"bool": {"must_not": {"term": {"n": %d}}}}}}}""".formatted(
-                n - 1, HITS, pqField(m), v, n - 1, n - 1, q)), labels));
+            figures.put(name, RetrievalMetrics.ofRankings(data.pqKnnRankings(PQ_INDEX, pqField(m), vectors), labels));
             seconds.put(name, (System.nanoTime() - start) / 1e9);
         }
 
@@ -180,7 +141,7 @@ public class Esc10NodeEvaluationIT {
 
         StringBuilder table = new StringBuilder();
         table.append(String.format(Locale.ROOT, "ESC-10 leave-one-out query by example through the node: %d clips, %d classes, mn04 clip embeddings "
-            + "(ingest through audio_embedding: %.1f s)%n%n", n, classIds.size(), ingestSeconds));
+            + "(ingest through audio_embedding: %.1f s)%n%n", n, data.classes, ingestSeconds));
         table.append("| collection | mAP | top-1 | P@10 | mAP in-JVM | queries (s) |\n| --- | --- | --- | --- | --- | --- |\n");
         int row = 0;
         for (Map.Entry<String, RetrievalMetrics> e : figures.entrySet()) {
@@ -218,7 +179,7 @@ public class Esc10NodeEvaluationIT {
      * between the unit query and each decoded code (1 - d^2/4), not by their dot product (the
      * decoded vectors are not unit length, so the two orders differ slightly); ties by index.
      */
-    private static int[][] adcRankings(float[][] queries, float[][] decoded) {
+    static int[][] adcRankings(float[][] queries, float[][] decoded) {
         int n = queries.length;
         int[][] rankings = new int[n][];
         for (int q = 0; q < n; q++) {
@@ -237,82 +198,5 @@ public class Esc10NodeEvaluationIT {
             rankings[q] = order.stream().mapToInt(Integer::intValue).toArray();
         }
         return rankings;
-    }
-
-    /** The clips' clip-level embeddings as the processor wrote them into esc10-float's _source. */
-    @SuppressWarnings("unchecked")
-    private float[][] readVectors(int n) {
-        RealNode.Response r = node.post("/" + FLOAT_INDEX + "/_search", """
-            {"size": %d, "_source": {"includes": ["%s"], "exclude_vectors": false}}""".formatted(n, EMBEDDING));
-        ok(r);
-        List<Map<String, Object>> hits = (List<Map<String, Object>>) ((Map<String, Object>) r.json().get("hits")).get("hits");
-        assertEquals(n, hits.size());
-        float[][] vectors = new float[n][];
-        for (Map<String, Object> hit : hits) {
-            int i = Integer.parseInt(((String) hit.get("_id")).substring(1));
-            List<Number> v = (List<Number>) ((Map<String, Object>) ((Map<String, Object>) hit.get("_source")).get("audio_embedding")).get("embedding");
-            assertEquals(384, v.size());
-            vectors[i] = new float[v.size()];
-            for (int j = 0; j < v.size(); j++) {
-                vectors[i][j] = v.get(j).floatValue();
-            }
-        }
-        for (int i = 0; i < n; i++) {
-            assertTrue("clip " + i + " missing", vectors[i] != null);
-        }
-        return vectors;
-    }
-
-    interface QueryBody {
-        String of(int query, String vector);
-    }
-
-    /** For every clip, the ids (as clip numbers) the node ranked for it, best first, via _msearch. */
-    @SuppressWarnings("unchecked")
-    private int[][] rankings(String index, float[][] vectors, QueryBody body) {
-        int n = vectors.length;
-        int[][] rankings = new int[n][];
-        for (int from = 0; from < n; from += QUERY_BATCH) {
-            StringBuilder msearch = new StringBuilder();
-            int to = Math.min(n, from + QUERY_BATCH);
-            for (int q = from; q < to; q++) {
-                msearch.append("{}\n").append(body.of(q, json(vectors[q])).replace('\n', ' ')).append('\n');
-            }
-            RealNode.Response r = node.bulk("/" + index + "/_msearch?filter_path=responses.hits.hits.fields,responses.status,responses.error",
-                msearch.toString());
-            ok(r);
-            List<Map<String, Object>> responses = (List<Map<String, Object>>) r.json().get("responses");
-            assertEquals(to - from, responses.size());
-            for (int q = from; q < to; q++) {
-                Map<String, Object> response = responses.get(q - from);
-                assertEquals(response.toString(), 200, response.get("status"));
-                List<Map<String, Object>> hits = (List<Map<String, Object>>) ((Map<String, Object>) response.get("hits")).get("hits");
-                assertEquals("ranking for clip " + q, n - 1, hits.size());
-                rankings[q] = hits.stream().mapToInt(h -> ((Number) ((List<?>) ((Map<String, Object>) h.get("fields")).get("n")).get(0)).intValue())
-                    .toArray();
-            }
-        }
-        return rankings;
-    }
-
-    private static void ok(RealNode.Response r) {
-        assertTrue(r.body(), r.status() == 200 || r.status() == 201);
-    }
-
-    private static void noBulkErrors(RealNode.Response r) {
-        ok(r);
-        assertFalse(r.body().length() > 4000 ? r.body().substring(0, 4000) : r.body(), (Boolean) r.json().get("errors"));
-    }
-
-    private static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
-    }
-
-    private static String json(float[] v) {
-        StringBuilder s = new StringBuilder("[");
-        for (int i = 0; i < v.length; i++) {
-            s.append(i == 0 ? "" : ",").append(v[i]);
-        }
-        return s.append(']').toString();
     }
 }

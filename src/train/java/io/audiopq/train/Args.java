@@ -109,26 +109,50 @@ final class Args {
     }
 
     /** The data options: a folder and its label file, defaulting to ESC-10 and mn04 beside the checkout. */
-    static final Set<String> DATA_OPTIONS = Set.of("data", "labels", "file-column", "label-column", "fold-column", "backbone", "cache", "threads");
+    static final Set<String> DATA_OPTIONS = Set.of("data", "labels", "file-column", "label-column", "fold-column", "backbone", "base-bundle", "cache",
+        "threads");
 
     static Path shared() {
         return Path.of("").toAbsolutePath().getParent().resolve("shared");
     }
 
-    Dataset dataset(Progress progress) throws java.io.IOException {
-        Path data = path("data", shared().resolve("data/esc10"));
-        Path labels = path("labels", data.resolve("esc10_meta.csv"));
-        Path backbone = path("backbone", shared().resolve("models/efficientat-mn04/mn04_as.onnx"));
-        for (Path p : List.of(data, labels, backbone)) {
-            if (java.nio.file.Files.exists(p) == false) {
-                throw new IllegalArgumentException(p + " does not exist (pass --data, --labels and --backbone, or put ../shared beside the checkout)");
+    /** {@code --base-bundle DIR} (an audio bundle's front end and backbone) or else {@code --backbone FILE} (EfficientAT mn04, the default). */
+    BackboneSource backboneSource() throws java.io.IOException {
+        if (values.containsKey("base-bundle")) {
+            if (values.containsKey("backbone")) {
+                throw new IllegalArgumentException("--backbone and --base-bundle exclude each other");
+            }
+            try {
+                return BackboneSource.bundle(path("base-bundle", null));
+            } catch (io.audiopq.model.InvalidBundleException e) {
+                throw new IllegalArgumentException("--base-bundle: " + e.getMessage(), e);
             }
         }
-        EmbeddingCache cache = EmbeddingCache.efficientAt(backbone, path("cache", Path.of("target/train-cache")));
+        Path backbone = path("backbone", shared().resolve("models/efficientat-mn04/mn04_as.onnx"));
+        if (java.nio.file.Files.exists(backbone) == false) {
+            throw new IllegalArgumentException(backbone + " does not exist (pass --backbone or --base-bundle, or put ../shared beside the checkout)");
+        }
+        return BackboneSource.mn04(backbone);
+    }
+
+    /** The folder the label file's paths are relative to. */
+    Path dataDir() {
+        return path("data", shared().resolve("data/esc10"));
+    }
+
+    Dataset dataset(BackboneSource source, Progress progress) throws java.io.IOException {
+        Path data = dataDir();
+        Path labels = path("labels", data.resolve("esc10_meta.csv"));
+        for (Path p : List.of(data, labels)) {
+            if (java.nio.file.Files.exists(p) == false) {
+                throw new IllegalArgumentException(p + " does not exist (pass --data and --labels, or put ../shared beside the checkout)");
+            }
+        }
+        EmbeddingCache cache = source.cache(path("cache", Path.of("target/train-cache")));
         Dataset ds = cache.dataset(data, labels, values.get("file-column"), values.get("label-column"), values.get("fold-column"),
             integer("threads", Math.max(1, Runtime.getRuntime().availableProcessors())), progress);
         progress.message(String.format(Locale.ROOT, "%d items, %d classes, %d folds, D=%d (backbone %s, model key %s)", ds.size(), ds.classNames().size(),
-            ds.foldIds().length, ds.dimension(), backbone.getFileName(), cache.modelKey().substring(0, 16)));
+            ds.foldIds().length, ds.dimension(), source.modelFile().getFileName(), cache.modelKey().substring(0, 16)));
         return ds;
     }
 }

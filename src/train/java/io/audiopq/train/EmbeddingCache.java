@@ -57,11 +57,6 @@ public final class EmbeddingCache {
         this.cacheFile = cacheDir.resolve("embeddings-" + modelKey.substring(0, 16) + ".bin");
     }
 
-    /** EfficientAT mn*_as: its front end and output names. */
-    public static EmbeddingCache efficientAt(Path modelFile, Path cacheDir) throws IOException {
-        return new EmbeddingCache(modelFile, LogMelConfig.efficientAt(), BackboneSpec.efficientAt(), cacheDir);
-    }
-
     public String modelKey() {
         return modelKey;
     }

@@ -42,7 +42,7 @@ public final class EvaluateCommand {
                 throw new IllegalArgumentException("bits must be multiples of 8 whose M = bits/8 divides d=" + cfg.train().d() + ", got " + b);
             }
         }
-        Dataset ds = args.dataset(progress);
+        Dataset ds = args.dataset(args.backboneSource(), progress);
         long start = System.nanoTime();
         progress.message("training settings: " + cfg.train().summary());
         List<Evaluation.Cell> cells = Evaluation.run(ds, cfg, progress);

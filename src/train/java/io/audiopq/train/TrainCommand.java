@@ -8,7 +8,6 @@ import io.audiopq.model.ModelBundleWriter;
 import io.audiopq.model.ModelDescriptor;
 import io.audiopq.model.ModelKind;
 import io.audiopq.model.Similarity;
-import io.audiopq.tools.AudioBundleTool;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +20,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code train.sh}: trains a head on a labelled collection embedded by the mn04 backbone and writes
+ * {@code train.sh}: trains a head on a labelled collection embedded by a backbone (mn04 or an audio bundle's) and writes
  * an audio bundle the plugin loads unchanged: the backbone (copied from its folder), the head as
  * ONNX ({@code head.onnx}), the PQ codebook of the head's outputs, {@code model.json} and a model
  * card ({@code MODEL_CARD.md}) with the data, the labels used and the measured figures. The bundle
@@ -34,10 +33,10 @@ public final class TrainCommand {
     public static void main(String[] argv) throws Exception {
         Set<String> options = new HashSet<>(Args.TRAIN_OPTIONS);
         options.addAll(Args.DATA_OPTIONS);
-        options.addAll(Set.of("out", "name", "labelled-fraction", "validation-fold", "label-seed"));
+        options.addAll(Set.of("out", "name", "labelled-fraction", "validation-fold", "label-seed", "figures", "description"));
         Args args;
         try {
-            args = new Args(argv, options, Set.of());
+            args = new Args(argv, options, Set.of("codebook-segments"));
         } catch (IllegalArgumentException e) {
             System.err.println("train: " + e.getMessage());
             System.exit(2);
@@ -45,7 +44,8 @@ public final class TrainCommand {
         }
         Progress progress = Progress.stderr();
         TrainConfig cfg = args.trainConfig(TrainConfig.defaults());
-        Dataset ds = args.dataset(progress);
+        BackboneSource source = args.backboneSource();
+        Dataset ds = args.dataset(source, progress);
         int validationFold = args.integer("validation-fold", -1);
         double fraction = args.number("labelled-fraction", 1f);
         int[] pool = validationFold < 0 ? java.util.stream.IntStream.range(0, ds.size()).toArray() : ds.foldIndices(validationFold, false);
@@ -58,47 +58,56 @@ public final class TrainCommand {
         progress.message(String.format(Locale.ROOT, "%d labelled items (%.0f %% of %d), %d unlabelled, %d validation items (fold %d)", labelled, 100 * fraction,
             pool.length, ds.size() - labelled - validation.length, validation.length, validationFold));
         progress.message("training: " + cfg.summary());
-        HeadTrainer.Result result = HeadTrainer.train(ds.vectors(), labels, validation, ds.labels(), cfg, progress);
+        float[][] x = ds.vectors();
+        int[] trueLabels = ds.labels();
+        if (args.flag("codebook-segments")) {
+            // Segment vectors join as unlabelled items: they shape the codebook (and the quantisation loss), not the similarity loss.
+            List<float[]> segments = source.segmentEmbeddings(ds.ids().stream().map(args.dataDir()::resolve).toList(), progress);
+            x = java.util.stream.Stream.concat(Arrays.stream(x), segments.stream()).toArray(float[][]::new);
+            labels = Arrays.copyOf(labels, x.length);
+            trueLabels = Arrays.copyOf(trueLabels, x.length);
+            Arrays.fill(labels, ds.size(), x.length, -1);
+            Arrays.fill(trueLabels, ds.size(), x.length, -1);
+            progress.message(segments.size() + " segment embeddings added as unlabelled items for the codebook");
+        }
+        HeadTrainer.Result result = HeadTrainer.train(x, labels, validation, trueLabels, cfg, progress);
 
-        // figures for the model card: the trained items and (if any) the validation fold
-        float[][] z = result.outputs();
-        RankingMetrics backbone = RankingMetrics.leaveOneOutCosine(Evaluation.unit(ds.vectors()), ds.labels());
-        RankingMetrics headFloat = RankingMetrics.leaveOneOutCosine(z, ds.labels());
-        RankingMetrics headPq = RankingMetrics.leaveOneOutAdc(z, Evaluation.reconstruct(result.codebook(), z), ds.labels());
+        float[][] z = Arrays.copyOf(result.outputs(), ds.size());
 
         String name = args.string("name", "mn04-" + cfg.method().name().toLowerCase(Locale.ROOT));
         Path out = args.path("out", Path.of("target/bundles"));
-        Path backboneFile = args.path("backbone", Args.shared().resolve("models/efficientat-mn04/mn04_as.onnx"));
-        Path backboneDir = backboneFile.toAbsolutePath().getParent();
         Path work = Files.createTempDirectory("audiopq-train");
         try {
             Path head = work.resolve("head.onnx");
             Files.write(head, OnnxHeadExporter.export(result.mlp(), cfg.summary()));
-            double parity = onnxParity(head, ds.vectors(), z);
+            double parity = onnxParity(head, x, result.outputs());
             progress.message(String.format(Locale.ROOT, "head.onnx under ONNX Runtime vs DJL: max |difference| %.2e over %d items", parity, ds.size()));
             if (parity > 1e-5) {
                 throw new IllegalStateException("exported head differs from DJL's forward pass by " + parity + " (> 1e-5)");
             }
-            AudioSpec mn04 = AudioBundleTool.mn04Spec();
-            AudioSpec spec = new AudioSpec(mn04.frontEnd(), mn04.backbone(),
-                new AudioSpec.Head("head.onnx", List.of(), OnnxHeadExporter.INPUT, OnnxHeadExporter.OUTPUT), mn04.classifier(), mn04.segments());
-            String description = String.format(Locale.ROOT, "EfficientAT mn04_as (MIT) with a %s head trained by AudioPQ on %d labelled items; see MODEL_CARD.md",
-                cfg.method().label(), labelled);
+            AudioSpec spec = source.withHead(new AudioSpec.Head("head.onnx", List.of(), OnnxHeadExporter.INPUT, OnnxHeadExporter.OUTPUT));
+            String description = args.string("description", String.format(Locale.ROOT,
+                "%s backbone %s with a %s head trained by AudioPQ on %d labelled items; see MODEL_CARD.md", name, source.modelFile().getFileName(),
+                cfg.method().label(), labelled));
             ModelDescriptor descriptor = new ModelDescriptor(ModelDescriptor.FORMAT_VERSION, name, ModelKind.AUDIO, description, cfg.d(),
                 Similarity.COSINE, new ModelDescriptor.Pq(ModelBundleWriter.CODEBOOK_FILE, cfg.m(), cfg.nbits()), null,
-                new ModelDescriptor.Training((long) ds.size(), cfg.seed(), (long) cfg.epochs(), "labelled audio: " + ds.size() + " items, "
-                    + labelled + " labelled"), spec);
+                new ModelDescriptor.Training((long) x.length, cfg.seed(), (long) cfg.epochs(), "labelled audio: " + ds.size() + " items, "
+                    + labelled + " labelled" + (x.length > ds.size() ? ", " + (x.length - ds.size()) + " segments" : "")), spec);
             Path card = work.resolve("MODEL_CARD.md");
-            Files.writeString(card, modelCard(name, cfg, ds, labelled, fraction, validationFold, result, backbone, headFloat, headPq, parity));
-            Map<String, Path> files = new LinkedHashMap<>();
-            files.put("mn04_as.onnx", backboneFile);
-            files.put("mn04_as.onnx.data", backboneDir.resolve("mn04_as.onnx.data"));
-            files.put("class_labels_indices.csv", backboneDir.resolve("class_labels_indices.csv"));
+            Figures figures = Figures.measure(ds, validation, z, Evaluation.reconstruct(result.codebook(), z));
+            Files.writeString(card, modelCard(name, source, cfg, ds, x.length - ds.size(), labelled, fraction, validationFold, result, figures, parity));
+            Map<String, Path> files = new LinkedHashMap<>(source.files());
             files.put("head.onnx", head);
             files.put("MODEL_CARD.md", card);
             Path folder = ModelBundleWriter.write(out, descriptor, result.codebook(), files, true);
             ModelBundle bundle = ModelBundleLoader.load(folder);
             progress.message("wrote " + folder + " (checksum " + bundle.checksum() + "), loaded back with the node's loader");
+            if (args.string("figures", null) != null) {
+                Path figuresFile = args.path("figures", null);
+                Files.createDirectories(figuresFile.toAbsolutePath().getParent());
+                Files.writeString(figuresFile, figures.toJson(name, bundle.checksum(), cfg.codeBits()));
+                progress.message("figures for the through-the-node check: " + figuresFile);
+            }
             System.out.println(Files.readString(folder.resolve("MODEL_CARD.md")));
         } finally {
             try (var walk = Files.walk(work)) {
@@ -124,27 +133,24 @@ public final class TrainCommand {
         }
     }
 
-    private static String modelCard(String name, TrainConfig cfg, Dataset ds, int labelled, double fraction, int validationFold, HeadTrainer.Result r,
-        RankingMetrics backbone, RankingMetrics headFloat, RankingMetrics headPq, double parity) {
+    private static String modelCard(String name, BackboneSource source, TrainConfig cfg, Dataset ds, int segments, int labelled, double fraction,
+        int validationFold,
+        HeadTrainer.Result r, Figures f, double parity) {
         StringBuilder s = new StringBuilder();
         s.append("# ").append(name).append(" — model card\n\n");
-        s.append("**What**: EfficientAT mn04_as (AudioSet CNN, MIT licence, weights by F. Schmid et al.) as the backbone, followed by a head trained\n")
+        s.append("**What**: ").append(source.description()).append(" as the backbone, followed by a head trained\n")
             .append("by AudioPQ's training toolkit (`src/main/scripts/train.sh`, DJL with the PyTorch engine) and exported to ONNX (`head.onnx`).\n\n");
         s.append("**Head**: ").append(cfg.summary()).append(".\n\n");
         s.append(String.format(Locale.ROOT, "**Data**: %d items, %d classes (%s), %d folds. Labels used: %d items (%.0f %% of the training folds, class-stratified)",
             ds.size(), ds.classNames().size(), String.join(", ", ds.classNames()), ds.foldIds().length, labelled, 100 * fraction));
         s.append(validationFold >= 0 ? "; fold " + validationFold + " held out for validation (its labels only reported, never trained on).\n\n" : ".\n\n");
         s.append("**Codebook** (`codebook.pq`): PQ M=").append(cfg.m()).append(" × ").append(cfg.nbits())
-            .append(" bits, k-means (25 iterations) on the L2-normalised head outputs of all ").append(ds.size()).append(" items, labelled or not.\n\n");
+            .append(" bits, k-means (25 iterations) on the L2-normalised head outputs of all ").append(ds.size())
+            .append(" items, labelled or not").append(segments > 0 ? " (clip level), and of their " + segments + " segments ("
+                + source.spec().segments().windowSeconds() + " s windows, " + source.spec().segments().hopSeconds() + " s hop; unlabelled)" : "").append(".\n\n");
         s.append("**Training log**:\n\n```\n").append(String.join("\n", r.log())).append("\n```\n\n");
-        s.append("**Measured** (every item queries all others; the items include the labelled training items, so this is the seed's transductive protocol;\n")
-            .append("see the evaluation report of `evaluate.sh` for held-out folds and spreads):\n\n");
-        s.append("| embedding | mAP | mAP@10 | P@10 |\n| --- | ---: | ---: | ---: |\n");
-        s.append(String.format(Locale.ROOT, "| backbone, float (cosine) | %.4f | %.4f | %.4f |%n", backbone.map(), backbone.mapAt()[2], backbone.precisionAt()[2]));
-        s.append(String.format(Locale.ROOT, "| head, float (cosine) | %.4f | %.4f | %.4f |%n", headFloat.map(), headFloat.mapAt()[2], headFloat.precisionAt()[2]));
-        s.append(String.format(Locale.ROOT, "| head, PQ %d bits (float query, L2 ADC) | %.4f | %.4f | %.4f |%n%n", cfg.codeBits(), headPq.map(), headPq.mapAt()[2],
-            headPq.precisionAt()[2]));
-        s.append(String.format(Locale.ROOT, "**Export check**: `head.onnx` under ONNX Runtime reproduces DJL's forward pass to %.1e (max absolute difference over all items).%n",
+        s.append(f.markdown(cfg.codeBits(), validationFold));
+        s.append(String.format(Locale.ROOT, "%n**Export check**: `head.onnx` under ONNX Runtime reproduces DJL's forward pass to %.1e (max absolute difference over all items).%n",
             parity));
         return s.toString();
     }
