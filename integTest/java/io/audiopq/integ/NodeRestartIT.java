@@ -46,6 +46,13 @@ public class NodeRestartIT {
             .formatted(json(query));
         List<Map<String, Object>> before = hits(node.post("/" + INDEX + "/_search", search));
         assertEquals("r17", before.get(0).get("_id"));
+        // One more document only in the translog: the restart replays it from its original source.
+        // Opposite to the query, so it never enters the top 5 compared below.
+        float[] late = new float[query.length];
+        for (int j = 0; j < late.length; j++) {
+            late[j] = -2.5f * query[j];
+        }
+        assertEquals(201, node.put("/" + INDEX + "/_doc/late", "{\"emb\": " + json(late) + "}").status());
 
         node.restart();
 
@@ -57,8 +64,18 @@ public class NodeRestartIT {
             assertEquals("rank " + r, before.get(r).get("_id"), after.get(r).get("_id"));
             assertEquals("rank " + r, ((Number) before.get(r).get("_score")).doubleValue(), ((Number) after.get(r).get("_score")).doubleValue(), 0);
         }
+        // The vectors left out of the stored _source come back from the reopened raw vectors.
+        PqVectorIT.assertVector(query, sourceVector("r17"));
+        PqVectorIT.assertVector(late, sourceVector("late"));
         assertTrue(node.get("/_cat/plugins").body().contains("audio-pq"));
         node.delete("/" + INDEX);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Object sourceVector(String id) {
+        RealNode.Response got = node.get("/" + INDEX + "/_doc/" + id + "?_source_exclude_vectors=false");
+        assertEquals(got.body(), 200, got.status());
+        return ((Map<String, Object>) got.json().get("_source")).get("emb");
     }
 
     @SuppressWarnings("unchecked")

@@ -115,6 +115,43 @@ public class PqVectorIT {
         assertEquals("d8", hybrid.get(0).get("_id"));
     }
 
+    /**
+     * The stored _source leaves the vector out (index.mapping.exclude_source_vectors, true on new
+     * indices): GET with _source_exclude_vectors=false rebuilds it from the raw vectors, also after a
+     * partial update. cosine keeps the normalised vector and its magnitude, so float rounding only.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    public void getReturnsTheVectorAndAPartialUpdateKeepsIt() {
+        for (int doc : new int[] { 3, 30 }) {
+            RealNode.Response got = NODE.get("/" + INDEX + "/_doc/d" + doc + "?_source_exclude_vectors=false");
+            assertEquals(got.body(), 200, got.status());
+            assertVector(vectors[doc], ((Map<String, Object>) got.json().get("_source")).get("emb"));
+        }
+        // A plain GET leaves vectors out, as for dense_vector.
+        Map<String, Object> plain = (Map<String, Object>) NODE.get("/" + INDEX + "/_doc/d3").json().get("_source");
+        assertEquals(Map.of("title", "wind clip 3"), plain);
+
+        RealNode.Response updated = NODE.post("/" + INDEX + "/_update/d30?refresh=true", "{\"doc\": {\"title\": \"thunder\"}}");
+        assertEquals(updated.body(), 200, updated.status());
+        Map<String, Object> source = (Map<String, Object>) NODE.get("/" + INDEX + "/_doc/d30?_source_exclude_vectors=false").json().get("_source");
+        assertEquals("thunder", source.get("title"));
+        assertVector(vectors[30], source.get("emb"));
+        List<Map<String, Object>> hits = hits(
+            NODE.post("/" + INDEX + "/_search", "{\"size\": 1, \"query\": {\"pq_knn\": {\"field\": \"emb\", \"query_vector\": "
+                + json(vectors[30]) + ", \"k\": 1}}}")
+        );
+        assertEquals("d30", hits.get(0).get("_id"));
+    }
+
+    static void assertVector(float[] expected, Object actual) {
+        List<?> values = (List<?>) actual;
+        assertEquals(String.valueOf(actual), expected.length, values.size());
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals("[" + i + "]", expected[i], ((Number) values.get(i)).floatValue(), 1e-6f * Math.max(1f, Math.abs(expected[i])));
+        }
+    }
+
     @Test
     public void nativeKnnOnTheChildField() {
         List<Map<String, Object>> knn = hits(

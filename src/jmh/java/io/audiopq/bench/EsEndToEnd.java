@@ -43,9 +43,10 @@ public final class EsEndToEnd {
     private static final int BULK_DOCS = 1000;
     private static final int WARM_UP = 50;
 
-    private record Index(String name, String mapping, String description, boolean sourceKeepsVector) {
+    /** {@code settings}: extra index settings, JSON members to append (empty for none). */
+    private record Index(String name, String mapping, String description, String settings) {
         Index(String name, String mapping, String description) {
-            this(name, mapping, description, true);
+            this(name, mapping, description, "");
         }
     }
 
@@ -101,10 +102,13 @@ public final class EsEndToEnd {
 
         int d = data.d();
         List<Index> indices = new ArrayList<>();
+        // With store_raw the stored _source leaves the vector out and reads rebuild it from the raw
+        // vectors (index.mapping.exclude_source_vectors, true by default), as for dense_vector; the
+        // opt-out keeps it as JSON; store_raw false keeps the JSON (codes alone are lossy).
         indices.add(new Index("e2e_pq8", pqMapping(bundle8, true), "`pq_vector` M=16 8-bit, store_raw"));
-        // pq_vector keeps the vector in _source (dense_vector drops it there and reads it back from
-        // the vector format): this one leaves it out of _source too, for the codes-only footprint.
-        indices.add(new Index("e2e_pq8_codes", pqMapping(bundle8, false), "`pq_vector` M=16 8-bit, codes only (store_raw false, `_source.excludes: [emb]`)", false));
+        indices.add(new Index("e2e_pq8_json", pqMapping(bundle8, true),
+            "`pq_vector` M=16 8-bit, store_raw, `exclude_source_vectors: false`", ", \"index.mapping.exclude_source_vectors\": false"));
+        indices.add(new Index("e2e_pq8_codes", pqMapping(bundle8, false), "`pq_vector` M=16 8-bit, store_raw false"));
         if (bundle4 != null) {
             indices.add(new Index("e2e_pq4", pqMapping(bundle4, true), "`pq_vector` M=32 4-bit, store_raw"));
         }
@@ -199,9 +203,8 @@ public final class EsEndToEnd {
     private static IndexStats load(RealNode node, Index index, CompareWithFaiss.Dataset data, int n) {
         String name = index.name();
         node.delete("/" + name);
-        check(node.put("/" + name, "{\"settings\": {\"number_of_shards\": 1, \"number_of_replicas\": 0, \"refresh_interval\": \"-1\"}, "
-            + "\"mappings\": {" + (index.sourceKeepsVector() ? "" : "\"_source\": {\"excludes\": [\"emb\"]}, ")
-            + "\"properties\": {\"emb\": " + index.mapping() + "}}}"), "create " + name);
+        check(node.put("/" + name, "{\"settings\": {\"number_of_shards\": 1, \"number_of_replicas\": 0, \"refresh_interval\": \"-1\""
+            + index.settings() + "}, \"mappings\": {\"properties\": {\"emb\": " + index.mapping() + "}}}"), "create " + name);
         int d = data.d();
         long start = System.nanoTime();
         StringBuilder bulk = new StringBuilder();
@@ -274,7 +277,26 @@ public final class EsEndToEnd {
         if (docs != n) {
             throw new IllegalStateException(name + " holds " + docs + " documents, expected " + n);
         }
+        checkSourceRoundTrip(node, name, data, n);
         return new IndexStats(indexSeconds, mergeSeconds, storeBytes, fieldBytes, sourceBytes, recoverySourceBytes, docs);
+    }
+
+    /** GET gives every sampled vector back bit for bit, wherever _source keeps it (all fields here are l2_norm). */
+    private static void checkSourceRoundTrip(RealNode node, String name, CompareWithFaiss.Dataset data, int n) {
+        int d = data.d(), samples = Math.min(n, 100);
+        for (int s = 0; s < samples; s++) {
+            int i = (int) ((long) s * n / samples);
+            RealNode.Response got = node.get("/" + name + "/_doc/" + i + "?_source_exclude_vectors=false");
+            check(got, "get " + name + "/" + i);
+            List<?> vector = (List<?>) path(got.json(), "_source").get("emb");
+            for (int k = 0; k < d; k++) {
+                float expected = data.base()[i * d + k], actual = ((Number) vector.get(k)).floatValue();
+                if (Float.floatToIntBits(expected) != Float.floatToIntBits(actual)) {
+                    throw new IllegalStateException(name + " doc " + i + " [" + k + "]: GET gave " + actual + ", indexed " + expected);
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "%s: GET returned %d sampled vectors exactly%n", name, samples);
     }
 
     @SuppressWarnings("unchecked")

@@ -19,6 +19,7 @@ import org.elasticsearch.index.mapper.MapperBuilderContext;
 import org.elasticsearch.index.mapper.MapperParsingException;
 import org.elasticsearch.index.mapper.MappingParserContext;
 import org.elasticsearch.index.mapper.ObjectMapper;
+import org.elasticsearch.index.mapper.SourceLoader;
 import org.elasticsearch.index.mapper.vectors.DenseVectorFieldMapper;
 import org.elasticsearch.xcontent.XContentBuilder;
 import org.elasticsearch.xcontent.XContentParser;
@@ -53,6 +54,12 @@ import java.util.regex.Pattern;
  * {@code dense_vector} mappers. The parent validates each value and hands it to the child, which
  * indexes it; native {@code knn} therefore works on {@code <field>.pq}, and {@code pq_knn} on
  * {@code <field>}.
+ *
+ * <p>{@code _source}: with {@code store_raw} and {@code index.mapping.exclude_source_vectors} (true
+ * by default on 9.x indices) the stored {@code _source} leaves the vector out, as for
+ * {@code dense_vector}, and {@link #syntheticVectorsLoader()} rebuilds it from the raw vectors.
+ * Without raw vectors the JSON stays: the codes would only give back PQ reconstructions, which
+ * updates and reindexing would then index as if they were the vectors.
  */
 public final class PqVectorFieldMapper extends FieldMapper {
 
@@ -81,7 +88,13 @@ public final class PqVectorFieldMapper extends FieldMapper {
             if (context.isWithinMultiField()) {
                 throw new MapperParsingException("field [" + name + "] of type [" + CONTENT_TYPE + "] can't be used in multi-fields");
             }
-            Builder builder = new Builder(name, bundles, context.indexVersionCreated(), context.getIndexSettings().getMode());
+            Builder builder = new Builder(
+                name,
+                bundles,
+                context.indexVersionCreated(),
+                context.getIndexSettings().getMode(),
+                IndexSettings.INDEX_MAPPING_EXCLUDE_SOURCE_VECTORS_SETTING.get(context.getIndexSettings().getSettings())
+            );
             builder.parse(name, context, node);
             checkCodec(name, context.getIndexSettings());
             builder.resolveBundle(context);
@@ -165,12 +178,24 @@ public final class PqVectorFieldMapper extends FieldMapper {
         private final NodeBundles bundles;
         private final IndexVersion indexVersionCreated;
         private final IndexMode indexMode;
+        private final boolean excludeSourceVectorsSetting;
 
-        public Builder(String name, NodeBundles bundles, IndexVersion indexVersionCreated, IndexMode indexMode) {
+        /**
+         * @param excludeSourceVectorsSetting the index's {@code index.mapping.exclude_source_vectors}
+         *        (true by default on indices created by Elasticsearch 9.x), as {@code dense_vector} takes it
+         */
+        public Builder(
+            String name,
+            NodeBundles bundles,
+            IndexVersion indexVersionCreated,
+            IndexMode indexMode,
+            boolean excludeSourceVectorsSetting
+        ) {
             super(name);
             this.bundles = bundles;
             this.indexVersionCreated = indexVersionCreated;
             this.indexMode = indexMode;
+            this.excludeSourceVectorsSetting = excludeSourceVectorsSetting;
         }
 
         private static Parameter<Integer> intOrNull(
@@ -292,7 +317,7 @@ public final class PqVectorFieldMapper extends FieldMapper {
                 CHILD_NAME,
                 indexVersionCreated,
                 indexMode,
-                false, // the vector lives in the parent's _source; never strip or re-inject it under the child's name
+                false, // the vector belongs to the parent's _source path: the parent strips and restores it, never the child
                 false,
                 List.of(provider),
                 false
@@ -313,7 +338,17 @@ public final class PqVectorFieldMapper extends FieldMapper {
                 bits.get(),
                 bundles
             );
-            return new PqVectorFieldMapper(leafName(), fieldType, builderParams(this, context), this, childMapper);
+            // As dense_vector: not with synthetic _source (which rebuilds the whole document anyway).
+            // Only with raw vectors: codes alone would give back PQ reconstructions (see the README).
+            boolean excludeSourceVectors = excludeSourceVectorsSetting && context.isSourceSynthetic() == false && storeRaw.get();
+            return new PqVectorFieldMapper(
+                leafName(),
+                fieldType,
+                builderParams(this, context),
+                this,
+                childMapper,
+                excludeSourceVectors
+            );
         }
     }
 
@@ -448,13 +483,17 @@ public final class PqVectorFieldMapper extends FieldMapper {
     private final IndexVersion indexVersionCreated;
     private final IndexMode indexMode;
     private final DenseVectorFieldMapper child;
+    private final boolean excludeSourceVectorsSetting;
+    /** Whether the stored {@code _source} leaves the vector out and reads rebuild it from the raw vectors. */
+    private final boolean excludeSourceVectors;
 
     private PqVectorFieldMapper(
         String leafName,
         PqVectorFieldType fieldType,
         BuilderParams params,
         Builder builder,
-        DenseVectorFieldMapper child
+        DenseVectorFieldMapper child,
+        boolean excludeSourceVectors
     ) {
         super(leafName, fieldType, params);
         this.model = builder.model.get();
@@ -469,6 +508,8 @@ public final class PqVectorFieldMapper extends FieldMapper {
         this.indexVersionCreated = builder.indexVersionCreated;
         this.indexMode = builder.indexMode;
         this.child = child;
+        this.excludeSourceVectorsSetting = builder.excludeSourceVectorsSetting;
+        this.excludeSourceVectors = excludeSourceVectors;
     }
 
     @Override
@@ -479,6 +520,17 @@ public final class PqVectorFieldMapper extends FieldMapper {
     /** The child {@code dense_vector} at {@code <field>.pq}. */
     public DenseVectorFieldMapper vectorMapper() {
         return child;
+    }
+
+    /**
+     * Non-null when the index excludes vectors from the stored {@code _source}: Elasticsearch then
+     * drops this field's value from the stored {@code _source} (and from {@code _recovery_source})
+     * and calls this loader wherever it needs the document whole again (get, update, search with
+     * {@code exclude_vectors: false}, operation-based recovery).
+     */
+    @Override
+    public SourceLoader.SyntheticVectorsLoader syntheticVectorsLoader() {
+        return excludeSourceVectors ? new RawVectorsSourceLoader(fullPath(), child.fullPath()) : null;
     }
 
     @Override
@@ -579,7 +631,7 @@ public final class PqVectorFieldMapper extends FieldMapper {
 
     @Override
     public FieldMapper.Builder getMergeBuilder() {
-        return new Builder(leafName(), bundles, indexVersionCreated, indexMode).init(this);
+        return new Builder(leafName(), bundles, indexVersionCreated, indexMode, excludeSourceVectorsSetting).init(this);
     }
 
     @Override
