@@ -119,8 +119,8 @@ public class QueryAudioIT {
         assertEquals(r.body(), 200, r.status());
         Map<String, Object> body = r.json();
         assertEquals(BUNDLE, body.get("model"));
-        assertEquals(256, body.get("dimensions"));
-        assertEquals(256, ((List<?>) body.get("embedding")).size());
+        assertEquals(RealNode.defaultBundleDimensions(), body.get("dimensions"));
+        assertEquals(RealNode.defaultBundleDimensions(), ((List<?>) body.get("embedding")).size());
         assertEquals(Map.of("duration", 2.0, "sample_rate", 22050, "channels", 1, "format", "wav"), body.get("audio"));
 
         RealNode.Response bad = node.post("/_audio_pq/models/" + BUNDLE + "/_embed", "{\"audio\": \"@@@\"}");

@@ -128,4 +128,13 @@ public final class RealNode {
             throw new IllegalStateException(e);
         }
     }
+
+    /** Dimensions of the default bundle that node.sh installs from {@code models/audiopq-default}, read from its model.json. */
+    public static int defaultBundleDimensions() {
+        try {
+            return io.audiopq.model.ModelBundleLoader.load(Path.of("models", "audiopq-default")).descriptor().dimensions();
+        } catch (io.audiopq.model.InvalidBundleException e) {
+            throw new AssertionError(e);
+        }
+    }
 }

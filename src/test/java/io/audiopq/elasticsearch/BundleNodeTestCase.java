@@ -75,4 +75,13 @@ public abstract class BundleNodeTestCase extends ESSingleNodeTestCase {
             }
         }
     }
+
+    /** Dimensions of the shipped default bundle ({@code models/audiopq-default}), read from its model.json. */
+    protected static int defaultDimensions() {
+        try {
+            return io.audiopq.model.ModelBundleLoader.load(Path.of("models", "audiopq-default")).descriptor().dimensions();
+        } catch (io.audiopq.model.InvalidBundleException e) {
+            throw new AssertionError(e);
+        }
+    }
 }

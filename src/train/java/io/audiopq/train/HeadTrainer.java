@@ -82,6 +82,24 @@ public final class HeadTrainer {
      *                   {@code validation} is empty
      */
     public static Result train(float[][] x, int[] labels, int[] validation, int[] trueLabels, TrainConfig cfg, Progress progress) {
+        try {
+            return trainOnce(x, labels, validation, trueLabels, cfg, progress);
+        } catch (NonFiniteOutputsException e) {
+            // Seen once in ~250 evaluation trainings and not reproducible with the same seed (so not the
+            // data or the settings); one retry keeps a long evaluation going, a second failure is real.
+            progress.message("warning: " + e.getMessage() + "; training again once");
+            return trainOnce(x, labels, validation, trueLabels, cfg, progress);
+        }
+    }
+
+    /** The head produced NaN or infinite outputs: training diverged. */
+    static final class NonFiniteOutputsException extends IllegalStateException {
+        NonFiniteOutputsException(String message) {
+            super(message);
+        }
+    }
+
+    private static Result trainOnce(float[][] x, int[] labels, int[] validation, int[] trueLabels, TrainConfig cfg, Progress progress) {
         long start = System.nanoTime();
         int n = x.length, dim = x[0].length, d = cfg.d();
         int[] labelled = java.util.stream.IntStream.range(0, n).filter(i -> labels[i] >= 0).toArray();
@@ -284,6 +302,11 @@ public final class HeadTrainer {
 
     private static float[][] outputs(Trainer trainer, NDArray all, int n, int d) {
         float[] flat = trainer.evaluate(new NDList(all)).singletonOrThrow().toFloatArray();
+        for (float f : flat) {
+            if (Float.isFinite(f) == false) {
+                throw new NonFiniteOutputsException("the head's outputs are not finite (" + f + "): training diverged");
+            }
+        }
         float[][] out = new float[n][];
         for (int i = 0; i < n; i++) {
             out[i] = Arrays.copyOfRange(flat, i * d, (i + 1) * d);

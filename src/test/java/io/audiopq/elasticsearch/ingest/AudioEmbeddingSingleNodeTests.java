@@ -93,11 +93,11 @@ public class AudioEmbeddingSingleNodeTests extends BundleNodeTestCase {
         assertNull("remove_binary dropped the audio", sine.get("audio"));
         assertEquals("a tone", sine.get("title"));
         Map<String, Object> out = (Map<String, Object>) sine.get("audio_embedding");
-        assertEquals(256, ((List<?>) out.get("embedding")).size());
+        assertEquals(defaultDimensions(), ((List<?>) out.get("embedding")).size());
         assertEquals(Map.of("duration", 2.5, "sample_rate", 22050, "channels", 1, "format", "wav"), out.get("audio"));
         List<Map<String, Object>> segments = (List<Map<String, Object>>) out.get("segments");
         assertEquals(4, segments.size());
-        assertEquals(256, ((List<?>) segments.get(0).get("embedding")).size());
+        assertEquals(defaultDimensions(), ((List<?>) segments.get(0).get("embedding")).size());
         assertEquals(DEFAULT_BUNDLE, out.get("model"));
         assertFalse(client().prepareGet("sounds", "corrupt").get().isExists());
         Map<String, Object> noise = (Map<String, Object>) client().prepareGet("sounds", "noise").get().getSourceAsMap().get("audio_embedding");

@@ -127,7 +127,7 @@ public class QueryAudioSingleNodeTests extends BundleNodeTestCase {
         assertEquals(BUNDLE, response.model());
         assertEquals(2.0, response.audio().durationSeconds(), 1e-9);
         assertEquals(22050, response.audio().sampleRate());
-        assertEquals(256, response.embedding().length);
+        assertEquals(defaultDimensions(), response.embedding().length);
 
         String body = """
             {"pipeline": {"processors": [{"audio_embedding": {"field": "audio", "model": "%s"}}]}, "docs": [{"_source": {"audio": "%s"}}]}
@@ -137,7 +137,7 @@ public class QueryAudioSingleNodeTests extends BundleNodeTestCase {
         assertNull(result.getFailure());
         @SuppressWarnings("unchecked")
         List<Number> written = (List<Number>) ((Map<String, Object>) result.getIngestDocument().getSource().get("audio_embedding")).get("embedding");
-        assertEquals(256, written.size());
+        assertEquals(defaultDimensions(), written.size());
         for (int i = 0; i < written.size(); i++) {
             assertEquals("dimension " + i, written.get(i).floatValue(), response.embedding()[i], 0f);
         }
