@@ -89,9 +89,7 @@ public class Esc10NodeEvaluationIT {
         // 1. Ingest every clip through the processor.
         node.delete("/" + FLOAT_INDEX);
         node.delete("/" + PQ_INDEX);
-        ok(node.put("/_ingest/pipeline/esc10-mn04", """
-            {"processors": [{"audio_embedding": {"field": "audio", "model": "%s", "remove_binary": true, "include_segments": false}}]}
-            """.formatted(bundle(32))));
+        data.putClipPipeline("esc10-mn04", bundle(32));
         ok(node.put("/" + FLOAT_INDEX, """
             {"settings": {"number_of_shards": 1, "number_of_replicas": 0},
              "mappings": {"properties": {"n": {"type": "integer"}, "clip": {"type": "keyword"}, "label": {"type": "keyword"},

@@ -49,6 +49,13 @@ final class Esc10OnNode {
         return clips.size();
     }
 
+    /** Creates ingest pipeline {@code name}: one clip-level {@code audio_embedding} processor with {@code bundle}, audio removed. */
+    void putClipPipeline(String name, String bundle) {
+        ok(node.put("/_ingest/pipeline/" + name, """
+            {"processors": [{"audio_embedding": {"field": "audio", "model": "%s", "remove_binary": true, "include_segments": false}}]}
+            """.formatted(bundle)));
+    }
+
     /** Bulk-indexes every clip (fields n, clip, label, audio) into {@code index} through {@code pipeline}; returns seconds taken. */
     double ingest(String index, String pipeline) throws IOException {
         long start = System.nanoTime();

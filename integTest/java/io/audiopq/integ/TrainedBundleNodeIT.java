@@ -62,9 +62,7 @@ public class TrainedBundleNodeIT {
 
         node.delete("/" + INDEX);
         node.delete("/" + FLOAT_INDEX);
-        ok(node.put("/_ingest/pipeline/esc10-dqn", """
-            {"processors": [{"audio_embedding": {"field": "audio", "model": "%s", "remove_binary": true, "include_segments": false}}]}
-            """.formatted(BUNDLE)));
+        data.putClipPipeline("esc10-dqn", BUNDLE);
         ok(node.put("/" + INDEX, """
             {"settings": {"number_of_shards": 1, "number_of_replicas": 0},
              "mappings": {"properties": {"n": {"type": "integer"}, "clip": {"type": "keyword"}, "label": {"type": "keyword"},

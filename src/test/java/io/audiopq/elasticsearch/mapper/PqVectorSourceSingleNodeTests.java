@@ -311,13 +311,18 @@ public class PqVectorSourceSingleNodeTests extends PqSingleNodeTestCase {
         }
 
         // Partial update of a nested track keeps every segment's vector.
-        client().prepareUpdate("tracks", "t4")
-            .setDoc("{\"title\": \"renamed\"}", XContentType.JSON)
-            .setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE)
-            .get();
+        renameTitle("tracks", "t4");
         Map<String, Object> updated = getSource("tracks", "t4");
         assertEquals("renamed", updated.get("title"));
         assertSegments("t4", segmentsById.get("t4"), updated);
+    }
+
+    /** A partial update that touches only the title: vectors must survive it. */
+    private void renameTitle(String index, String id) {
+        client().prepareUpdate(index, id)
+            .setDoc("{\"title\": \"renamed\"}", XContentType.JSON)
+            .setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE)
+            .get();
     }
 
     private static void assertSegments(String id, List<float[]> expected, Map<String, Object> source) {
@@ -337,10 +342,7 @@ public class PqVectorSourceSingleNodeTests extends PqSingleNodeTestCase {
     public void testPartialUpdateKeepsTheVector() throws IOException {
         float[][] vectors = l2Vectors();
         Map<String, float[]> byId = indexVectors("upd", Settings.EMPTY, field(PqTestBundles.L2, null), vectors);
-        client().prepareUpdate("upd", "d3")
-            .setDoc("{\"title\": \"renamed\"}", XContentType.JSON)
-            .setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE)
-            .get();
+        renameTitle("upd", "d3");
         Map<String, Object> source = getSource("upd", "d3");
         assertEquals("renamed", source.get("title"));
         assertVector("d3", byId.get("d3"), source.get("emb"), 0);
