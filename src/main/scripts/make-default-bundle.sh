@@ -5,7 +5,9 @@
 #      on the clips and their segments, no labels) -> target/default-bundle/audiopq-default-backbone
 #   2. train.sh --base-bundle: a DQN head on that backbone with the training toolkit (labels of folds
 #      1-4, fold 5 held out for the model card's figures; codebook on clip and segment outputs)
-# Deterministic for the same clips on the same machine (one PyTorch thread, fixed seeds).
+# The backbone is byte-identical on every run; the head uses fixed seeds and one PyTorch thread, yet two
+# runs can differ slightly (seen once for the mn04 head: mAP 0.9789 vs 0.9776; cause not found), so the
+# bundle checksum may change on regeneration.
 #
 #   bash src/main/scripts/make-default-bundle.sh [ESC10_DIR]
 set -euo pipefail

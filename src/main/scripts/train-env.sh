@@ -6,7 +6,9 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 source "$repo/src/main/scripts/java-home.sh"
 cpfile=$repo/target/train/classpath.txt
 stamp=$repo/target/train/.compiled
+# (a build without the profile recompiles target/test-classes without the toolkit: check its classes too)
 if [ ! -f "$cpfile" ] || [ ! -f "$stamp" ] || [ "$repo/pom.xml" -nt "$stamp" ] \
+   || [ ! -f "$repo/target/test-classes/io/audiopq/train/TrainCommand.class" ] \
    || [ -n "$(find "$repo/src/main/java" "$repo/src/train" -name '*.java' -newer "$stamp" -print -quit)" ]; then
   echo "compiling with the Maven profile train (first time: downloads DJL and the PyTorch CPU natives, ~120 MB)" >&2
   (cd "$repo" && mvn -B -ntp -q -Ptrain test-compile dependency:build-classpath \
