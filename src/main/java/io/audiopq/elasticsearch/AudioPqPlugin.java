@@ -15,6 +15,7 @@ import io.audiopq.model.ModelRegistry;
 
 import org.elasticsearch.cluster.node.DiscoveryNodes;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
+import org.elasticsearch.common.settings.Setting;
 import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.features.NodeFeature;
 import org.elasticsearch.index.mapper.Mapper;
@@ -47,6 +48,13 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, IngestPlugin,
     /** Where bundles live, relative to the node's config folder (the entitlement policy grants read access to it). */
     public static final String MODELS_PATH = "audio-pq/models";
 
+    /**
+     * Threads one ONNX inference call may use ({@code audio_pq.inference.threads}, node scope). The
+     * default 1 suits ingest, where each write thread already embeds its own document; more lowers
+     * the latency of a single {@code query_audio} or {@code _embed} on an otherwise idle node.
+     */
+    public static final Setting<Integer> INFERENCE_THREADS = Setting.intSetting("audio_pq.inference.threads", 1, 1, 64, Setting.Property.NodeScope);
+
     private final Settings settings;
     private final Path configPath;
     // Loaded once, on first use: mapper parsers and REST handlers are built before createComponents,
@@ -55,13 +63,23 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, IngestPlugin,
     private volatile String nodeName;
     private final NodeBundles bundles = new NodeBundles(this::modelRegistry, this::nodeName);
     // Audio bundles' ONNX sessions, opened once when the bundles load and shared by every pipeline.
-    // One intra-op thread: each write thread embeds its own document, so the cores are used already.
-    private final AudioModels audioModels = new AudioModels(1);
+    private final AudioModels audioModels;
 
     /** Elasticsearch's plugin constructor with settings and the node's config folder. */
     public AudioPqPlugin(Settings settings, Path configPath) {
         this.settings = settings;
         this.configPath = configPath;
+        this.audioModels = new AudioModels(INFERENCE_THREADS.get(settings));
+    }
+
+    /** What {@code audio_pq.inference.threads} resolved to on this node. */
+    public int inferenceThreads() {
+        return audioModels.intraOpThreads();
+    }
+
+    @Override
+    public List<Setting<?>> getSettings() {
+        return List.of(INFERENCE_THREADS);
     }
 
     @Override

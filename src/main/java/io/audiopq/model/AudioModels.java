@@ -52,6 +52,11 @@ public final class AudioModels implements AutoCloseable {
         this.intraOpThreads = intraOpThreads;
     }
 
+    /** Threads one inference call may use. */
+    public int intraOpThreads() {
+        return intraOpThreads;
+    }
+
     /**
      * The shared embedder of an audio bundle, creating its sessions on first use and checking the
      * models against the descriptor.
