@@ -20,8 +20,8 @@ import static org.junit.Assert.assertTrue;
  * Query by sound on the real node over HTTP: clips indexed through the {@code audio_embedding}
  * pipeline with the default bundle into a {@code pq_vector} field, then {@code pq_knn} with
  * {@code query_audio} (ONNX Runtime on the coordinating node's search pool, under the
- * distribution's entitlements); bad input is a 400 naming {@code query_audio}; the
- * {@code _embed} endpoint.
+ * distribution's entitlements), with {@code model} and without it (the field's bundle); bad input
+ * is a 400 naming {@code query_audio}; the {@code _embed} endpoint.
  */
 public class QueryAudioIT {
 
@@ -63,11 +63,19 @@ public class QueryAudioIT {
         assertEquals(r.body(), false, r.json().get("errors"));
     }
 
+    /** {@code model} null leaves it out: the field's mapping names the bundle. */
     private RealNode.Response search(String audioBase64, String model) {
+        String modelOption = model == null ? "" : ", \"model\": \"" + model + "\"";
         return node.post("/" + INDEX + "/_search", """
             {"_source": false, "query": {"pq_knn": {"field": "audio_embedding.embedding", "k": 6,
-                "query_audio": {"audio": "%s", "model": "%s"}}}}
-            """.formatted(audioBase64, model));
+                "query_audio": {"audio": "%s"%s}}}}
+            """.formatted(audioBase64, modelOption));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> hits(RealNode.Response r) {
+        assertEquals(r.body(), 200, r.status());
+        return (List<Map<String, Object>>) ((Map<String, Object>) r.json().get("hits")).get("hits");
     }
 
     @SuppressWarnings("unchecked")
@@ -92,6 +100,21 @@ public class QueryAudioIT {
             assertEquals(ids.toString(), 6, ids.size());
             assertTrue(q.getKey() + ": " + ids, ids.get(0).toString().startsWith(q.getKey() + "-") && ids.get(1).toString().startsWith(q.getKey() + "-"));
         }
+    }
+
+    @Test
+    public void withoutModelTheFieldsBundleIsUsed() {
+        indexCorpusOnce();
+        String clip = wav(ticks(44100, 2.5, 4.5, 0.5), 44100);
+        List<Map<String, Object>> explicit = hits(search(clip, BUNDLE));
+        assertEquals(explicit.toString(), 6, explicit.size());
+        assertEquals(explicit, hits(search(clip, null)));
+
+        RealNode.Response unmapped = node.post("/" + INDEX + "/_search", """
+            {"query": {"pq_knn": {"field": "no_such_field", "k": 6, "query_audio": {"audio": "%s"}}}}""".formatted(clip));
+        assertEquals(unmapped.body(), 400, unmapped.status());
+        assertTrue(reason(unmapped), reason(unmapped).contains(
+            "[pq_knn] [query_audio] has no [model] and field [no_such_field] is not a [pq_vector] field in any targeted index"));
     }
 
     @Test

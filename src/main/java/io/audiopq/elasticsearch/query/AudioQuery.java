@@ -10,6 +10,7 @@ import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.common.Strings;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
+import org.elasticsearch.index.query.QueryRewriteContext;
 import org.elasticsearch.xcontent.ObjectParser;
 import org.elasticsearch.xcontent.ParseField;
 import org.elasticsearch.xcontent.XContentBuilder;
@@ -26,13 +27,15 @@ import java.util.Objects;
  * ({@link EmbedAudioAction}, the ingest processor's decode and embed code) and searches with its
  * <b>clip-level</b> embedding, the vector the processor writes to {@code <target_field>.embedding}.
  *
- * <p>{@code model} is required: the vector is resolved on the coordinating node before any index's
- * mapping is read, so the field's bundle is not known there. It must be the bundle that embedded the
- * indexed audio; a bundle with other dimensions fails on the shards, one with the same dimensions
- * but another network gives meaningless scores. The audio is decoded from base64 when the query is
- * parsed (invalid base64 or an oversized clip is refused then); unusable audio (corrupt, empty,
- * unsupported, too long) is refused when the query is rewritten. Limits are the processor's
- * defaults: 64 MB encoded, 300 s.
+ * <p>{@code model} is optional: without it the coordinating node takes the bundle that the
+ * targeted indices' mappings name for the {@code pq_vector} field ({@link #complete}); indices that
+ * disagree, a field that is no {@code pq_vector} anywhere, and remote clusters (whose mappings are
+ * not known there) are refused, asking for {@code model}. An explicit {@code model} wins; it must be
+ * the bundle that embedded the indexed audio: a bundle with other dimensions fails on the shards,
+ * one with the same dimensions but another network gives meaningless scores. The audio is decoded
+ * from base64 when the query is parsed (invalid base64 or an oversized clip is refused then);
+ * unusable audio (corrupt, empty, unsupported, too long) is refused when the query is rewritten.
+ * Limits are the processor's defaults: 64 MB encoded, 300 s.
  */
 public final class AudioQuery implements QueryVectorSource {
 
@@ -57,22 +60,28 @@ public final class AudioQuery implements QueryVectorSource {
 
     /**
      * @param audio the encoded clip (WAV, FLAC, Ogg Vorbis or MP3; detected from the bytes)
-     * @param model the audio bundle that embeds it
+     * @param model the audio bundle that embeds it, or null for the bundle of the queried field's mapping
      */
     public AudioQuery(byte[] audio, String model) {
         if (audio == null || audio.length == 0) {
             throw new IllegalArgumentException("[" + PqKnnQueryBuilder.NAME + "] [" + NAME + "] requires [audio]: base64-encoded audio");
         }
-        if (Strings.isNullOrEmpty(model)) {
+        if (model != null && model.isEmpty()) {
             throw new IllegalArgumentException("[" + PqKnnQueryBuilder.NAME + "] [" + NAME
-                + "] requires [model]: the audio bundle that embedded the indexed audio");
+                + "] [model] must not be empty: name the audio bundle that embedded the indexed audio, or leave [model] out to use "
+                + "the field's");
         }
         this.audio = audio;
         this.model = model;
     }
 
     public AudioQuery(StreamInput in) throws IOException {
-        this(in.readByteArray(), in.readString());
+        this(in.readByteArray(), readModel(in));
+    }
+
+    private static String readModel(StreamInput in) throws IOException {
+        String model = in.readString();
+        return model.isEmpty() ? null : model; // see writeTo
     }
 
     public static AudioQuery fromXContent(XContentParser parser) throws IOException {
@@ -87,7 +96,9 @@ public final class AudioQuery implements QueryVectorSource {
     @Override
     public void writeTo(StreamOutput out) throws IOException {
         out.writeByteArray(audio);
-        out.writeString(model);
+        // No model is written as "", never a valid name, so the layout stays that of plugin versions that
+        // required it: they read every query with a model as before, and refuse one without it as lacking [model].
+        out.writeString(model == null ? "" : model);
     }
 
     @Override
@@ -105,6 +116,7 @@ public final class AudioQuery implements QueryVectorSource {
         return audio.clone();
     }
 
+    /** The bundle named in the query, or null where the field's mapping names it. */
     public String model() {
         return model;
     }
@@ -113,8 +125,27 @@ public final class AudioQuery implements QueryVectorSource {
     public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
         builder.startObject(NAME);
         builder.field(AUDIO.getPreferredName(), Base64.getEncoder().encodeToString(audio));
-        builder.field(MODEL.getPreferredName(), model);
+        if (model != null) {
+            builder.field(MODEL.getPreferredName(), model);
+        }
         return builder.endObject();
+    }
+
+    /** Without {@code model}: the bundle the targeted indices map {@code field} to (the same in all of them). */
+    @Override
+    public QueryVectorSource complete(String field, QueryRewriteContext context) {
+        if (model != null) {
+            return this;
+        }
+        String subject = "[" + PqKnnQueryBuilder.NAME + "] [" + NAME + "]";
+        if (context.getResolvedIndices() == null) {
+            // Only the search action's coordinating rewrite knows the targeted indices.
+            throw new IllegalArgumentException(
+                subject + " requires [model] here: the bundle of field [" + field + "] is read from the targeted indices' mappings, "
+                    + "which only a search's coordinating node knows"
+            );
+        }
+        return new AudioQuery(audio, MappedBundle.of(field, context.getResolvedIndices(), subject));
     }
 
     @Override
@@ -140,7 +171,7 @@ public final class AudioQuery implements QueryVectorSource {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof AudioQuery other && Arrays.equals(audio, other.audio) && model.equals(other.model);
+        return o instanceof AudioQuery other && Arrays.equals(audio, other.audio) && Objects.equals(model, other.model);
     }
 
     @Override
@@ -150,6 +181,6 @@ public final class AudioQuery implements QueryVectorSource {
 
     @Override
     public String toString() {
-        return NAME + "[model=" + model + ", " + audio.length + " bytes]";
+        return NAME + "[model=" + (model == null ? "<field's>" : model) + ", " + audio.length + " bytes]";
     }
 }

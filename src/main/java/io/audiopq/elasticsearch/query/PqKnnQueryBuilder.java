@@ -399,7 +399,7 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
         if (vectorSource != null) {
             // Turn the input into a vector once, here (the coordinating node), before shard requests go out.
             SetOnce<float[]> fetched = new SetOnce<>();
-            QueryVectorSource source = vectorSource;
+            QueryVectorSource source = vectorSource.complete(fieldName, context);
             String field = fieldName;
             context.registerAsyncAction(
                 (client, listener) -> source.resolve(field, client, ActionListener.wrap(vector -> {
@@ -408,6 +408,7 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
                 }, listener::onFailure))
             );
             PqKnnQueryBuilder pending = copy();
+            pending.vectorSource = source;
             pending.resolvedVector = fetched::get;
             return pending;
         }

@@ -3,6 +3,7 @@ package io.audiopq.elasticsearch.query;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.common.io.stream.NamedWriteable;
+import org.elasticsearch.index.query.QueryRewriteContext;
 import org.elasticsearch.xcontent.ToXContentFragment;
 
 /**
@@ -20,6 +21,17 @@ public interface QueryVectorSource extends NamedWriteable, ToXContentFragment {
 
     /** The query's key for this input, e.g. {@code like}. */
     String key();
+
+    /**
+     * Completes this input from what the coordinating node knows about the targeted indices, before
+     * {@link #resolve} runs (e.g. the bundle of {@code field}'s mapping where the query names none).
+     * Returns this input when nothing is missing.
+     *
+     * @throws IllegalArgumentException if the input cannot be completed; the message says why
+     */
+    default QueryVectorSource complete(String field, QueryRewriteContext context) {
+        return this;
+    }
 
     /**
      * Produces the query vector for {@code field} and hands it to {@code listener} (or a failure

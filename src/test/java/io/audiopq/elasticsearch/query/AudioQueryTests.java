@@ -2,13 +2,23 @@ package io.audiopq.elasticsearch.query;
 
 import io.audiopq.elasticsearch.AudioPqPlugin;
 
+import org.elasticsearch.TransportVersion;
+import org.elasticsearch.action.OriginalIndices;
+import org.elasticsearch.action.ResolvedIndices;
+import org.elasticsearch.action.support.IndicesOptions;
+import org.elasticsearch.cluster.metadata.IndexMetadata;
 import org.elasticsearch.common.ParsingException;
 import org.elasticsearch.common.Strings;
+import org.elasticsearch.common.io.stream.BytesStreamOutput;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
+import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.index.Index;
+import org.elasticsearch.index.IndexVersion;
 import org.elasticsearch.index.query.AbstractQueryBuilder;
 import org.elasticsearch.index.query.QueryBuilder;
 import org.elasticsearch.index.query.QueryBuilders;
+import org.elasticsearch.index.query.QueryRewriteContext;
 import org.elasticsearch.search.SearchModule;
 import org.elasticsearch.test.ESTestCase;
 import org.elasticsearch.xcontent.NamedXContentRegistry;
@@ -19,13 +29,19 @@ import org.elasticsearch.xcontent.XContentType;
 import org.elasticsearch.xcontent.json.JsonXContent;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.hamcrest.Matchers.containsString;
 
-/** {@code pq_knn} with {@code query_audio}: wire and JSON (and CBOR) round trips, and what a malformed input is told. */
+/**
+ * {@code pq_knn} with {@code query_audio}: wire and JSON (and CBOR) round trips, with and without
+ * {@code model}; the model taken from the targeted indices' mappings; what a malformed input is told.
+ */
 public class AudioQueryTests extends ESTestCase {
 
     private final SearchModule searchModule = new SearchModule(Settings.EMPTY, List.of(new AudioPqPlugin(Settings.EMPTY, null)));
@@ -45,7 +61,7 @@ public class AudioQueryTests extends ESTestCase {
 
     private PqKnnQueryBuilder randomBuilder() {
         PqKnnQueryBuilder builder = new PqKnnQueryBuilder(randomAlphaOfLength(6), new AudioQuery(randomByteArrayOfLength(randomIntBetween(1, 300)),
-            randomAlphaOfLength(8)));
+            randomBoolean() ? randomAlphaOfLength(8) : null));
         if (randomBoolean()) {
             builder.k(randomIntBetween(1, 100));
         }
@@ -94,6 +110,105 @@ public class AudioQueryTests extends ESTestCase {
         assertThat(json, containsString("\"query_audio\":{\"audio\":\"" + base64 + "\",\"model\":\"audiopq-default\"}"));
     }
 
+    public void testModelMayBeLeftOut() throws IOException {
+        byte[] wav = "RIFF....WAVEfmt ".getBytes(StandardCharsets.US_ASCII);
+        String base64 = Base64.getEncoder().encodeToString(wav);
+        PqKnnQueryBuilder query = (PqKnnQueryBuilder) parse("""
+            {"pq_knn": {"field": "clip.embedding", "query_audio": {"audio": "%s"}, "k": 5}}""".formatted(base64));
+        assertEquals(new AudioQuery(wav, null), query.vectorSource());
+        assertNull(((AudioQuery) query.vectorSource()).model());
+        assertThat(Strings.toString(query), containsString("\"query_audio\":{\"audio\":\"" + base64 + "\"}"));
+        assertNotEquals(new AudioQuery(wav, null), new AudioQuery(wav, "m"));
+    }
+
+    public void testWireLayoutIsThatOfVersionsThatRequiredModel() throws IOException {
+        byte[] clip = randomByteArrayOfLength(20);
+        // What earlier plugin versions wrote (and read): the clip, then the model.
+        BytesStreamOutput old = new BytesStreamOutput();
+        old.writeByteArray(clip);
+        old.writeString("audiopq-default");
+        BytesStreamOutput now = new BytesStreamOutput();
+        new AudioQuery(clip, "audiopq-default").writeTo(now);
+        assertEquals(old.bytes(), now.bytes());
+        assertEquals(new AudioQuery(clip, "audiopq-default"), new AudioQuery(old.bytes().streamInput()));
+
+        // Without a model, "": an earlier version reads it as an empty model, which it refuses as missing [model].
+        BytesStreamOutput withoutModel = new BytesStreamOutput();
+        new AudioQuery(clip, null).writeTo(withoutModel);
+        StreamInput in = withoutModel.bytes().streamInput();
+        assertArrayEquals(clip, in.readByteArray());
+        assertEquals("", in.readString());
+        assertEquals(new AudioQuery(clip, null), new AudioQuery(withoutModel.bytes().streamInput()));
+    }
+
+    public void testCompletesTheModelFromTheMappings() {
+        String mapped = """
+            {"_doc": {"properties": {
+              "clip": {"properties": {"embedding": {"type": "pq_vector", "model": "%s"}}},
+              "segments": {"type": "nested", "properties": {"embedding": {"type": "pq_vector", "model": "%s"}}},
+              "flat": {"subobjects": false, "properties": {"a.emb": {"type": "pq_vector", "model": "%s"}}},
+              "clip_alias": {"type": "alias", "path": "clip.embedding"},
+              "kind": {"type": "keyword"}}}}""";
+        IndexMetadata a = index("a", mapped.formatted("bundle-a", "seg-a", "flat-a"));
+        IndexMetadata b = index("b", mapped.formatted("bundle-b", "seg-a", "flat-a"));
+        IndexMetadata unmapped = index("c", "{\"_doc\": {\"properties\": {\"other\": {\"type\": \"keyword\"}}}}");
+        AudioQuery query = new AudioQuery(new byte[] { 1 }, null);
+
+        assertEquals("bundle-a", model(query.complete("clip.embedding", context(Map.of(), a, unmapped))));
+        assertEquals("bundle-a", model(query.complete("clip_alias", context(Map.of(), a))));
+        assertEquals("seg-a", model(query.complete("segments.embedding", context(Map.of(), a, b))));
+        assertEquals("flat-a", model(query.complete("flat.a.emb", context(Map.of(), a, b))));
+        // An explicit model wins without looking at the mappings.
+        AudioQuery explicit = new AudioQuery(new byte[] { 1 }, "mine");
+        assertSame(explicit, explicit.complete("clip.embedding", context(Map.of(), a, b)));
+        assertSame(explicit, explicit.complete("clip.embedding", new QueryRewriteContext(null, null, () -> 0L)));
+
+        IllegalArgumentException conflict = expectThrows(IllegalArgumentException.class,
+            () -> query.complete("clip.embedding", context(Map.of(), a, b, unmapped)));
+        assertEquals("[pq_knn] [query_audio] has no [model] and field [clip.embedding] is mapped to different bundles in the targeted "
+            + "indices: [bundle-a] in [a], [bundle-b] in [b]; pass [model] (the bundle that embedded the indexed audio) or search "
+            + "fewer indices", conflict.getMessage());
+
+        IllegalArgumentException missing = expectThrows(IllegalArgumentException.class,
+            () -> query.complete("clip.nothing", context(Map.of(), a, unmapped)));
+        assertEquals("[pq_knn] [query_audio] has no [model] and field [clip.nothing] is not a [pq_vector] field in any targeted index: "
+            + "query a [pq_vector] field, whose mapping names its bundle, or pass [model]", missing.getMessage());
+        IllegalArgumentException wrongType = expectThrows(IllegalArgumentException.class,
+            () -> query.complete("kind", context(Map.of(), a)));
+        assertThat(wrongType.getMessage(), containsString("field [kind] is not a [pq_vector] field in any targeted index ([a] maps it as [keyword])"));
+        IllegalArgumentException object = expectThrows(IllegalArgumentException.class,
+            () -> query.complete("clip", context(Map.of(), a)));
+        assertThat(object.getMessage(), containsString("([a] maps it as [object])"));
+
+        IllegalArgumentException remote = expectThrows(IllegalArgumentException.class, () -> query.complete("clip.embedding",
+            context(Map.of("eu", new OriginalIndices(new String[] { "sounds" }, IndicesOptions.strictExpandOpen())), a)));
+        assertEquals("[pq_knn] [query_audio] requires [model] when the search targets remote clusters [eu]: their mappings are not "
+            + "known on this node; pass the bundle of field [clip.embedding]", remote.getMessage());
+
+        IllegalArgumentException noIndices = expectThrows(IllegalArgumentException.class,
+            () -> query.complete("clip.embedding", new QueryRewriteContext(null, null, () -> 0L)));
+        assertThat(noIndices.getMessage(), containsString("[pq_knn] [query_audio] requires [model] here: the bundle of field [clip.embedding]"));
+    }
+
+    private static String model(QueryVectorSource source) {
+        return ((AudioQuery) source).model();
+    }
+
+    private static IndexMetadata index(String name, String mapping) {
+        return IndexMetadata.builder(name).settings(indexSettings(IndexVersion.current(), 1, 0)).putMapping(mapping).build();
+    }
+
+    /** A coordinating node's rewrite context for a search of {@code local} indices (and {@code remote} ones). */
+    private static QueryRewriteContext context(Map<String, OriginalIndices> remote, IndexMetadata... local) {
+        Map<Index, IndexMetadata> metadata = new LinkedHashMap<>();
+        for (IndexMetadata index : local) {
+            metadata.put(index.getIndex(), index);
+        }
+        String[] names = metadata.keySet().stream().map(Index::getName).toArray(String[]::new);
+        ResolvedIndices resolved = new ResolvedIndices(remote, new OriginalIndices(names, IndicesOptions.strictExpandOpen()), metadata);
+        return new QueryRewriteContext(null, null, () -> 0L, TransportVersion.current(), null, resolved, null, null, null);
+    }
+
     public void testMalformedQueryAudioIsRejectedNamingIt() {
         assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_audio\": {\"audio\": \"@@not base64@@\", \"model\": \"m\"}}}",
             "[pq_knn] [query_audio] [audio] is not valid base64");
@@ -101,8 +216,8 @@ public class AudioQueryTests extends ESTestCase {
             "[pq_knn] [query_audio] [audio] must hold base64-encoded audio as a string, found integer");
         assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_audio\": {\"audio\": \"\", \"model\": \"m\"}}}",
             "[pq_knn] [query_audio] requires [audio]");
-        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_audio\": {\"audio\": \"UklGRg==\"}}}",
-            "[pq_knn] [query_audio] requires [model]");
+        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_audio\": {\"audio\": \"UklGRg==\", \"model\": \"\"}}}",
+            "[pq_knn] [query_audio] [model] must not be empty: name the audio bundle that embedded the indexed audio, or leave [model] out");
         assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_audio\": {\"audio\": \"UklGRg==\", \"model\": \"m\", \"rate\": 1}}}",
             "unknown field [rate]");
         assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"query_audio\": {\"audio\": \"UklGRg==\", \"model\": \"m\"}}}",
