@@ -1,39 +1,29 @@
 package io.audiopq.elasticsearch.query;
 
-import io.audiopq.elasticsearch.AudioPqPlugin;
 
 import org.elasticsearch.TransportVersion;
 import org.elasticsearch.action.OriginalIndices;
 import org.elasticsearch.action.ResolvedIndices;
 import org.elasticsearch.action.support.IndicesOptions;
 import org.elasticsearch.cluster.metadata.IndexMetadata;
-import org.elasticsearch.common.ParsingException;
 import org.elasticsearch.common.Strings;
 import org.elasticsearch.common.io.stream.BytesStreamOutput;
-import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
 import org.elasticsearch.common.io.stream.StreamInput;
-import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.index.Index;
 import org.elasticsearch.index.IndexVersion;
 import org.elasticsearch.index.query.AbstractQueryBuilder;
 import org.elasticsearch.index.query.QueryBuilder;
 import org.elasticsearch.index.query.QueryBuilders;
 import org.elasticsearch.index.query.QueryRewriteContext;
-import org.elasticsearch.search.SearchModule;
-import org.elasticsearch.test.ESTestCase;
-import org.elasticsearch.xcontent.NamedXContentRegistry;
 import org.elasticsearch.xcontent.ToXContent;
 import org.elasticsearch.xcontent.XContentBuilder;
 import org.elasticsearch.xcontent.XContentParser;
 import org.elasticsearch.xcontent.XContentType;
-import org.elasticsearch.xcontent.json.JsonXContent;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 import static org.hamcrest.Matchers.containsString;
@@ -42,22 +32,7 @@ import static org.hamcrest.Matchers.containsString;
  * {@code pq_knn} with {@code query_audio}: wire and JSON (and CBOR) round trips, with and without
  * {@code model}; the model taken from the targeted indices' mappings; what a malformed input is told.
  */
-public class AudioQueryTests extends ESTestCase {
-
-    private final SearchModule searchModule = new SearchModule(Settings.EMPTY, List.of(new AudioPqPlugin(Settings.EMPTY, null)));
-    private final NamedWriteableRegistry writeables;
-    private final NamedXContentRegistry xContents = new NamedXContentRegistry(searchModule.getNamedXContents());
-
-    public AudioQueryTests() {
-        List<NamedWriteableRegistry.Entry> entries = new ArrayList<>(searchModule.getNamedWriteables());
-        entries.addAll(new AudioPqPlugin(Settings.EMPTY, null).getNamedWriteables());
-        writeables = new NamedWriteableRegistry(entries);
-    }
-
-    @Override
-    protected NamedXContentRegistry xContentRegistry() {
-        return xContents;
-    }
+public class AudioQueryTests extends PqKnnQueryTestCase {
 
     private PqKnnQueryBuilder randomBuilder() {
         PqKnnQueryBuilder builder = new PqKnnQueryBuilder(randomAlphaOfLength(6), new AudioQuery(randomByteArrayOfLength(randomIntBetween(1, 300)),
@@ -222,21 +197,5 @@ public class AudioQueryTests extends ESTestCase {
             "unknown field [rate]");
         assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"query_audio\": {\"audio\": \"UklGRg==\", \"model\": \"m\"}}}",
             "The following fields are not allowed together: [query_vector, query_audio]");
-    }
-
-    private QueryBuilder parse(String json) throws IOException {
-        try (XContentParser parser = createParser(JsonXContent.jsonXContent, json)) {
-            return AbstractQueryBuilder.parseTopLevelQuery(parser);
-        }
-    }
-
-    private void assertParseError(String json, String message) {
-        Exception e = expectThrows(Exception.class, () -> parse(json));
-        StringBuilder all = new StringBuilder();
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            all.append(t.getMessage()).append(" | ");
-        }
-        assertThat(json, all.toString(), containsString(message));
-        assertTrue(json + ": " + e, e instanceof ParsingException || e.getCause() instanceof ParsingException || e instanceof IllegalArgumentException);
     }
 }

@@ -1,49 +1,26 @@
 package io.audiopq.elasticsearch.query;
 
-import io.audiopq.elasticsearch.AudioPqPlugin;
 
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.PlainActionFuture;
 import org.elasticsearch.client.internal.Client;
-import org.elasticsearch.common.ParsingException;
 import org.elasticsearch.common.Strings;
-import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
 import org.elasticsearch.common.io.stream.StreamOutput;
-import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.index.query.QueryBuilder;
 import org.elasticsearch.index.query.QueryBuilders;
 import org.elasticsearch.index.query.QueryRewriteContext;
-import org.elasticsearch.search.SearchModule;
-import org.elasticsearch.test.ESTestCase;
-import org.elasticsearch.xcontent.NamedXContentRegistry;
 import org.elasticsearch.xcontent.XContentBuilder;
 import org.elasticsearch.xcontent.XContentParser;
 import org.elasticsearch.xcontent.XContentParserConfiguration;
 import org.elasticsearch.xcontent.json.JsonXContent;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.hamcrest.Matchers.containsString;
 
 /** Wire and JSON round trips of {@code pq_knn}, its validation, and the rewrite that resolves a query input into a vector. */
-public class PqKnnQueryBuilderTests extends ESTestCase {
-
-    private final SearchModule searchModule = new SearchModule(Settings.EMPTY, List.of(new AudioPqPlugin(Settings.EMPTY, null)));
-    private final NamedWriteableRegistry writeables;
-    private final NamedXContentRegistry xContents = new NamedXContentRegistry(searchModule.getNamedXContents());
-
-    public PqKnnQueryBuilderTests() {
-        List<NamedWriteableRegistry.Entry> entries = new ArrayList<>(searchModule.getNamedWriteables());
-        entries.addAll(new AudioPqPlugin(Settings.EMPTY, null).getNamedWriteables());
-        writeables = new NamedWriteableRegistry(entries);
-    }
-
-    @Override
-    protected NamedXContentRegistry xContentRegistry() {
-        return xContents;
-    }
+public class PqKnnQueryBuilderTests extends PqKnnQueryTestCase {
 
     private PqKnnQueryBuilder randomBuilder() {
         PqKnnQueryBuilder builder;
@@ -230,22 +207,6 @@ public class PqKnnQueryBuilderTests extends ESTestCase {
         assertThat(nested.getMessage(), containsString("has 2 vectors in field [segs.emb] (one per object of [segs])"));
         IllegalArgumentException notNumbers = expectThrows(IllegalArgumentException.class, () -> like.vectorOf("f", java.util.Map.of("f", "text")));
         assertThat(notNumbers.getMessage(), containsString("field [f] is not an array of numbers"));
-    }
-
-    private QueryBuilder parse(String json) throws IOException {
-        try (XContentParser parser = createParser(JsonXContent.jsonXContent, json)) {
-            return org.elasticsearch.index.query.AbstractQueryBuilder.parseTopLevelQuery(parser);
-        }
-    }
-
-    private void assertParseError(String json, String message) {
-        Exception e = expectThrows(Exception.class, () -> parse(json));
-        StringBuilder all = new StringBuilder();
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            all.append(t.getMessage()).append(" | ");
-        }
-        assertThat(json, all.toString(), containsString(message));
-        assertTrue(json + ": " + e, e instanceof ParsingException || e.getCause() instanceof ParsingException || e instanceof IllegalArgumentException);
     }
 
     /** A query input resolved without I/O, standing in for a future {@code query_audio}. */
