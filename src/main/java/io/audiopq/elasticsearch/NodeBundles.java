@@ -59,40 +59,18 @@ public final class NodeBundles {
      */
     public ModelBundle requireMatching(String field, String model, String recordedChecksum, String action) {
         ModelBundle bundle = loaded(model);
+        // Same opening for both refusals, so users can grep their logs for one phrase.
+        String refused = "cannot " + action + " field [" + field + "] on node [" + nodeName() + "]: ";
         if (bundle == null) {
-            throw new BundleMismatchException(
-                "cannot "
-                    + action
-                    + " field ["
-                    + field
-                    + "] on node ["
-                    + nodeName()
-                    + "]: the mapping was created with model bundle ["
-                    + model
-                    + "] checksum ["
-                    + recordedChecksum
-                    + "], but on this node "
-                    + describeMissing(model)
-                    + " (node checksum [none]); install the same bundle on every node and restart it"
-            );
+            throw new BundleMismatchException(refused + "the mapping was created with model bundle [" + model + "] checksum ["
+                + recordedChecksum + "], but on this node " + describeMissing(model)
+                + " (node checksum [none]); install the same bundle on every node and restart it");
         }
         if (bundle.checksum().equals(recordedChecksum) == false) {
-            throw new BundleMismatchException(
-                "cannot "
-                    + action
-                    + " field ["
-                    + field
-                    + "] on node ["
-                    + nodeName()
-                    + "]: model bundle ["
-                    + model
-                    + "] on this node has checksum ["
-                    + bundle.checksum()
-                    + "] but the mapping recorded checksum ["
-                    + recordedChecksum
-                    + "]; codes from different codebooks are not comparable: install the bundle the index was created with "
-                    + "on every node (or reindex into an index created with this bundle)"
-            );
+            throw new BundleMismatchException(refused + "model bundle [" + model + "] on this node has checksum [" + bundle.checksum()
+                + "] but the mapping recorded checksum [" + recordedChecksum
+                + "]; codes from different codebooks are not comparable: install the bundle the index was created with "
+                + "on every node (or reindex into an index created with this bundle)");
         }
         return bundle;
     }
