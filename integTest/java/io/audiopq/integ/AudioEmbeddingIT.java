@@ -1,6 +1,8 @@
 package io.audiopq.integ;
 
-import io.audiopq.audio.TestAudio;
+import io.audiopq.testing.RealNode;
+
+import io.audiopq.testing.TestAudio;
 
 import org.junit.Assume;
 import org.junit.Test;
@@ -59,7 +61,7 @@ public class AudioEmbeddingIT {
         Map<String, Object> bundle = (Map<String, Object>) ((Map<String, Object>) r.json().get("models")).get(DEFAULT_BUNDLE);
         assertEquals(bundle.toString(), "loaded", bundle.get("status"));
         assertEquals("audio", bundle.get("kind"));
-        assertEquals(RealNode.defaultBundleDimensions(), bundle.get("dimensions"));
+        assertEquals(DefaultBundle.dimensions(), bundle.get("dimensions"));
         Map<String, Object> audio = (Map<String, Object>) bundle.get("audio");
         assertEquals(16000, ((Map<String, Object>) audio.get("front_end")).get("sample_rate"));
         assertEquals("backbone.onnx", ((Map<String, Object>) audio.get("backbone")).get("model"));
@@ -102,7 +104,7 @@ public class AudioEmbeddingIT {
         Map<String, Object> doc = (Map<String, Object>) node.get("/sounds-default/_doc/sine").json().get("_source");
         assertNull("remove_binary", doc.get("audio"));
         Map<String, Object> out = (Map<String, Object>) doc.get("audio_embedding");
-        assertEquals(RealNode.defaultBundleDimensions(), ((List<?>) out.get("embedding")).size());
+        assertEquals(DefaultBundle.dimensions(), ((List<?>) out.get("embedding")).size());
         assertEquals(Map.of("duration", 3.0, "sample_rate", 44100, "channels", 1, "format", "wav"), out.get("audio"));
         List<Map<String, Object>> segments = (List<Map<String, Object>>) out.get("segments");
         assertEquals(5, segments.size());

@@ -1,6 +1,6 @@
 package io.audiopq.integ;
 
-import io.audiopq.audio.TestAudio;
+import io.audiopq.testing.TestAudio;
 
 import java.util.ArrayList;
 import java.util.List;

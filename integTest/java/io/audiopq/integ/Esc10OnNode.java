@@ -1,5 +1,7 @@
 package io.audiopq.integ;
 
+import io.audiopq.testing.RealNode;
+
 import io.audiopq.tools.Esc10Evaluation;
 
 import java.io.IOException;

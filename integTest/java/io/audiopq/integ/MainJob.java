@@ -1,5 +1,7 @@
 package io.audiopq.integ;
 
+import io.audiopq.testing.RealNode;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 

@@ -1,5 +1,7 @@
 package io.audiopq.integ;
 
+import io.audiopq.testing.RealNode;
+
 import org.junit.Test;
 
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,10 @@
 package io.audiopq.integ;
 
-import io.audiopq.audio.TestAudio;
+import io.audiopq.testing.RealNode;
+
+import io.audiopq.testing.SoundKinds;
+
+import io.audiopq.testing.TestAudio;
 
 import org.junit.Test;
 
@@ -10,9 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import static io.audiopq.audio.SoundKinds.hiss;
-import static io.audiopq.audio.SoundKinds.ticks;
-import static io.audiopq.audio.SoundKinds.tone;
+import static io.audiopq.testing.SoundKinds.hiss;
+import static io.audiopq.testing.SoundKinds.ticks;
+import static io.audiopq.testing.SoundKinds.tone;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -142,8 +146,8 @@ public class QueryAudioIT {
         assertEquals(r.body(), 200, r.status());
         Map<String, Object> body = r.json();
         assertEquals(BUNDLE, body.get("model"));
-        assertEquals(RealNode.defaultBundleDimensions(), body.get("dimensions"));
-        assertEquals(RealNode.defaultBundleDimensions(), ((List<?>) body.get("embedding")).size());
+        assertEquals(DefaultBundle.dimensions(), body.get("dimensions"));
+        assertEquals(DefaultBundle.dimensions(), ((List<?>) body.get("embedding")).size());
         assertEquals(Map.of("duration", 2.0, "sample_rate", 22050, "channels", 1, "format", "wav"), body.get("audio"));
 
         RealNode.Response bad = node.post("/_audio_pq/models/" + BUNDLE + "/_embed", "{\"audio\": \"@@@\"}");

@@ -1,5 +1,7 @@
 package io.audiopq.integ;
 
+import io.audiopq.testing.RealNode;
+
 import io.audiopq.model.ModelBundleLoader;
 import io.audiopq.tools.RetrievalMetrics;
 

@@ -1,0 +1,119 @@
+package io.audiopq.lucene;
+
+import io.audiopq.quantization.KMeans;
+import java.lang.reflect.Constructor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Random;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.NoMergePolicy;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.MMapDirectory;
+import org.apache.lucene.util.IOUtils;
+
+/**
+ * Time per query of {@link PqKnnQuery} (k = 10, pure ADC: no rescoring) through a plain
+ * {@link IndexSearcher}, one thread, on one segment of clustered vectors. Not a unit test: it
+ * prints figures and asserts nothing. Uses reflection for what older builds lack, so the same
+ * class measures a build from before IVF.
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes:$(cat cp.txt) \
+ *     io.audiopq.lucene.LuceneSearchBenchmark [n=200000] [D=128] [nbits=8] [nlist=0] [nprobes=1,4,16] [nq=200]
+ * </pre>
+ */
+public final class LuceneSearchBenchmark {
+
+    public static void main(String[] args) throws Exception {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        int d = args.length > 1 ? Integer.parseInt(args[1]) : 128;
+        int nbits = args.length > 2 ? Integer.parseInt(args[2]) : 8;
+        int nlist = args.length > 3 ? Integer.parseInt(args[3]) : 0;
+        String[] nprobes = (args.length > 4 ? args[4] : "0").split(",");
+        int nq = args.length > 5 ? Integer.parseInt(args[5]) : 200;
+        Random random = new Random(42);
+        float[][] data = PqTestData.clustered(random, n, d, 256, 0.6f, false);
+        float[][] queries = new float[nq][];
+        for (int q = 0; q < nq; q++) {
+            queries[q] = data[random.nextInt(n)].clone();
+            for (int j = 0; j < d; j++) {
+                queries[q][j] += 0.3f * (float) random.nextGaussian();
+            }
+        }
+        PqFormatConfig config = PqFormatConfig.DEFAULT.withDefaultM(16)
+            .withDefaultNbits(nbits)
+            .withStoreRaw(false)
+            .withTrainingParams(new KMeans.Params(10, 42L, 16_384, true));
+        if (nlist > 0) {
+            config = config.withNlist(nlist);
+        }
+        Path path = Files.createTempDirectory("pq-bench");
+        try (Directory dir = new MMapDirectory(path)) {
+            long start = System.nanoTime();
+            IndexWriterConfig iwc = new IndexWriterConfig().setCodec(PqTestData.codec(new PqVectorsFormat(config)))
+                .setRAMBufferSizeMB(4096)
+                .setMergePolicy(NoMergePolicy.INSTANCE);
+            try (IndexWriter writer = new IndexWriter(dir, iwc)) {
+                PqTestData.addAll(writer, data, VectorSimilarityFunction.EUCLIDEAN, 0);
+            }
+            double indexSeconds = (System.nanoTime() - start) / 1e9;
+            try (DirectoryReader reader = DirectoryReader.open(dir)) {
+                IndexSearcher searcher = new IndexSearcher(reader);
+                searcher.setQueryCache(null);
+                TopDocs[] exhaustive = new TopDocs[nq];
+                for (String nprobeArg : nprobes) {
+                    int nprobe = Integer.parseInt(nprobeArg);
+                    // Warm-up, then the timed pass.
+                    for (int round = 0; round < 2; round++) {
+                        long t0 = System.nanoTime();
+                        double recall = 0;
+                        for (int q = 0; q < nq; q++) {
+                            TopDocs hits = searcher.search(query(queries[q], nprobe), 10);
+                            if (nprobe == 0 || nprobe >= nlist) {
+                                exhaustive[q] = hits;
+                            }
+                            if (exhaustive[q] != null) {
+                                recall += overlap(hits, exhaustive[q]) / 10.0 / nq;
+                            }
+                        }
+                        double ms = (System.nanoTime() - t0) / 1e6 / nq;
+                        if (round == 1) {
+                            System.out.printf(Locale.ROOT, "n=%d D=%d M=16 nbits=%d nlist=%d nprobe=%s: %.3f ms/query, recall@10 vs exhaustive %.3f (index %.1f s, %d segment)%n",
+                                n, d, nbits, nlist, nprobe == 0 ? "-" : nprobe, ms, recall, indexSeconds, reader.leaves().size());
+                        }
+                    }
+                }
+            }
+        } finally {
+            IOUtils.rm(path);
+        }
+    }
+
+    private static Query query(float[] vector, int nprobe) throws Exception {
+        if (nprobe == 0) {
+            return new PqKnnQuery(PqTestData.FIELD, vector, 10, null, 0f);
+        }
+        Constructor<PqKnnQuery> withNprobe = PqKnnQuery.class.getConstructor(String.class, float[].class, int.class, Query.class, float.class, int.class);
+        return withNprobe.newInstance(PqTestData.FIELD, vector, 10, null, 0f, nprobe);
+    }
+
+    private static int overlap(TopDocs a, TopDocs b) {
+        int hits = 0;
+        for (var x : a.scoreDocs) {
+            for (var y : b.scoreDocs) {
+                if (x.doc == y.doc) {
+                    hits++;
+                    break;
+                }
+            }
+        }
+        return hits;
+    }
+}

@@ -1,0 +1,306 @@
+package io.audiopq.quantization;
+
+import io.audiopq.testing.GaussianMixture;
+
+import org.apache.lucene.tests.util.LuceneTestCase;
+
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.IntPredicate;
+import java.util.stream.IntStream;
+
+public class IvfPqIndexTests extends LuceneTestCase {
+
+    private static final int D = 32;
+    private static final int K = 10;
+
+    private static KMeans.Params params() {
+        return new KMeans.Params(10, random().nextLong(), 4000, false);
+    }
+
+    /** One reference hit list: the decoded vectors scored exactly (double), sorted like {@link IvfPqIndex.Hits}. */
+    private static double[][] exhaustiveDecoded(IvfPqIndex index, float[] q, Metric metric, IntPredicate accept) {
+        IvfPqQuantizer quantizer = index.quantizer();
+        InvertedLists lists = index.lists();
+        double[] scores = new double[lists.size()];
+        int[] ords = new int[lists.size()];
+        float[] decoded = new float[D];
+        int count = 0;
+        for (int l = 0; l < lists.nlist(); l++) {
+            for (int i = lists.listStart(l); i < lists.listStart(l) + lists.listSize(l); i++) {
+                if (accept != null && accept.test(lists.ords()[i]) == false) {
+                    continue;
+                }
+                quantizer.decode(l, lists.codes(), i * lists.codeSize(), decoded, 0);
+                double s = 0;
+                for (int j = 0; j < D; j++) {
+                    s += metric == Metric.L2 ? (q[j] - (double) decoded[j]) * (q[j] - (double) decoded[j]) : q[j] * (double) decoded[j];
+                }
+                scores[count] = s;
+                ords[count++] = lists.ords()[i];
+            }
+        }
+        double sign = metric == Metric.L2 ? 1 : -1;
+        Integer[] order = IntStream.range(0, count).boxed().toArray(Integer[]::new);
+        Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> sign * scores[i]).thenComparingInt(i -> ords[i]));
+        double[][] out = new double[2][count];
+        for (int i = 0; i < count; i++) {
+            out[0][i] = ords[order[i]];
+            out[1][i] = scores[order[i]];
+        }
+        return out;
+    }
+
+    /**
+     * Asserts that hits are the reference's top k up to float rounding: the same scores rank by rank,
+     * and the same ordinals except where two reference scores are within rounding of each other.
+     */
+    private static void assertSameTopK(double[][] reference, IvfPqIndex.Hits hits, int k, double tolerance) {
+        int expectedSize = Math.min(k, reference[0].length);
+        assertEquals(expectedSize, hits.size());
+        double[] refScoreOfOrd = new double[1 + (int) Arrays.stream(reference[0]).max().orElse(0)];
+        for (int i = 0; i < reference[0].length; i++) {
+            refScoreOfOrd[(int) reference[0][i]] = reference[1][i];
+        }
+        for (int i = 0; i < expectedSize; i++) {
+            assertEquals("score at rank " + i, reference[1][i], hits.scores()[i], tolerance);
+            int ord = hits.ords()[i];
+            if (ord != (int) reference[0][i]) {
+                assertEquals("ord " + ord + " at rank " + i + " is a near tie", reference[1][i], refScoreOfOrd[ord], tolerance);
+            }
+        }
+        assertEquals("hits must be distinct", expectedSize, Arrays.stream(hits.ords()).distinct().count());
+    }
+
+    private static double tolerance(float[] q, IvfPqIndex index) {
+        // Float sums of ~M+1 terms whose size is bounded by the squared norms involved.
+        float[] c = index.quantizer().coarse().centroids();
+        double max = 0;
+        for (int l = 0; l < index.quantizer().nlist(); l++) {
+            max = Math.max(max, VectorMath.dot(c, l * D, c, l * D, D));
+        }
+        return 1e-4 * (1 + VectorMath.dot(q, 0, q, 0, D) + max);
+    }
+
+    public void testAllListsEqualsExhaustiveSearchOverTheSameCodes() {
+        int n = 3000, nlist = 1 + random().nextInt(24);
+        int nbits = random().nextBoolean() ? 4 : 8;
+        GaussianMixture mixture = new GaussianMixture(D, 20, 2f, 0.7f, random().nextLong());
+        float[] data = mixture.sample(n, random().nextLong());
+        float[] queries = mixture.sample(10, random().nextLong());
+        for (IvfPqQuantizer.Encoding encoding : IvfPqQuantizer.Encoding.values()) {
+            IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 8, nbits, encoding, params());
+            IvfPqIndex index = IvfPqIndex.build(quantizer, data, n);
+            assertEquals(n, index.size());
+            assertAllListsEqualsExhaustive(index, queries, nlist);
+        }
+    }
+
+    private static void assertAllListsEqualsExhaustive(IvfPqIndex index, float[] queries, int nlist) {
+        for (Metric metric : Metric.values()) {
+            for (int qi = 0; qi < 10; qi++) {
+                float[] q = Arrays.copyOfRange(queries, qi * D, (qi + 1) * D);
+                IvfPqIndex.Hits hits = index.search(q, K, nlist, metric);
+                assertSameTopK(exhaustiveDecoded(index, q, metric, null), hits, K, tolerance(q, index));
+                // nprobe above nlist is clamped: the same, exhaustive search.
+                IvfPqIndex.Hits clamped = index.search(q, K, nlist + 1 + random().nextInt(100), metric);
+                assertArrayEquals(hits.ords(), clamped.ords());
+                assertArrayEquals(hits.scores(), clamped.scores(), 0f);
+            }
+        }
+    }
+
+    public void testAdcTableOfResidualMatchesSearchScores() {
+        // The per-list precomputed L2 terms against the textbook per-list ADC table of q - c.
+        int n = 2000, nlist = 8;
+        float[] data = new GaussianMixture(D, 8, 2f, 0.7f, random().nextLong()).sample(n, random().nextLong());
+        IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 8, 8, IvfPqQuantizer.Encoding.RESIDUAL, params());
+        IvfPqIndex index = IvfPqIndex.build(quantizer, data, n);
+        float[] q = Arrays.copyOfRange(data, 0, D);
+        IvfPqIndex.Hits hits = index.search(q, 50, nlist, Metric.L2);
+        InvertedLists lists = index.lists();
+        for (int h = 0; h < hits.size(); h++) {
+            int ord = hits.ords()[h];
+            int list = quantizer.coarse().assign(data, ord * D);
+            float[] shifted = q.clone();
+            for (int j = 0; j < D; j++) {
+                shifted[j] -= quantizer.coarse().centroids()[list * D + j];
+            }
+            int pos = IntStream.range(lists.listStart(list), lists.listStart(list) + lists.listSize(list))
+                .filter(i -> lists.ords()[i] == ord)
+                .findFirst()
+                .orElseThrow();
+            float expected = quantizer.pq().adcTable(shifted, Metric.L2).distance(lists.codes(), pos * lists.codeSize());
+            assertEquals(expected, hits.scores()[h], tolerance(q, index));
+        }
+    }
+
+    public void testRecallGrowsWithNprobe() {
+        int n = 10_000, nlist = 64, nq = 100;
+        GaussianMixture mixture = new GaussianMixture(D, 64, 1f, 0.8f, 4, random().nextLong());
+        float[] data = mixture.sample(n, random().nextLong());
+        IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 8, 8, IvfPqQuantizer.Encoding.RESIDUAL, params());
+        IvfPqIndex index = IvfPqIndex.build(quantizer, data, n);
+        float[] queries = mixture.sample(nq, random().nextLong());
+        int[] nprobes = { 1, 2, 4, 8, 16, 32, 64 };
+        int[] foundOfPq = new int[nprobes.length];
+        int[] foundOfExact = new int[nprobes.length];
+        for (int qi = 0; qi < nq; qi++) {
+            float[] q = Arrays.copyOfRange(queries, qi * D, (qi + 1) * D);
+            Set<Integer> pqTop = toSet(index.search(q, K, nlist, Metric.L2).ords());
+            Set<Integer> exactTop = exactTopK(data, n, q);
+            int previous = -1;
+            for (int p = 0; p < nprobes.length; p++) {
+                int[] ords = index.search(q, K, nprobes[p], Metric.L2).ords();
+                int found = overlap(ords, pqTop);
+                // Lists probed at nprobe are also probed at any larger nprobe, so a found hit stays found.
+                assertTrue("query " + qi + ": nprobe=" + nprobes[p] + " found " + found + " < " + previous, found >= previous);
+                previous = found;
+                foundOfPq[p] += found;
+                foundOfExact[p] += overlap(ords, exactTop);
+            }
+        }
+        double[] vsExhaustivePq = Arrays.stream(foundOfPq).mapToDouble(f -> f / (double) (K * nq)).toArray();
+        double[] vsExact = Arrays.stream(foundOfExact).mapToDouble(f -> f / (double) (K * nq)).toArray();
+        assertEquals(1.0, vsExhaustivePq[nprobes.length - 1], 0.0);
+        assertTrue("nprobe=1 should miss some neighbours: " + vsExhaustivePq[0], vsExhaustivePq[0] < 1.0);
+        // Neighbours concentrate in a few lists: a handful of probes finds nearly all of them.
+        assertTrue("recall at nprobe=8 of 64: " + Arrays.toString(vsExhaustivePq), vsExhaustivePq[3] >= 0.95);
+        // Against exact search recall is not strictly monotone: a PQ false positive from a newly
+        // probed list can displace a true neighbour. It must still grow overall, without big dips.
+        assertTrue("recall vs exact search must grow: " + Arrays.toString(vsExact), vsExact[nprobes.length - 1] > vsExact[0]);
+        for (int p = 1; p < nprobes.length; p++) {
+            assertTrue(Arrays.toString(vsExact), vsExact[p] >= vsExact[p - 1] - 0.02);
+        }
+    }
+
+    public void testAcceptOrdIsHonoured() {
+        int n = 2000, nlist = 16;
+        float[] data = new GaussianMixture(D, 16, 2f, 0.7f, random().nextLong()).sample(n, random().nextLong());
+        IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 8, 4, IvfPqQuantizer.Encoding.RESIDUAL, params());
+        IvfPqIndex index = IvfPqIndex.build(quantizer, data, n);
+        int modulus = 2 + random().nextInt(5);
+        IntPredicate accept = ord -> ord % modulus == 0;
+        float[] q = Arrays.copyOfRange(data, D, 2 * D);
+        for (Metric metric : Metric.values()) {
+            IvfPqIndex.Hits hits = index.search(q, K, nlist, metric, accept);
+            for (int ord : hits.ords()) {
+                assertEquals(0, ord % modulus);
+            }
+            assertSameTopK(exhaustiveDecoded(index, q, metric, accept), hits, K, tolerance(q, index));
+            IvfPqIndex.Hits partial = index.search(q, K, 1 + random().nextInt(4), metric, accept);
+            for (int ord : partial.ords()) {
+                assertTrue(accept.test(ord));
+            }
+        }
+        assertEquals(0, index.search(q, K, nlist, Metric.L2, ord -> false).size());
+        IvfPqIndex.Hits few = index.search(q, K, nlist, Metric.L2, ord -> ord < 3);
+        assertEquals(Set.of(0, 1, 2), toSet(few.ords()));
+    }
+
+    public void testSerialisedModelAndListsSearchTheSame() {
+        int n = 1500, nlist = 10;
+        float[] data = new GaussianMixture(D, 10, 2f, 0.7f, random().nextLong()).sample(n, random().nextLong());
+        IvfPqQuantizer.Encoding encoding = IvfPqQuantizer.Encoding.values()[random().nextInt(2)];
+        IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 4, 4, encoding, params());
+        IvfPqIndex index = IvfPqIndex.build(quantizer, data, n);
+        IvfPqQuantizer read = IvfPqQuantizer.fromBytes(quantizer.toBytes());
+        assertEquals(quantizer.id(), read.id());
+        assertEquals(encoding, read.encoding());
+        InvertedLists lists = index.lists();
+        IvfPqIndex reread = new IvfPqIndex(
+            read,
+            InvertedLists.of(lists.codeSize(), lists.offsets().clone(), lists.ords().clone(), lists.codes().clone())
+        );
+        float[] q = Arrays.copyOfRange(data, 0, D);
+        for (Metric metric : Metric.values()) {
+            int nprobe = 1 + random().nextInt(nlist);
+            IvfPqIndex.Hits a = index.search(q, K, nprobe, metric);
+            IvfPqIndex.Hits b = reread.search(q, K, nprobe, metric);
+            assertArrayEquals(a.ords(), b.ords());
+            assertArrayEquals(a.scores(), b.scores(), 0f);
+        }
+        byte[] bytes = quantizer.toBytes();
+        bytes[bytes.length / 2] ^= 0x10;
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> IvfPqQuantizer.fromBytes(bytes));
+        assertTrue(e.getMessage(), e.getMessage().contains("checksum mismatch"));
+        IvfPqQuantizer otherEncoding = new IvfPqQuantizer(
+            quantizer.coarse(),
+            quantizer.pq(),
+            encoding == IvfPqQuantizer.Encoding.RESIDUAL ? IvfPqQuantizer.Encoding.DIRECT : IvfPqQuantizer.Encoding.RESIDUAL
+        );
+        assertNotEquals(quantizer.id(), otherEncoding.id());
+    }
+
+    public void testBadParameters() {
+        int n = 300;
+        float[] data = new GaussianMixture(D, 4, 2f, 0.7f, random().nextLong()).sample(n, random().nextLong());
+        IllegalArgumentException e = expectThrows(
+            IllegalArgumentException.class,
+            () -> IvfPqQuantizer.train(data, n, D, 0, 8, 4, IvfPqQuantizer.Encoding.RESIDUAL, params())
+        );
+        assertEquals("nlist must be >= 1, got 0", e.getMessage());
+        e = expectThrows(
+            IllegalArgumentException.class,
+            () -> IvfPqQuantizer.train(data, n, D, 400, 8, 4, IvfPqQuantizer.Encoding.RESIDUAL, params())
+        );
+        assertTrue(e.getMessage(), e.getMessage().contains("nlist=400 needs at least 400 vectors"));
+        e = expectThrows(
+            IllegalArgumentException.class,
+            () -> IvfPqQuantizer.train(data, 100, D, 4, 8, 8, IvfPqQuantizer.Encoding.RESIDUAL, params())
+        );
+        assertTrue(e.getMessage(), e.getMessage().contains("needs at least 256 vectors"));
+        e = expectThrows(
+            IllegalArgumentException.class,
+            () -> IvfPqQuantizer.train(data, n, D, 4, 7, 4, IvfPqQuantizer.Encoding.RESIDUAL, params())
+        );
+        assertTrue(e.getMessage(), e.getMessage().contains("divisible by M=7"));
+
+        IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, 4, 8, 4, IvfPqQuantizer.Encoding.RESIDUAL, params());
+        IvfPqIndex index = IvfPqIndex.build(quantizer, data, n);
+        float[] q = Arrays.copyOfRange(data, 0, D);
+        e = expectThrows(IllegalArgumentException.class, () -> index.search(q, K, 0, Metric.L2));
+        assertEquals("nprobe must be >= 1, got 0", e.getMessage());
+        e = expectThrows(IllegalArgumentException.class, () -> index.search(q, 0, 1, Metric.L2));
+        assertEquals("k must be >= 1, got 0", e.getMessage());
+        e = expectThrows(IllegalArgumentException.class, () -> index.search(new float[D - 1], K, 1, Metric.L2));
+        assertTrue(e.getMessage(), e.getMessage().contains("expects D=" + D));
+        e = expectThrows(
+            IllegalArgumentException.class,
+            () -> new IvfPqIndex(quantizer, new InvertedLists.Builder(5, quantizer.codeSize()).build())
+        );
+        assertTrue(e.getMessage(), e.getMessage().contains("nlist=5"));
+        e = expectThrows(IllegalArgumentException.class, () -> new IvfPqIndex(quantizer, new InvertedLists.Builder(4, 3).build()));
+        assertTrue(e.getMessage(), e.getMessage().contains("3-byte codes"));
+    }
+
+    private static Set<Integer> exactTopK(float[] data, int n, float[] q) {
+        Integer[] order = IntStream.range(0, n).boxed().toArray(Integer[]::new);
+        float[] d = new float[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = VectorMath.squaredDistance(q, 0, data, i * D, D);
+        }
+        Arrays.sort(order, Comparator.comparingDouble(i -> d[i]));
+        return new HashSet<>(Arrays.asList(order).subList(0, K));
+    }
+
+    private static Set<Integer> toSet(int[] ords) {
+        Set<Integer> set = new HashSet<>();
+        for (int ord : ords) {
+            set.add(ord);
+        }
+        return set;
+    }
+
+    private static int overlap(int[] ords, Set<Integer> reference) {
+        int count = 0;
+        for (int ord : ords) {
+            if (reference.contains(ord)) {
+                count++;
+            }
+        }
+        return count;
+    }
+}

@@ -1,0 +1,135 @@
+package io.audiopq.testing;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The Elasticsearch node that integTest/node.sh started for this build, reached over plain HTTP.
+ * Its folder comes from the {@code audiopq.node.dir} system property (set by Failsafe).
+ */
+public final class RealNode {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One HTTP response: status code and body. */
+    public record Response(int status, String body) {
+        /** The body parsed as a JSON object. */
+        public Map<String, Object> json() {
+            try {
+                return JSON.readValue(body, Map.class);
+            } catch (IOException e) {
+                throw new UncheckedIOException("response is not a JSON object: " + body, e);
+            }
+        }
+    }
+
+    private final Path dir;
+    private final URI base;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    private RealNode(Path dir, URI base) {
+        this.dir = dir;
+        this.base = base;
+    }
+
+    /** The node of this build; fails with a clear message when none was started. */
+    public static RealNode fromBuild() {
+        String dirProperty = System.getProperty("audiopq.node.dir");
+        if (dirProperty == null) {
+            throw new IllegalStateException("audiopq.node.dir is not set: run integration tests through Maven (mvn verify)");
+        }
+        Path dir = Path.of(dirProperty);
+        try {
+            String port = Files.readString(dir.resolve("state").resolve("port")).trim();
+            return new RealNode(dir, URI.create("http://127.0.0.1:" + port));
+        } catch (IOException e) {
+            throw new UncheckedIOException("no node state under " + dir + ": did integTest/node.sh start run?", e);
+        }
+    }
+
+    public URI baseUri() {
+        return base;
+    }
+
+    /** The node's main log file (under its run folder while it runs). */
+    public Path logFile() throws IOException {
+        Path run = Path.of(Files.readString(dir.resolve("state").resolve("run_dir")).trim());
+        return run.resolve("logs").resolve("audiopq-integ.log");
+    }
+
+    /**
+     * Restarts the node (integTest/node.sh restart): same data, port and plugin, so segments are
+     * reopened by a fresh JVM through SPI. Other ITs share the node, so it must come back green.
+     */
+    public void restart() throws IOException, InterruptedException {
+        Path script = Path.of(System.getProperty("audiopq.repo.dir", ".")).resolve("integTest").resolve("node.sh");
+        ProcessBuilder builder = new ProcessBuilder("bash", script.toString(), "restart").inheritIO();
+        builder.environment().put("NODE_DIR", dir.toString());
+        int exit = builder.start().waitFor();
+        if (exit != 0) {
+            throw new IllegalStateException("node.sh restart failed with exit code " + exit);
+        }
+    }
+
+    /** The node's Elasticsearch version (the integ-test distribution has no {@code GET /} handler). */
+    @SuppressWarnings("unchecked")
+    public String version() {
+        Map<String, Object> nodes = (Map<String, Object>) get("/_nodes/_local").json().get("nodes");
+        return (String) ((Map<String, Object>) nodes.values().iterator().next()).get("version");
+    }
+
+    public Response get(String path) {
+        return send("GET", path, null);
+    }
+
+    public Response put(String path, String json) {
+        return send("PUT", path, json);
+    }
+
+    public Response post(String path, String json) {
+        return send("POST", path, json);
+    }
+
+    public Response delete(String path) {
+        return send("DELETE", path, null);
+    }
+
+    /** Sends newline-delimited JSON (for {@code _bulk}). */
+    public Response bulk(String path, String ndjson) {
+        return send("POST", path, ndjson, "application/x-ndjson");
+    }
+
+    private Response send(String method, String path, String body) {
+        return send(method, path, body, "application/json");
+    }
+
+    private Response send(String method, String path, String body, String contentType) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(120));
+        if (body == null) {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        } else if (contentType == null) {
+            throw new IllegalArgumentException("a body needs a content type");
+        } else {
+            request.header("Content-Type", contentType).method(method, HttpRequest.BodyPublishers.ofString(body));
+        }
+        try {
+            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            return new Response(response.statusCode(), response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(method + " " + path + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
