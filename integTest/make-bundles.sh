@@ -7,15 +7,17 @@
 #   integ-mn04-eval-m8, -m16, -m32
 #                  with ../shared only: mn04 bundles with codebooks at 64, 128 and 256 bits (M = 8, 16, 32;
 #                  8-bit codes), trained on all 400 ESC-10 clips in one embedding pass, for Esc10NodeEvaluationIT
-#   integ-mn04-dqn with ../shared only, made by src/main/scripts/test.sh before mvn verify (train.sh, profile
-#                  train): a DQN head trained by the toolkit, with its figures (integ-mn04-dqn.json), copied
-#                  here from target/trained-bundles/ when present, for TrainedBundleNodeIT
-# Output: OUT_DIR (default target/integ-bundles); integTest/node.sh copies its folders into the
-# node's config/audio-pq/models/.
+#   integ-mn04-dqn with ../shared only: a DQN head trained by the toolkit (train.sh, 10 % labels, 32 bits),
+#                  with its figures (integ-mn04-dqn.json), for TrainedBundleNodeIT
+# Output: OUT_DIR (default integTest/target/integ-bundles); integTest/node.sh copies its folders into
+# the node's config/audio-pq/models/.
+#   make-bundles.sh [CLASSPATH]   Maven passes integTest's test classpath (tools and toolkit
+#                                 included), so the tools run without building anything again
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-OUT_DIR=${OUT_DIR:-$repo/target/integ-bundles}
-work=$repo/target/integ-bundles-input
+[ $# -gt 0 ] && export AUDIOPQ_CLASSPATH="$1"
+OUT_DIR=${OUT_DIR:-$repo/integTest/target/integ-bundles}
+work=$repo/integTest/target/integ-bundles-input
 rm -rf "$OUT_DIR" "$work"
 mkdir -p "$OUT_DIR" "$work"
 
@@ -30,7 +32,7 @@ LC_ALL=C awk 'BEGIN {
   }
 }' > "$work/vectors.jsonl"
 
-bash "$repo/src/main/scripts/make-bundle.sh" --input "$work/vectors.jsonl" --name integ-vectors \
+bash "$repo/src/scripts/make-bundle.sh" --input "$work/vectors.jsonl" --name integ-vectors \
   --m 4 --bits 8 --similarity cosine --seed 7 --description "integTest bundle" --out "$OUT_DIR"
 
 cp -r "$OUT_DIR/integ-vectors" "$OUT_DIR/integ-broken"
@@ -39,13 +41,15 @@ grep -q '"m": 8' "$OUT_DIR/integ-broken/model.json" || { echo "make-bundles.sh: 
 
 shared=$repo/../shared
 if [ -f "$shared/models/efficientat-mn04/mn04_as.onnx" ] && [ -f "$shared/data/esc10/esc10_meta.csv" ]; then
-  bash "$repo/src/main/scripts/audio-bundle.sh" mn04 --mn04 "$(cd "$shared/models/efficientat-mn04" && pwd)" \
+  bash "$repo/src/scripts/audio-bundle.sh" mn04 --mn04 "$(cd "$shared/models/efficientat-mn04" && pwd)" \
     --esc10 "$(cd "$shared/data/esc10" && pwd)" --out "$OUT_DIR" --name integ-mn04 --m 16 --bits 8 --max-clips 40 --evaluate false
-  bash "$repo/src/main/scripts/audio-bundle.sh" mn04 --mn04 "$(cd "$shared/models/efficientat-mn04" && pwd)" \
+  bash "$repo/src/scripts/audio-bundle.sh" mn04 --mn04 "$(cd "$shared/models/efficientat-mn04" && pwd)" \
     --esc10 "$(cd "$shared/data/esc10" && pwd)" --out "$OUT_DIR" --name integ-mn04-eval --m 8,16,32 --bits 8 --evaluate false
 else
   echo "make-bundles.sh: ../shared (mn04, ESC-10) absent: no integ-mn04 bundle; its ITs skip" >&2
 fi
-if compgen -G "$repo/target/trained-bundles/*/model.json" >/dev/null; then
-  cp -r "$repo"/target/trained-bundles/* "$OUT_DIR/"
+if [ -f "$shared/models/efficientat-mn04/mn04_as.onnx" ] && [ -f "$shared/data/esc10/esc10_meta.csv" ]; then
+  # The toolkit's end product, checked through a real node by TrainedBundleNodeIT (docs/training.md).
+  bash "$repo/src/scripts/train.sh" --out "$OUT_DIR" --name integ-mn04-dqn --labelled-fraction 0.1 \
+    --figures "$OUT_DIR/integ-mn04-dqn.json"
 fi

@@ -8,12 +8,12 @@
 #   node.sh url     print the node's base URL
 #
 # Environment (Maven sets these; the defaults suit a manual run from the repository root):
-#   NODE_DIR    work folder (default target/integ-node); the node's logs end up in NODE_DIR/logs
+#   NODE_DIR    work folder (default integTest/target/integ-node); the node's logs end up in NODE_DIR/logs
 #   ES_VERSION  Elasticsearch version (default: read from pom.xml)
 #   ES_ZIP      distribution zip (default NODE_DIR/elasticsearch-$ES_VERSION.zip, copied there by Maven)
-#   PLUGIN_ZIP  the plugin to install (default target/audio-pq-*.zip)
+#   PLUGIN_ZIP  the plugin to install (default src/plugin/target/audio-pq-*.zip)
 #   ES_HEAP     node heap (default 1g)
-#   EXTRA_BUNDLES  a folder of further model bundles to install (Maven sets target/integ-bundles for the ITs)
+#   EXTRA_BUNDLES  a folder of further model bundles to install (Maven sets integTest/target/integ-bundles for the ITs)
 #
 # Elasticsearch refuses to run as root. When this runs as root it creates (once) the system user
 # "audiopq" and runs the node as that user; if that user cannot reach NODE_DIR (a checkout under
@@ -21,7 +21,7 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-NODE_DIR=${NODE_DIR:-$repo/target/integ-node}
+NODE_DIR=${NODE_DIR:-$repo/integTest/target/integ-node}
 ES_VERSION=${ES_VERSION:-$(sed -n 's:.*<es.version>\(.*\)</es.version>.*:\1:p' "$repo/pom.xml" | head -n 1)}
 ES_ZIP=${ES_ZIP:-$NODE_DIR/elasticsearch-$ES_VERSION.zip}
 ES_HEAP=${ES_HEAP:-1g}
@@ -89,9 +89,9 @@ copy_logs() {
 
 start() {
   if node_alive; then log "a node is already running (pid $(node_pid)); stop it first"; return 1; fi
-  # shellcheck source=../src/main/scripts/java-home.sh
-  source "$repo/src/main/scripts/java-home.sh"
-  local plugin_zip=${PLUGIN_ZIP:-$(ls "$repo"/target/audio-pq-*.zip 2>/dev/null | head -n 1)}
+  # shellcheck source=../src/scripts/java-home.sh
+  source "$repo/src/scripts/java-home.sh"
+  local plugin_zip=${PLUGIN_ZIP:-$(ls "$repo"/src/plugin/target/audio-pq-*.zip 2>/dev/null | head -n 1)}
   [ -f "$ES_ZIP" ] || { log "distribution $ES_ZIP missing (mvn pre-integration-test copies it)"; return 1; }
   [ -f "$plugin_zip" ] || { log "plugin zip missing (run mvn package)"; return 1; }
 
@@ -158,8 +158,8 @@ launch() { # starts the node installed under the run folder, on the ports in $st
 
 restart() { # a full node restart that keeps data, port and installation (segments reopen through SPI)
   [ -f "$state/run_dir" ] || { log "no node to restart"; return 1; }
-  # shellcheck source=../src/main/scripts/java-home.sh
-  source "$repo/src/main/scripts/java-home.sh"
+  # shellcheck source=../src/scripts/java-home.sh
+  source "$repo/src/scripts/java-home.sh"
   stop
   launch
 }

@@ -15,22 +15,23 @@
 #   bench.sh pair [ROUNDS]      8-bit scan, M=16, N=1M: FAISS IndexPQ and our kernels alternated
 #                               ROUNDS times (default 3), thread CPU time and wall time per code.
 set -euo pipefail
-cd "$(dirname "$0")/../../.."
-source src/main/scripts/java-home.sh
+cd "$(dirname "$0")/../.."
+source src/scripts/java-home.sh
 mode="${1:-all}"
 [ $# -gt 0 ] && shift
 mkdir -p target/bench
 es_node_dir=$PWD/target/bench/es-node
 echo "Building benchmarks with the JDK at $JAVA_HOME"
+# The benchmark module and everything below it; build-classpath runs last for src/bench (reactor
+# order), so the file names the sibling modules' jars: the code the plugin zip ships.
+mvn -B -ntp -q -pl src/bench -am package dependency:build-classpath -DskipTests \
+  -Dmdep.outputFile="$PWD/target/bench/classpath.txt" -Dmdep.includeScope=runtime
 if [ "$mode" = es ]; then
   # Also the plugin zip and the Elasticsearch distribution the node runs (as for integTest).
-  mvn -B -ntp -q -Pbench package dependency:copy@fetch-distribution dependency:build-classpath -DskipTests \
-    -Dinteg.node.dir="$es_node_dir" -Dmdep.outputFile=target/bench/classpath.txt -Dmdep.includeScope=test
-else
-  mvn -B -ntp -q -Pbench test-compile dependency:build-classpath \
-    -Dmdep.outputFile=target/bench/classpath.txt -Dmdep.includeScope=test
+  mvn -B -ntp -q -pl integTest -am package dependency:copy@fetch-distribution -DskipTests -DskipTrainedBundle \
+    -Dinteg.node.dir="$es_node_dir"
 fi
-cp="target/classes:target/test-classes:$(cat target/bench/classpath.txt)"
+cp="src/bench/target/classes:$(cat target/bench/classpath.txt)"
 java_cmd=(java --add-modules jdk.incubator.vector -cp "$cp")
 
 run_jmh() {
@@ -48,7 +49,7 @@ run_faiss() {
   fi
   local data=target/bench/gmm-$n-$nq.bin
   [ -f "$data" ] || "${java_cmd[@]}" io.audiopq.bench.CompareWithFaiss generate "$data" "$n" "$nq" 32768 128 42
-  "$python" src/bench/faiss_compare.py "$data" target/bench/gt.bin target/bench/faiss.tsv
+  "$python" src/bench/python/faiss_compare.py "$data" target/bench/gt.bin target/bench/faiss.tsv
   "${java_cmd[@]}" -Xmx6g io.audiopq.bench.CompareWithFaiss run "$data" target/bench/gt.bin target/bench/faiss.tsv \
     | tee target/bench/faiss-compare.md
 }
@@ -60,13 +61,13 @@ run_es() {
   [ -f "$data" ] || "${java_cmd[@]}" io.audiopq.bench.CompareWithFaiss generate "$data" "$n" "$nq" 32768 128 42
   "${java_cmd[@]}" io.audiopq.bench.EsEndToEnd fvecs "$data" "$dir/train.fvecs"
   rm -rf "$dir/bundles"
-  bash src/main/scripts/make-bundle.sh --input "$dir/train.fvecs" --name e2e-pq8 --m 16 --bits 8 \
+  bash src/scripts/make-bundle.sh --input "$dir/train.fvecs" --name e2e-pq8 --m 16 --bits 8 \
     --similarity l2_norm --out "$dir/bundles"
-  bash src/main/scripts/make-bundle.sh --input "$dir/train.fvecs" --name e2e-pq4 --m 32 --bits 4 \
+  bash src/scripts/make-bundle.sh --input "$dir/train.fvecs" --name e2e-pq4 --m 32 --bits 4 \
     --similarity l2_norm --out "$dir/bundles"
   trap 'NODE_DIR="$es_node_dir" bash integTest/node.sh stop >/dev/null 2>&1 || true' EXIT
   NODE_DIR="$es_node_dir" EXTRA_BUNDLES="$PWD/$dir/bundles" ES_HEAP="${ES_HEAP:-2g}" \
-    PLUGIN_ZIP="$(ls target/audio-pq-*.zip | head -n 1)" bash integTest/node.sh start
+    PLUGIN_ZIP="$(ls src/plugin/target/audio-pq-*.zip | head -n 1)" bash integTest/node.sh start
   "${java_cmd[@]}" -Xmx2g -Daudiopq.node.dir="$es_node_dir" io.audiopq.bench.EsEndToEnd run "$data" e2e-pq8 e2e-pq4 \
     | tee target/bench/es-compare.md
 }
@@ -74,7 +75,7 @@ run_es() {
 run_pair() {
   local rounds="${1:-3}" python=/usr/bin/python3
   for ((r = 1; r <= rounds; r++)); do
-    "$python" src/bench/indexpq_scan.py
+    "$python" src/bench/python/indexpq_scan.py
     "${java_cmd[@]}" io.audiopq.quantization.KernelDuel 16 10
   done | tee target/bench/pair.txt
 }

@@ -3,8 +3,8 @@
 # models/), run MainJob against it, print the results, stop the node.
 #   main-job.sh [AUDIO_FOLDER] [--keep]   --keep leaves the node running (stop: bash integTest/node.sh stop)
 set -euo pipefail
-cd "$(dirname "$0")/../../.."
-source src/main/scripts/java-home.sh
+cd "$(dirname "$0")/../.."
+source src/scripts/java-home.sh
 audio_dir="" keep=false
 for arg in "$@"; do
   case "$arg" in
@@ -13,7 +13,8 @@ for arg in "$@"; do
   esac
 done
 [ "$keep" = true ] || trap 'bash integTest/node.sh stop >/dev/null 2>&1 || true' EXIT
-mvn -B -ntp -q -Pmain-job verify -Daudiopq.audio.dir="$audio_dir" -Daudiopq.keepNode="$keep"
+mvn -B -ntp -q -Pmain-job verify -pl integTest -am -DskipTests -DskipTrainedBundle \
+  -Daudiopq.audio.dir="$audio_dir" -Daudiopq.keepNode="$keep"
 if [ "$keep" = true ]; then
   echo "Node left running at $(bash integTest/node.sh url); stop it with: bash integTest/node.sh stop"
 fi

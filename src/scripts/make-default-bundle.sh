@@ -9,9 +9,9 @@
 # runs can differ slightly (seen once for the mn04 head: mAP 0.9789 vs 0.9776; cause not found), so the
 # bundle checksum may change on regeneration.
 #
-#   bash src/main/scripts/make-default-bundle.sh [ESC10_DIR]
+#   bash src/scripts/make-default-bundle.sh [ESC10_DIR]
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/../../.." && pwd)
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 esc10=${1:-$repo/../shared/data/esc10}
 if [ ! -f "$esc10/esc10_meta.csv" ]; then
   echo "make-default-bundle.sh: no ESC-10 at $esc10 (esc10_meta.csv missing); pass its folder as the first argument" >&2
@@ -19,9 +19,9 @@ if [ ! -f "$esc10/esc10_meta.csv" ]; then
 fi
 esc10=$(cd "$esc10" && pwd)
 work=$repo/target/default-bundle
-bash "$repo/src/main/scripts/audio-bundle.sh" default --esc10 "$esc10" --out "$work" --name audiopq-default-backbone
+bash "$repo/src/scripts/audio-bundle.sh" default --esc10 "$esc10" --out "$work" --name audiopq-default-backbone
 cd "$repo"
-bash src/main/scripts/train.sh --base-bundle "$work/audiopq-default-backbone" --data "$esc10" --labels "$esc10/esc10_meta.csv" \
+bash src/scripts/train.sh --base-bundle "$work/audiopq-default-backbone" --data "$esc10" --labels "$esc10/esc10_meta.csv" \
   --method dqn --m 8 --labelled-fraction 1 --validation-fold 5 --codebook-segments \
   --name audiopq-default --out "$repo/models" \
   --description "AudioPQ default: log-mel statistics backbone (no learned weights), YAMNet-style front end, DQN head trained on ESC-10 folds 1-4 (see MODEL_CARD.md)"

@@ -1,24 +1,40 @@
-# Sourced by make-bundle.sh and audio-bundle.sh: finds a JDK 21+, compiles the project when its
-# classes are missing or older than the sources, writes the runtime classpath once per pom change,
-# and defines run_tool to run a class of src/main/java (no Elasticsearch needed).
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+# Sourced by the tool scripts (make-bundle.sh, audio-bundle.sh, train.sh, evaluate.sh): finds a
+# JDK 21+ and defines run_tool MODULE MAIN ARGS…, which runs MAIN on the runtime classpath of
+# MODULE (src/tools or src/train). The module and the ones it uses are built with Maven when their
+# sources or poms are newer than the last build; AUDIOPQ_CLASSPATH, when set (integTest's
+# make-bundles.sh gets it from Maven), is used as it is and nothing is built.
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=java-home.sh
-source "$repo/src/main/scripts/java-home.sh"
-classes=$repo/target/classes
-cpfile=$repo/target/runtime-classpath.txt
+source "$repo/src/scripts/java-home.sh"
+
+module_classpath() { # prints the runtime classpath of module $1
+  local module=$1
+  if [ -n "${AUDIOPQ_CLASSPATH:-}" ]; then
+    echo "$AUDIOPQ_CLASSPATH"
+    return
+  fi
+  local cpfile=$repo/$module/target/runtime-classpath.txt
+  if [ ! -f "$cpfile" ] || [ -n "$(find "$repo/src" "$repo/pom.xml" \( -name '*.java' -o -name pom.xml \) -newer "$cpfile" -print -quit)" ]; then
+    echo "$(basename "$0"): building $module and the modules it uses (mvn package -DskipTests)" >&2
+    # One reactor run: build-classpath then names the sibling modules' jars; the module itself is last.
+    (cd "$repo" && mvn -B -ntp -q -pl "$module" -am package dependency:build-classpath -DskipTests \
+      -Dmdep.includeScope=runtime -Dmdep.outputFile="$cpfile") >&2
+  fi
+  echo "$repo/$module/target/classes:$(cat "$cpfile")"
+}
+
 run_tool() {
-  local main=$1
-  shift
-  local class_file=$classes/${main//.//}.class
-  if [ ! -f "$class_file" ] || [ -n "$(find "$repo/src/main/java" -name '*.java' -newer "$class_file" -print -quit)" ]; then
-    echo "$(basename "$0"): compiling the project (mvn compile)" >&2
-    (cd "$repo" && mvn -B -ntp -q compile) >&2
-  fi
-  if [ ! -f "$cpfile" ] || [ "$repo/pom.xml" -nt "$cpfile" ]; then
-    (cd "$repo" && mvn -B -ntp -q dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$cpfile") >&2
-  fi
-  # jdk.incubator.vector: the quantisation core may use the Vector API (the JVM then warns once that it uses an incubator module);
-  # native access: ONNX Runtime loads its library.
-  exec "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-    -cp "$classes:$(cat "$cpfile")" "$main" "$@"
+  local module=$1 main=$2
+  shift 2
+  local cp
+  cp=$(module_classpath "$module")
+  # jdk.incubator.vector: the quantisation core uses the Vector API (the JVM warns once);
+  # native access: ONNX Runtime (and PyTorch) load their libraries.
+  # ai.djl.offline: no network probes; ENGINE_CACHE_DIR: PyTorch's natives unpack under target/,
+  # not $HOME; one PyTorch thread by default: the cores stay shared (AUDIOPQ_TORCH_THREADS).
+  "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+    ${AUDIOPQ_JAVA_OPTS:-} -Djava.awt.headless=true \
+    -Dai.djl.offline=true -DENGINE_CACHE_DIR="$repo/target/djl" \
+    -Dai.djl.pytorch.num_threads="${AUDIOPQ_TORCH_THREADS:-1}" -Dai.djl.pytorch.num_interop_threads=1 \
+    -cp "$cp" "$main" "$@"
 }

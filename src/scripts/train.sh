@@ -2,7 +2,7 @@
 # Trains a learned-quantisation head (io.audiopq.train.TrainCommand: DQN, DTQ or Space-Shuttle, with
 # DJL's PyTorch engine, offline) on a labelled audio collection embedded by the mn04 backbone, and
 # writes an audio bundle (backbone + head.onnx + codebook.pq + model.json + MODEL_CARD.md) to
-# target/bundles/NAME/. Defaults: ESC-10 and mn04 from ../shared. README "Learned quantisation".
+# target/bundles/NAME/. Defaults: ESC-10 and mn04 from ../shared. docs/training.md.
 set -euo pipefail
-source "$(dirname "$0")/train-env.sh"
-train_java io.audiopq.train.TrainCommand "$@"
+source "$(dirname "$0")/tool-env.sh"
+AUDIOPQ_JAVA_OPTS="${AUDIOPQ_JAVA_OPTS:--Xmx4g}" run_tool src/train io.audiopq.train.TrainCommand "$@"

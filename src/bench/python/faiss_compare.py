@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""FAISS side of the AudioPQ comparison (run by src/main/scripts/bench.sh faiss).
+"""FAISS side of the AudioPQ comparison (run by src/scripts/bench.sh faiss).
 
 Reads the dataset CompareWithFaiss wrote, computes the exact top-k (ground truth, shared with the
 Java side through GT_FILE), trains FAISS's indexes on the same training sample and times one

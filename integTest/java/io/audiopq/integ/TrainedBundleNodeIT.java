@@ -30,9 +30,8 @@ import static org.junit.Assert.assertTrue;
  * The node's mAP must agree with the toolkit's own figures ({@code <bundle>.json} beside the
  * bundle) within 0.01, and meet the issue's target (quantised ≥ 0.96).
  *
- * <p>{@code src/main/scripts/test.sh} trains the bundle into {@code target/trained-bundles/} before
- * {@code mvn verify}, and {@code integTest/make-bundles.sh} installs what it finds there. Skips
- * without ../shared or without the trained bundle (a bare {@code mvn verify}).
+ * <p>{@code integTest/make-bundles.sh} trains the bundle (with {@code src/scripts/train.sh}) into the
+ * ITs' bundle folder before the node starts. Skips without ../shared.
  */
 public class TrainedBundleNodeIT {
 
@@ -51,7 +50,7 @@ public class TrainedBundleNodeIT {
     public void toolkitFiguresComeOutOfTheNode() throws Exception {
         Assume.assumeTrue("no ESC-10 under " + esc10 + " (../shared absent): skipping", Files.isRegularFile(esc10.resolve("esc10_meta.csv")));
         Path figuresFile = integBundles.resolve(BUNDLE + ".json");
-        Assume.assumeTrue("no trained bundle " + figuresFile + ": src/main/scripts/test.sh trains it before mvn verify; skipping",
+        Assume.assumeTrue("no trained bundle " + figuresFile + ": integTest/make-bundles.sh trains it when ../shared is present; skipping",
             Files.isRegularFile(figuresFile) && Files.isDirectory(integBundles.resolve(BUNDLE)));
         JsonNode toolkit = new ObjectMapper().readTree(figuresFile.toFile());
         Esc10OnNode data = new Esc10OnNode(node, esc10);

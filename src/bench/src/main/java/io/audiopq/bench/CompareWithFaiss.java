@@ -32,7 +32,7 @@ import java.util.function.Function;
 import java.util.stream.IntStream;
 
 /**
- * The Java side of the FAISS comparison (src/main/scripts/bench.sh faiss runs both sides).
+ * The Java side of the FAISS comparison (src/scripts/bench.sh faiss runs both sides).
  *
  * <ul>
  *   <li>{@code generate FILE N NQ NTRAIN D SEED}: a Gaussian mixture (256 components) written as

@@ -20,7 +20,7 @@ import java.util.function.Function;
 import java.util.stream.IntStream;
 
 /**
- * End-to-end on a real node (src/main/scripts/bench.sh es runs it): AudioPQ's {@code pq_knn} on a
+ * End-to-end on a real node (src/scripts/bench.sh es runs it): AudioPQ's {@code pq_knn} on a
  * {@code pq_vector} field beside Elasticsearch's own {@code knn} on {@code dense_vector} (flat and
  * int8_hnsw), all over the same vectors, one shard, force-merged to one segment.
  *

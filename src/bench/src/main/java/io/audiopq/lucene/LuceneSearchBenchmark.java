@@ -25,7 +25,7 @@ import org.apache.lucene.util.IOUtils;
  * class measures a build from before IVF.
  *
  * <pre>
- * java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes:$(cat cp.txt) \
+ * java --add-modules jdk.incubator.vector -cp "src/bench/target/classes:$(cat target/bench/classpath.txt)" \
  *     io.audiopq.lucene.LuceneSearchBenchmark [n=200000] [D=128] [nbits=8] [nlist=0] [nprobes=1,4,16] [nq=200]
  * </pre>
  */

@@ -14,7 +14,7 @@ import java.util.stream.IntStream;
  *
  * <pre>
  * mvn -B -ntp -o test-compile
- * java -Xmx6g -cp target/classes:target/test-classes io.audiopq.quantization.IvfPqBenchmark \
+ * java -Xmx6g -cp "src/bench/target/classes:$(cat target/bench/classpath.txt)" io.audiopq.quantization.IvfPqBenchmark \
  *     [n=1000000] [nlist=1024] [components=512] [sigma=0.5] [nq=200] [M=16] [rank=16]
  * </pre>
  *

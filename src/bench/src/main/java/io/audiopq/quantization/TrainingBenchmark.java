@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * mvn -B -ntp -o test-compile
- * java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes \
+ * java --add-modules jdk.incubator.vector -cp "src/bench/target/classes:$(cat target/bench/classpath.txt)" \
  *     io.audiopq.quantization.TrainingBenchmark [n=4096] [D=384] [M=16] [nbits=8] [iterations=25] [repeats=3]
  * </pre>
  */

@@ -22,7 +22,7 @@ import java.util.stream.Collectors;
  * Makes a vectors bundle from vectors a user already has: samples the input files, trains the PQ
  * codebook with the quantisation core's k-means, writes {@code <out>/<name>/} and loads it back
  * with the same loader the node uses, printing its checksum. README "Making a codebook bundle"
- * shows the command; {@code src/main/scripts/make-bundle.sh} runs it.
+ * shows the command; {@code src/scripts/make-bundle.sh} runs it.
  */
 public final class CodebookBundleTool {
 

@@ -139,7 +139,7 @@ public final class TrainCommand {
         StringBuilder s = new StringBuilder();
         s.append("# ").append(name).append(" — model card\n\n");
         s.append("**What**: ").append(source.description()).append(" as the backbone, followed by a head trained\n")
-            .append("by AudioPQ's training toolkit (`src/main/scripts/train.sh`, DJL with the PyTorch engine) and exported to ONNX (`head.onnx`).\n\n");
+            .append("by AudioPQ's training toolkit (`src/scripts/train.sh`, DJL with the PyTorch engine) and exported to ONNX (`head.onnx`).\n\n");
         s.append("**Head**: ").append(cfg.summary()).append(".\n\n");
         s.append(String.format(Locale.ROOT, "**Data**: %d items, %d classes (%s), %d folds. Labels used: %d items (%.0f %% of the training folds, class-stratified)",
             ds.size(), ds.classNames().size(), String.join(", ", ds.classNames()), ds.foldIds().length, labelled, 100 * fraction));
