@@ -3,6 +3,8 @@
 # DJL's PyTorch engine, offline) on a labelled audio collection embedded by the mn04 backbone, and
 # writes an audio bundle (backbone + head.onnx + codebook.pq + model.json + MODEL_CARD.md) to
 # target/bundles/NAME/. Defaults: ESC-10 and mn04 from ../shared. README "Learned quantisation".
+# The epoch count is chosen on an inner validation split of the training labels (--no-select: as
+# configured); when a collapse is detected no bundle is written (exit 3, the criteria printed) unless --force.
 set -euo pipefail
 source "$(dirname "$0")/train-env.sh"
 train_java io.audiopq.train.TrainCommand "$@"
