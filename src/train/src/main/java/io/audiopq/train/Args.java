@@ -152,7 +152,7 @@ final class Args {
         Dataset ds = cache.dataset(data, labels, values.get("file-column"), values.get("label-column"), values.get("fold-column"),
             integer("threads", Math.max(1, Runtime.getRuntime().availableProcessors())), progress);
         progress.message(String.format(Locale.ROOT, "%d items, %d classes, %d folds, D=%d (backbone %s, model key %s)", ds.size(), ds.classNames().size(),
-            ds.foldIds().length, ds.dimension(), source.modelFile().getFileName(), cache.modelKey().substring(0, 16)));
+            ds.foldValues().size(), ds.dimension(), source.modelFile().getFileName(), cache.modelKey().substring(0, 16)));
         return ds;
     }
 }

@@ -186,17 +186,21 @@ public final class EmbeddingCache {
     }
 
     /**
-     * Reads a folder of audio and its label file and embeds every listed file (cached).
+     * Reads a folder of audio and its label file and embeds every listed file (cached). Items are
+     * ordered by their file name, not by the label file's row order, so that shuffling or sorting
+     * the rows changes nothing downstream (label choice, batches, tie-breaking).
      *
      * @param dataDir folder the label file's paths are relative to
      */
     public Dataset dataset(Path dataDir, Path labels, String fileColumn, String labelColumn, String foldColumn, int threads, Progress progress)
         throws IOException {
-        List<LabelFile.Entry> entries = LabelFile.read(labels, fileColumn, labelColumn, foldColumn);
+        List<LabelFile.Entry> entries = new ArrayList<>(LabelFile.read(labels, fileColumn, labelColumn, foldColumn));
+        entries.sort(java.util.Comparator.comparing(LabelFile.Entry::file)); // stable: repeated names keep their row order
         Map<String, Integer> classes = LabelFile.classIndex(entries);
         List<Path> files = new ArrayList<>();
         List<String> ids = new ArrayList<>();
-        int[] y = new int[entries.size()], folds = new int[entries.size()];
+        int[] y = new int[entries.size()];
+        String[] folds = new String[entries.size()];
         for (int i = 0; i < entries.size(); i++) {
             LabelFile.Entry e = entries.get(i);
             Path f = dataDir.resolve(e.file());

@@ -20,7 +20,7 @@ public final class EvaluateCommand {
         options.addAll(Set.of("out", "bits", "fractions", "repeats", "methods", "extra-methods", "extra-bits"));
         Args args;
         try {
-            args = new Args(argv, options, Set.of("no-held-out", "quick"));
+            args = new Args(argv, options, Set.of("no-held-out", "quick", "no-select"));
         } catch (IllegalArgumentException e) {
             System.err.println("evaluate: " + e.getMessage());
             System.exit(2);
@@ -36,7 +36,8 @@ public final class EvaluateCommand {
             args.methods("extra-methods", List.of(TrainConfig.Method.DTQ, TrainConfig.Method.SHUTTLE)),
             args.integer("extra-bits", 32),
             args.flag("no-held-out") == false,
-            args.trainConfig(TrainConfig.defaults()));
+            args.trainConfig(TrainConfig.defaults()),
+            args.flag("no-select") == false);
         for (int b : cfg.bits()) {
             if (b % 8 != 0 || cfg.train().d() % (b / 8) != 0) {
                 throw new IllegalArgumentException("bits must be multiples of 8 whose M = bits/8 divides d=" + cfg.train().d() + ", got " + b);
@@ -52,7 +53,7 @@ public final class EvaluateCommand {
             "## Evaluation: %d items, %d classes, %d folds, backbone D=%d%n%nHeads: %s (M = bits/8, 8-bit codes).%n"
                 + "Quantised retrieval: float query vs PQ reconstructions, squared L2 (the plugin's ADC for cosine fields).%n"
                 + "Run time: %.1f min on %d cores (one PyTorch thread).%n",
-            ds.size(), ds.classNames().size(), ds.foldIds().length, ds.dimension(), cfg.train().summary().replaceFirst("^DQN ", "").replace(", seed 42", ""),
+            ds.size(), ds.classNames().size(), ds.foldValues().size(), ds.dimension(), cfg.train().summary().replaceFirst("^DQN ", "").replace(", seed 42", ""),
             minutes, Runtime.getRuntime().availableProcessors());
         String md = Report.markdown(cells, cfg, header);
         Report.write(out.resolve("report.md"), md);

@@ -30,8 +30,16 @@ import java.util.Map;
  */
 public final class Evaluation {
 
-    /** One configuration's metrics over its repeats. */
-    public record Cell(String protocol, String system, int bits, double fraction, List<RankingMetrics> runs) {
+    /**
+     * One configuration's metrics over its repeats.
+     *
+     * @param selection per run of a trained head: the model selection's summary and any collapse criteria; empty for baselines
+     */
+    public record Cell(String protocol, String system, int bits, double fraction, List<RankingMetrics> runs, List<ModelSelection.Selected> selection) {
+
+        public Cell(String protocol, String system, int bits, double fraction, List<RankingMetrics> runs) {
+            this(protocol, system, bits, fraction, runs, List.of());
+        }
 
         public double mean(java.util.function.ToDoubleFunction<RankingMetrics> f) {
             return runs.stream().mapToDouble(f).average().orElse(Double.NaN);
@@ -50,9 +58,28 @@ public final class Evaluation {
      * @param methods    methods trained at every bit rate
      * @param extraMethods methods trained only at {@code extraBits}
      * @param heldOut    also run the held-out-fold protocol
+     * @param select     choose each head's epoch on an inner validation split of its training labels ({@link ModelSelection});
+     *                   false: train for the configured epochs (the collapse criteria that need no validation still run)
      */
     public record Config(int[] bits, double[] fractions, int repeats, List<TrainConfig.Method> methods, List<TrainConfig.Method> extraMethods,
-        int extraBits, boolean heldOut, TrainConfig train) {}
+        int extraBits, boolean heldOut, TrainConfig train, boolean select) {
+
+        public Config(int[] bits, double[] fractions, int repeats, List<TrainConfig.Method> methods, List<TrainConfig.Method> extraMethods,
+            int extraBits, boolean heldOut, TrainConfig train) {
+            this(bits, fractions, repeats, methods, extraMethods, extraBits, heldOut, train, true);
+        }
+    }
+
+    /** Seed of every held-out fold's label choice and training: the same for every fold, so renaming or renumbering folds changes nothing. */
+    static final long HELD_OUT_SEED = 7922L;
+
+    static ModelSelection.Selected trainHead(float[][] x, int[] labels, TrainConfig cfg, boolean select, Progress progress) {
+        if (select) {
+            return ModelSelection.train(x, labels, new int[0], null, cfg, progress);
+        }
+        HeadTrainer.Result r = HeadTrainer.train(x, labels, new int[0], null, cfg, progress);
+        return new ModelSelection.Selected(r, cfg.epochs(), cfg.epochs(), 0, Double.NaN, Double.NaN, Double.NaN, r.collapse());
+    }
 
     private Evaluation() {}
 
@@ -61,15 +88,15 @@ public final class Evaluation {
         int n = ds.size();
         float[][] unit = unit(ds.vectors());
         int[] labels = ds.labels();
-        int[] foldIds = ds.foldIds();
+        List<String> foldIds = ds.foldValues();
         cells.add(new Cell("all items", "backbone (float)", 0, 0, List.of(RankingMetrics.leaveOneOutCosine(unit, labels))));
         for (int bits : cfg.bits()) {
             int m = bits / 8;
             cells.add(new Cell("all items", "PQ, trained on the searched items", bits, 0,
                 List.of(RankingMetrics.leaveOneOutAdc(unit, reconstruct(trainPq(unit, m, 42), unit), labels))));
-            if (foldIds.length > 1) {
+            if (foldIds.size() > 1) {
                 float[][] rec = new float[n][];
-                for (int f : foldIds) {
+                for (String f : foldIds) {
                     int[] in = ds.foldIndices(f, true), out = ds.foldIndices(f, false);
                     ProductQuantizer pq = trainPq(pick(unit, out), m, 42);
                     for (int i : in) {
@@ -81,16 +108,16 @@ public final class Evaluation {
             }
         }
         // held-out fold baselines
-        if (cfg.heldOut() && foldIds.length > 1) {
+        if (cfg.heldOut() && foldIds.size() > 1) {
             List<RankingMetrics> backbone = new ArrayList<>();
-            for (int f : foldIds) {
+            for (String f : foldIds) {
                 int[] in = ds.foldIndices(f, true);
                 backbone.add(RankingMetrics.leaveOneOutCosine(pick(unit, in), pickLabels(labels, in)));
             }
             cells.add(new Cell("held-out fold", "backbone (float)", 0, 0, backbone));
             for (int bits : cfg.bits()) {
                 List<RankingMetrics> runs = new ArrayList<>();
-                for (int f : foldIds) {
+                for (String f : foldIds) {
                     int[] in = ds.foldIndices(f, true), out = ds.foldIndices(f, false);
                     ProductQuantizer pq = trainPq(pick(unit, out), bits / 8, 42);
                     runs.add(RankingMetrics.leaveOneOutAdc(pick(unit, in), reconstruct(pq, pick(unit, in)), pickLabels(labels, in)));
@@ -110,7 +137,7 @@ public final class Evaluation {
                 jobs.add(new Object[] { method, cfg.extraBits() });
             }
         }
-        int perJob = cfg.fractions().length * (cfg.repeats() + (cfg.heldOut() ? foldIds.length : 0));
+        int perJob = cfg.fractions().length * (cfg.repeats() + (cfg.heldOut() ? foldIds.size() : 0));
         Progress.Bar bar = progress.bar("evaluation trainings", jobs.size() * perJob);
         Progress quiet = Progress.silent();
         for (Object[] job : jobs) {
@@ -119,27 +146,34 @@ public final class Evaluation {
             TrainConfig base = cfg.train().withMethod(method).withM(bits / 8);
             for (double fraction : cfg.fractions()) {
                 List<RankingMetrics> fl = new ArrayList<>(), ql = new ArrayList<>();
+                List<ModelSelection.Selected> sel = new ArrayList<>();
                 int[] all = java.util.stream.IntStream.range(0, n).toArray();
                 for (int r = 0; r < cfg.repeats(); r++) {
                     long seed = 1000L * (r + 1) + 17;
                     int[] lab = Splits.labelFraction(labels, all, fraction, seed);
-                    HeadTrainer.Result res = HeadTrainer.train(ds.vectors(), lab, new int[0], null, base.withSeed(seed), quiet);
+                    ModelSelection.Selected selected = trainHead(ds.vectors(), lab, base.withSeed(seed), cfg.select(), quiet);
+                    warn(progress, "all items, repeat " + (r + 1), method, selected);
+                    sel.add(selected);
+                    HeadTrainer.Result res = selected.result();
                     fl.add(RankingMetrics.leaveOneOutCosine(res.outputs(), labels));
                     ql.add(RankingMetrics.leaveOneOutAdc(res.outputs(), reconstruct(res.codebook(), res.outputs()), labels));
                     bar.step();
                 }
-                cells.add(new Cell("all items", method.label() + " (float)", bits, fraction, fl));
+                cells.add(new Cell("all items", method.label() + " (float)", bits, fraction, fl, sel));
                 cells.add(new Cell("all items", method.label() + " (PQ)", bits, fraction, ql));
                 progress.message(String.format(Locale.ROOT, "all items, %s, %d bits, %.0f %% labels: float mAP %.4f, PQ mAP %.4f", method.label(), bits,
                     100 * fraction, cells.get(cells.size() - 2).mean(RankingMetrics::map), cells.get(cells.size() - 1).mean(RankingMetrics::map)));
-                if (cfg.heldOut() && foldIds.length > 1) {
+                if (cfg.heldOut() && foldIds.size() > 1) {
                     List<RankingMetrics> hf = new ArrayList<>(), hq = new ArrayList<>();
-                    for (int f : foldIds) {
-                        long seed = 7919L * f + 3;
+                    List<ModelSelection.Selected> hsel = new ArrayList<>();
+                    for (String f : foldIds) {
+                        long seed = HELD_OUT_SEED;
                         int[] in = ds.foldIndices(f, true), out = ds.foldIndices(f, false);
                         int[] lab = Splits.labelFraction(labels, out, fraction, seed);
-                        HeadTrainer.Result res = HeadTrainer.train(pick(ds.vectors(), out), pickLabels(lab, out), new int[0], null, base.withSeed(seed),
-                            quiet);
+                        ModelSelection.Selected selected = trainHead(pick(ds.vectors(), out), pickLabels(lab, out), base.withSeed(seed), cfg.select(), quiet);
+                        warn(progress, "held-out fold " + f, method, selected);
+                        hsel.add(selected);
+                        HeadTrainer.Result res = selected.result();
                         float[][] z = new float[in.length][];
                         for (int i = 0; i < in.length; i++) {
                             z[i] = res.mlp().forward(ds.vectors()[in[i]]);
@@ -149,7 +183,7 @@ public final class Evaluation {
                         hq.add(RankingMetrics.leaveOneOutAdc(z, reconstruct(res.codebook(), z), y));
                         bar.step();
                     }
-                    cells.add(new Cell("held-out fold", method.label() + " (float)", bits, fraction, hf));
+                    cells.add(new Cell("held-out fold", method.label() + " (float)", bits, fraction, hf, hsel));
                     cells.add(new Cell("held-out fold", method.label() + " (PQ)", bits, fraction, hq));
                     progress.message(String.format(Locale.ROOT, "held-out fold, %s, %d bits, %.0f %% labels: float mAP %.4f, PQ mAP %.4f", method.label(),
                         bits, 100 * fraction, cells.get(cells.size() - 2).mean(RankingMetrics::map), cells.get(cells.size() - 1).mean(RankingMetrics::map)));
@@ -158,6 +192,12 @@ public final class Evaluation {
         }
         bar.done();
         return cells;
+    }
+
+    private static void warn(Progress progress, String where, TrainConfig.Method method, ModelSelection.Selected s) {
+        if (s.collapse().collapsed()) {
+            progress.message("warning: " + where + ", " + method.label() + ": collapse detected:\n" + s.collapse().describe());
+        }
     }
 
     /** mAP of unsupervised PQ (trained on {@code trainUnit}, M sub-quantisers) when {@code dbUnit} query each other. */

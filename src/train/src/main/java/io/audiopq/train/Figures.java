@@ -41,7 +41,7 @@ record Figures(RankingMetrics[] all, RankingMetrics[] heldOut) {
         return Arrays.stream(rows).mapToObj(i -> v[i]).toArray(float[][]::new);
     }
 
-    String markdown(int codeBits, int validationFold) {
+    String markdown(int codeBits, String validationFold) {
         StringBuilder s = new StringBuilder();
         s.append("**Measured**, every item querying all others (the items include the labelled training items: the seed's transductive protocol).\n")
             .append("`evaluate.sh` gives held-out folds and spreads over repeats.\n\n");

@@ -55,8 +55,22 @@ public final class HeadTrainer {
      * @param codebook the final PQ codebook, fitted on the unit outputs of all training items
      * @param outputs  the head's outputs (unit vectors), by DJL's forward pass, for every input item
      * @param log      the training log, one line per report
+     * @param history  per epoch: the mean similarity and quantisation losses, and the validation mAP where measured
+     * @param collapse what {@link Collapse#detect} found in this training (losses, outputs, codes; no validation criterion)
      */
-    public record Result(Mlp mlp, ProductQuantizer codebook, float[][] outputs, List<String> log, double seconds) {}
+    public record Result(Mlp mlp, ProductQuantizer codebook, float[][] outputs, List<String> log, double seconds, List<EpochStat> history,
+        Collapse collapse) {}
+
+    /**
+     * One epoch's figures.
+     *
+     * @param epoch           1-based
+     * @param similarity      mean similarity loss over the epoch's steps
+     * @param quantisation    mean quantisation loss (against the current codebook; 0 before the first one)
+     * @param validationFloat validation mAP of the float outputs after the epoch, NaN where not measured
+     * @param validationPq    validation mAP through a codebook refitted on the outputs after the epoch, NaN where not measured
+     */
+    public record EpochStat(int epoch, double similarity, double quantisation, double validationFloat, double validationPq) {}
 
     private HeadTrainer() {}
 
@@ -82,13 +96,22 @@ public final class HeadTrainer {
      *                   {@code validation} is empty
      */
     public static Result train(float[][] x, int[] labels, int[] validation, int[] trueLabels, TrainConfig cfg, Progress progress) {
+        return train(x, labels, validation, trueLabels, cfg, progress, 0);
+    }
+
+    /**
+     * As {@link #train(float[][], int[], int[], int[], TrainConfig, Progress)}, measuring the validation mAP
+     * (float, and PQ through a codebook refitted on the outputs) every {@code selectEvery} epochs and at the
+     * last into {@link Result#history()} for model selection ({@code selectEvery} 0: only at the log's reports).
+     */
+    public static Result train(float[][] x, int[] labels, int[] validation, int[] trueLabels, TrainConfig cfg, Progress progress, int selectEvery) {
         try {
-            return trainOnce(x, labels, validation, trueLabels, cfg, progress);
+            return trainOnce(x, labels, validation, trueLabels, cfg, progress, selectEvery);
         } catch (NonFiniteOutputsException e) {
             // Seen once in ~250 evaluation trainings and not reproducible with the same seed (so not the
             // data or the settings); one retry keeps a long evaluation going, a second failure is real.
             progress.message("warning: " + e.getMessage() + "; training again once");
-            return trainOnce(x, labels, validation, trueLabels, cfg, progress);
+            return trainOnce(x, labels, validation, trueLabels, cfg, progress, selectEvery);
         }
     }
 
@@ -99,7 +122,7 @@ public final class HeadTrainer {
         }
     }
 
-    private static Result trainOnce(float[][] x, int[] labels, int[] validation, int[] trueLabels, TrainConfig cfg, Progress progress) {
+    private static Result trainOnce(float[][] x, int[] labels, int[] validation, int[] trueLabels, TrainConfig cfg, Progress progress, int selectEvery) {
         long start = System.nanoTime();
         int n = x.length, dim = x[0].length, d = cfg.d();
         int[] labelled = java.util.stream.IntStream.range(0, n).filter(i -> labels[i] >= 0).toArray();
@@ -107,6 +130,7 @@ public final class HeadTrainer {
             throw new IllegalArgumentException("need at least 2 labelled items, got " + labelled.length);
         }
         List<String> log = new ArrayList<>();
+        List<EpochStat> history = new ArrayList<>();
         SplittableRandom random = new SplittableRandom(cfg.seed());
         Engine engine = Engine.getEngine("PyTorch");
         Linear[] linears = new Linear[2];
@@ -119,6 +143,11 @@ public final class HeadTrainer {
                 // was not used yet, left the first training's initial weights unseeded.
                 engine.setRandomSeed((int) cfg.seed());
                 trainer.initialize(new Shape(1, dim));
+                // ... but that was not enough: the first training in a fresh JVM still drew other weights than
+                // the next ones with the same seed (outputs 47 % apart, relative). So the weights are drawn here,
+                // in Java from the seed, with DJL's default initialisation (Xavier uniform, average fan, magnitude 6;
+                // zero biases): the same for a seed whatever the engine's state.
+                initialise(linears, new SplittableRandom(cfg.seed() * 0x9E3779B97F4A7C15L + 1));
                 NDManager manager = trainer.getManager();
                 float[] flat = new float[n * dim];
                 for (int i = 0; i < n; i++) {
@@ -139,6 +168,7 @@ public final class HeadTrainer {
                     }
                     float lambda = warm ? cfg.lambda() : 0f;
                     int[] order = permutation(n, random);
+                    double epochSim = 0, epochQuant = 0;
                     for (int s = 0; s < stepsPerEpoch; s++) {
                         int[] lBatch = sample(labelled, Math.min(cfg.batchSize(), labelled.length), random);
                         int from = s * cfg.batchSize(), to = Math.min(n, from + cfg.batchSize());
@@ -151,9 +181,19 @@ public final class HeadTrainer {
                         }
                         simSum += losses[0];
                         quantSum += losses[1];
+                        epochSim += losses[0];
+                        epochQuant += losses[1];
                         steps++;
                     }
                     bar.step();
+                    double valFloat = Double.NaN, valPq = Double.NaN;
+                    if (validation.length > 0 && selectEvery > 0 && ((epoch + 1) % selectEvery == 0 || epoch + 1 == cfg.epochs())) {
+                        float[][] now = outputs(trainer, all, n, d);
+                        double[] v = validationMaps(now, labels, validation, trueLabels, fitCodebook(now, cfg, cfg.kmeansIterations(), cfg.seed() + epoch));
+                        valFloat = v[0];
+                        valPq = v[1];
+                    }
+                    history.add(new EpochStat(epoch + 1, epochSim / stepsPerEpoch, epochQuant / stepsPerEpoch, valFloat, valPq));
                     if ((epoch + 1) % reportEvery == 0 || epoch + 1 == cfg.epochs()) {
                         String line = String.format(Locale.ROOT, "epoch %3d/%d  λ=%.2f  similarity loss %.4f  quantisation loss %.4f", epoch + 1, cfg.epochs(),
                             lambda, simSum / steps, quantSum / steps);
@@ -172,9 +212,17 @@ public final class HeadTrainer {
                 Mlp mlp = new Mlp(dim, cfg.hidden(), d, cfg.activation(), array(linears[0], "weight"), array(linears[0], "bias"), array(linears[1], "weight"),
                     array(linears[1], "bias"));
                 double seconds = (System.nanoTime() - start) / 1e9;
+                double quantError = finalPq.quantizationError(flatten(out), n);
                 log.add(String.format(Locale.ROOT, "trained in %.1f s; final codebook on %d outputs: mean squared quantisation error %.4f", seconds, n,
-                    finalPq.quantizationError(flatten(out), n)));
-                return new Result(mlp, finalPq, out, log, seconds);
+                    quantError));
+                int classes = (int) Arrays.stream(labelled).map(i -> labels[i]).distinct().count();
+                Collapse collapse = Collapse.detect(history, out, finalPq, quantError, classes);
+                for (String c : collapse.criteria()) {
+                    String line = "warning: collapse: " + c;
+                    log.add(line);
+                    progress.message(line);
+                }
+                return new Result(mlp, finalPq, out, log, seconds, List.copyOf(history), collapse);
             }
         }
     }
@@ -273,6 +321,19 @@ public final class HeadTrainer {
     }
 
     private static String validationReport(float[][] out, int[] labels, int[] validation, int[] trueLabels, ProductQuantizer pq) {
+        double[] v = validationMaps(out, labels, validation, trueLabels, pq);
+        String line = String.format(Locale.ROOT, "  validation mAP float %.4f", v[0]);
+        if (pq != null) {
+            line += String.format(Locale.ROOT, ", PQ %.4f", v[1]);
+        }
+        return line;
+    }
+
+    /**
+     * Validation mAP, float and through {@code pq} (NaN when null): the validation items query the
+     * validation and labelled training items (the others have no label to judge by).
+     */
+    static double[] validationMaps(float[][] out, int[] labels, int[] validation, int[] trueLabels, ProductQuantizer pq) {
         // validation queries against the validation and labelled training items (the others have no label to judge by)
         int[] db = java.util.stream.IntStream.range(0, out.length).filter(i -> labels[i] >= 0).toArray();
         int[] database = java.util.stream.IntStream.concat(Arrays.stream(db), Arrays.stream(validation)).toArray();
@@ -283,16 +344,32 @@ public final class HeadTrainer {
             self[q] = db.length + q;
         }
         RankingMetrics f = RankingMetrics.compute(qLabels, self, dbLabels, (q, i) -> RankingMetrics.dot(out[validation[q]], out[database[i]]));
-        String line = String.format(Locale.ROOT, "  validation mAP float %.4f", f.map());
+        double pqMap = Double.NaN;
         if (pq != null) {
             float[][] rec = new float[database.length][];
             for (int i = 0; i < database.length; i++) {
                 rec[i] = pq.decode(pq.encode(out[database[i]]));
             }
             RankingMetrics p = RankingMetrics.compute(qLabels, self, dbLabels, (q, i) -> -RankingMetrics.squaredDistance(out[validation[q]], rec[i]));
-            line += String.format(Locale.ROOT, ", PQ %.4f", p.map());
+            pqMap = p.map();
         }
-        return line;
+        return new double[] { f.map(), pqMap };
+    }
+
+    /** Xavier uniform (average fan, magnitude 6, as DJL's default) weights and zero biases, drawn from {@code random}. */
+    static void initialise(Linear[] linears, SplittableRandom random) {
+        for (Linear linear : linears) {
+            NDArray w = linear.getParameters().get("weight").getArray();
+            long out = w.getShape().get(0), in = w.getShape().get(1);
+            double scale = Math.sqrt(6.0 / ((in + out) / 2.0));
+            float[] values = new float[(int) (out * in)];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) ((2 * random.nextDouble() - 1) * scale);
+            }
+            w.set(values);
+            NDArray b = linear.getParameters().get("bias").getArray();
+            b.set(new float[(int) b.getShape().size()]);
+        }
     }
 
     static ProductQuantizer fitCodebook(float[][] unitOutputs, TrainConfig cfg, int iterations, long seed) {

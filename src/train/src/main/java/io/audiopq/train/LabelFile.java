@@ -19,8 +19,8 @@ import java.util.Map;
  */
 public final class LabelFile {
 
-    /** One labelled item. */
-    public record Entry(String file, String label, int fold) {}
+    /** One labelled item; {@code fold} is any string (a fold number, a speaker, a session), "0" when the file has no fold column. */
+    public record Entry(String file, String label, String fold) {}
 
     static final List<String> FILE_COLUMNS = List.of("filename", "file", "path");
     static final List<String> LABEL_COLUMNS = List.of("label", "class", "esc10_class", "category");
@@ -30,7 +30,8 @@ public final class LabelFile {
     /**
      * @param fileColumn  column with the audio path relative to the data folder, or null to pick the first of {@link #FILE_COLUMNS}
      * @param labelColumn column with the class, or null to pick the first of {@link #LABEL_COLUMNS}
-     * @param foldColumn  column with the fold (an integer), or null for "fold" when present; absent: every item is in fold 0
+     * @param foldColumn  column with the fold (any string: fold number, speaker, session, recorder), or null for "fold" when
+     *                    present; absent: every item is in fold "0"
      */
     public static List<Entry> read(Path csv, String fileColumn, String labelColumn, String foldColumn) throws IOException {
         List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
@@ -52,12 +53,11 @@ public final class LabelFile {
             if (f.size() <= needed) {
                 throw new IOException(csv + " line " + (i + 1) + ": " + f.size() + " fields, expected at least " + (needed + 1));
             }
-            int foldValue = 0;
+            String foldValue = "0";
             if (fold >= 0) {
-                try {
-                    foldValue = Integer.parseInt(f.get(fold).trim());
-                } catch (NumberFormatException e) {
-                    throw new IOException(csv + " line " + (i + 1) + ": fold [" + f.get(fold) + "] is not an integer");
+                foldValue = f.get(fold).trim();
+                if (foldValue.isEmpty()) {
+                    throw new IOException(csv + " line " + (i + 1) + ": empty fold in column [" + header.get(fold) + "]");
                 }
             }
             out.add(new Entry(f.get(file).trim(), f.get(label).trim(), foldValue));

@@ -14,13 +14,20 @@ import java.util.Locale;
  *       min(R, relevant items), so 1 means the top min(R, relevant) are all relevant;</li>
  *   <li>{@code precisionAt[k]}: P@k for k = {@link #CUTOFFS}[k]: relevant items in the top k / k.</li>
  * </ul>
- * Ties are broken by database index, so the metrics are deterministic. Queries without any relevant
- * item count with AP 0.
+ * Ties are broken at random with a fixed seed ({@link #TIE_SEED} unless given): each query draws a
+ * random key per database item from a generator seeded by (seed, query), and tied items rank by that
+ * key. So the metrics are deterministic for a seed, and the order of the items (a label file sorted
+ * by class, say) cannot favour or penalise a system whose scores tie (items sharing a PQ code tie
+ * exactly): breaking ties by index would rank a label-sorted collection's same-class items first.
+ * Queries without any relevant item count with AP 0.
  */
 public record RankingMetrics(double map, double[] mapAt, double[] precisionAt, int queries) {
 
     /** The cutoffs R and k of mAP@R and P@k. */
     public static final int[] CUTOFFS = { 3, 5, 10, 50 };
+
+    /** Seed of the random tie-breaking when none is given. */
+    public static final long TIE_SEED = 42L;
 
     /** Similarity of a query to a database item; higher ranks first. */
     @FunctionalInterface
@@ -35,13 +42,23 @@ public record RankingMetrics(double map, double[] mapAt, double[] precisionAt, i
      * @param scorer       score of (query index, database index)
      */
     public static RankingMetrics compute(int[] queryLabels, int[] querySelf, int[] dbLabels, Scorer scorer) {
+        return compute(queryLabels, querySelf, dbLabels, scorer, TIE_SEED);
+    }
+
+    /** {@link #compute(int[], int[], int[], Scorer)} with ties broken at random by {@code tieSeed}. */
+    public static RankingMetrics compute(int[] queryLabels, int[] querySelf, int[] dbLabels, Scorer scorer, long tieSeed) {
         int nq = queryLabels.length, n = dbLabels.length;
+        long[] tieKey = new long[n];
         double sumAp = 0;
         double[] sumMapAt = new double[CUTOFFS.length], sumP = new double[CUTOFFS.length];
         double[] score = new double[n];
         Integer[] order = new Integer[n];
         for (int q = 0; q < nq; q++) {
             int self = querySelf == null ? -1 : querySelf[q];
+            java.util.SplittableRandom random = new java.util.SplittableRandom(tieSeed * 0x9E3779B97F4A7C15L + q);
+            for (int i = 0; i < n; i++) {
+                tieKey[i] = random.nextLong();
+            }
             int m = 0, relevantTotal = 0;
             for (int i = 0; i < n; i++) {
                 if (i != self) {
@@ -52,7 +69,8 @@ public record RankingMetrics(double map, double[] mapAt, double[] precisionAt, i
                     }
                 }
             }
-            Arrays.sort(order, 0, m, (a, b) -> score[a] != score[b] ? Double.compare(score[b], score[a]) : Integer.compare(a, b));
+            Arrays.sort(order, 0, m, (a, b) -> score[a] != score[b] ? Double.compare(score[b], score[a])
+                : tieKey[a] != tieKey[b] ? Long.compare(tieKey[a], tieKey[b]) : Integer.compare(a, b));
             int hits = 0;
             double ap = 0;
             double[] apAt = new double[CUTOFFS.length];

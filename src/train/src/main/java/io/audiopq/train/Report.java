@@ -93,8 +93,26 @@ final class Report {
                 }
                 s.append('\n');
             }
+            selection(s, systems);
         }
         return s.toString();
+    }
+
+    /** Per trained configuration: the epochs model selection chose and the runs where a collapse criterion fired. */
+    private static void selection(StringBuilder s, Map<String, List<Evaluation.Cell>> systems) {
+        List<Evaluation.Cell> trained = systems.values().stream().flatMap(List::stream).filter(c -> c.selection().isEmpty() == false).toList();
+        if (trained.isEmpty()) {
+            return;
+        }
+        s.append("\nModel selection (epoch chosen on an inner validation split of each run's training labels, never on the evaluated items) "
+            + "and collapse checks:\n\n| head | bits | labels | chosen epochs (per run) | collapse detected |\n| --- | ---: | ---: | --- | --- |\n");
+        for (Evaluation.Cell c : trained) {
+            String epochs = String.join(", ", c.selection().stream().map(x -> x.validationItems() == 0 ? x.chosenEpoch() + " (no split)"
+                : Integer.toString(x.chosenEpoch())).toList()) + " of " + c.selection().get(0).configuredEpochs();
+            List<String> fired = c.selection().stream().filter(x -> x.collapse().collapsed()).map(x -> String.join("; ", x.collapse().criteria())).toList();
+            s.append(String.format(Locale.ROOT, "| %s | %d | %.0f %% | %s | %s |%n", c.system().replace(" (float)", ""), c.bits(), 100 * c.fraction(), epochs,
+                fired.isEmpty() ? "none" : fired.size() + " of " + c.selection().size() + " runs: " + String.join(" / ", fired)));
+        }
     }
 
     static String meanStd(Evaluation.Cell c, ToDoubleFunction<RankingMetrics> f) {

@@ -42,6 +42,37 @@ public final class Splits {
         return out;
     }
 
+    /**
+     * An inner validation split carved from the labelled items of {@code labels} (≥ 0), for model
+     * selection without touching any evaluation fold: per class with at least 3 labelled items,
+     * max(1, round(fraction × labelled)) of them, at most labelled − 2 (so every class keeps a
+     * similar pair to train on), drawn with {@code seed}. Classes with fewer labels give none.
+     *
+     * @return the chosen items, ascending
+     */
+    public static int[] innerValidation(int[] labels, double fraction, long seed) {
+        int classes = Arrays.stream(labels).max().orElse(-1) + 1;
+        SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        List<Integer> out = new ArrayList<>();
+        for (int c = 0; c < classes; c++) {
+            List<Integer> members = new ArrayList<>();
+            for (int i = 0; i < labels.length; i++) {
+                if (labels[i] == c) {
+                    members.add(i);
+                }
+            }
+            if (members.size() < 3) {
+                continue;
+            }
+            int take = Math.min(members.size() - 2, Math.max(1, (int) Math.round(fraction * members.size())));
+            int[] perm = HeadTrainer.permutation(members.size(), random);
+            for (int k = 0; k < take; k++) {
+                out.add(members.get(perm[k]));
+            }
+        }
+        return out.stream().mapToInt(Integer::intValue).sorted().toArray();
+    }
+
     /** The items of {@code labels} that are labelled (≥ 0). */
     public static int[] labelled(int[] labels) {
         return java.util.stream.IntStream.range(0, labels.length).filter(i -> labels[i] >= 0).toArray();

@@ -3,6 +3,8 @@ package io.audiopq.train;
 import org.junit.Test;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertTrue;
 
 /** Metrics on rankings fixed by hand-made scores. */
 public class RankingMetricsTests {
@@ -26,11 +28,70 @@ public class RankingMetricsTests {
     }
 
     @Test
-    public void selfIsExcludedAndTiesBreakByIndex() {
-        // Query 1 is database item 1; all scores tie, so the ranking is 0, 2, 3 (1 excluded): labels A B A → AP (1 + 2/3)/2
+    public void selfIsExcluded() {
+        // Query 1 is database item 1; the others score 3, 2, 1 in index order: ranking 0, 2, 3 with labels A B A → AP (1 + 2/3)/2
         int[] db = { 0, 0, 1, 0 };
-        RankingMetrics m = RankingMetrics.compute(new int[] { 0 }, new int[] { 1 }, db, (q, i) -> 0.0);
+        RankingMetrics m = RankingMetrics.compute(new int[] { 0 }, new int[] { 1 }, db, (q, i) -> -i);
         assertEquals((1 + 2.0 / 3) / 2, m.map(), 1e-12);
+    }
+
+    @Test
+    public void tiesHaveNoRowOrderBias() {
+        // Every score ties. Breaking ties by index would give AP 1 when the relevant items come first in the
+        // collection (a label-sorted file) and ~0.1 when they come last; at random, both are the chance level.
+        int n = 200, relevant = 20, queries = 100;
+        int[] first = new int[n], last = new int[n];
+        for (int i = 0; i < n; i++) {
+            first[i] = i < relevant ? 0 : 1;
+            last[i] = i >= n - relevant ? 0 : 1;
+        }
+        int[] qLabels = new int[queries], self = new int[queries];
+        java.util.Arrays.fill(self, -1);
+        RankingMetrics a = RankingMetrics.compute(qLabels, self, first, (q, i) -> 0.0);
+        RankingMetrics b = RankingMetrics.compute(qLabels, self, last, (q, i) -> 0.0);
+        assertEquals(a.map(), b.map(), 0.02);
+        assertTrue("chance level expected, got " + a.map(), a.map() < 0.2 && a.map() > 0.05);
+        // deterministic for a seed, and another seed draws other ties
+        assertEquals(a.map(), RankingMetrics.compute(qLabels, self, first, (q, i) -> 0.0).map(), 0);
+        assertNotEquals(a.map(), RankingMetrics.compute(qLabels, self, first, (q, i) -> 0.0, 7).map(), 1e-9);
+    }
+
+    @Test
+    public void shufflingOrSortingTheItemsLeavesMapUnchanged() {
+        // Coarsely quantised scores (many exact ties, as items sharing a PQ code have): mAP must not depend
+        // on the order of the items, be it shuffled or sorted by label.
+        java.util.Random r = new java.util.Random(3);
+        int n = 300, classes = 5, dim = 4;
+        float[][] v = new float[n][dim];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = r.nextInt(classes);
+            for (int j = 0; j < dim; j++) {
+                v[i][j] = Math.round((y[i] == j % classes ? 1.0 : 0.0) + 1.5 * r.nextGaussian()); // integers: ties galore
+            }
+        }
+        double original = looMapOfOrder(v, y, identity(n));
+        Integer[] sorted = java.util.stream.IntStream.range(0, n).boxed().sorted(java.util.Comparator.comparingInt(i -> y[i])).toArray(Integer[]::new);
+        double bySorted = looMapOfOrder(v, y, java.util.Arrays.stream(sorted).mapToInt(Integer::intValue).toArray());
+        int[] shuffled = HeadTrainer.permutation(n, new java.util.SplittableRandom(9));
+        double byShuffled = looMapOfOrder(v, y, shuffled);
+        assertEquals(original, bySorted, 0.003);
+        assertEquals(original, byShuffled, 0.003);
+    }
+
+    private static double looMapOfOrder(float[][] v, int[] y, int[] order) {
+        float[][] pv = new float[order.length][];
+        int[] py = new int[order.length];
+        for (int k = 0; k < order.length; k++) {
+            pv[k] = v[order[k]];
+            py[k] = y[order[k]];
+        }
+        int[] self = identity(order.length);
+        return RankingMetrics.compute(py, self, py, (q, i) -> -RankingMetrics.squaredDistance(pv[q], pv[i])).map();
+    }
+
+    private static int[] identity(int n) {
+        return java.util.stream.IntStream.range(0, n).toArray();
     }
 
     @Test
