@@ -16,6 +16,12 @@ public record DecodeLimits(long maxBytes, double maxDurationSeconds) {
     public static final int MIN_SAMPLE_RATE = 1_000;
     /** Highest sample rate accepted (studio formats top out at 768 kHz). */
     public static final int MAX_SAMPLE_RATE = 768_000;
+    /** Largest encoded input accepted unless configured otherwise (processor, {@code _embed}, {@code query_audio}). */
+    public static final long DEFAULT_MAX_BYTES = 64L * 1024 * 1024;
+    /** Longest decoded audio accepted unless configured otherwise. */
+    public static final double DEFAULT_MAX_DURATION_SECONDS = 300;
+    /** The limits of every audio path that is not configured otherwise. */
+    public static final DecodeLimits DEFAULTS = new DecodeLimits(DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION_SECONDS);
 
     public DecodeLimits {
         if (maxBytes <= 0) {

@@ -1,6 +1,5 @@
 package io.audiopq.audio;
 
-import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
@@ -79,17 +78,6 @@ public final class OnnxModel implements AutoCloseable {
     public Set<String> outputNames() {
         return session.getOutputNames();
     }
-
-    /** Description of an input (shape, type) for error messages, if it exists. */
-    public Optional<String> describeInput(String name) {
-        try {
-            NodeInfo info = session.getInputInfo().get(name);
-            return Optional.ofNullable(info).map(i -> i.getInfo().toString());
-        } catch (OrtException e) {
-            return Optional.empty();
-        }
-    }
-
     /**
      * Runs the model on one float input.
      *

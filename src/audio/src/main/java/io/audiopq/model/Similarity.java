@@ -1,7 +1,5 @@
 package io.audiopq.model;
 
-import io.audiopq.quantization.Metric;
-
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
@@ -12,28 +10,21 @@ import java.util.Optional;
  */
 public enum Similarity {
     /** Euclidean distance. */
-    L2_NORM(Metric.L2, false),
+    L2_NORM(false),
     /** Cosine: inner product over unit-normalised vectors (the codebook is trained on normalised vectors). */
-    COSINE(Metric.INNER_PRODUCT, true),
+    COSINE(true),
     /** Raw dot product. */
-    DOT_PRODUCT(Metric.INNER_PRODUCT, false);
+    DOT_PRODUCT(false);
 
-    private final Metric metric;
     private final boolean normalizes;
 
-    Similarity(Metric metric, boolean normalizes) {
-        this.metric = metric;
+    Similarity(boolean normalizes) {
         this.normalizes = normalizes;
     }
 
     /** The name written in model.json and mappings, e.g. {@code l2_norm}. */
     public String jsonName() {
         return name().toLowerCase(Locale.ROOT);
-    }
-
-    /** The quantisation core's metric for ADC tables. */
-    public Metric metric() {
-        return metric;
     }
 
     /** Whether vectors are scaled to unit length before training, encoding and querying. */

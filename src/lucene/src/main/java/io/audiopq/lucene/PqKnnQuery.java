@@ -79,11 +79,6 @@ public class PqKnnQuery extends KnnFloatVectorQuery {
     public float getOversample() {
         return oversample;
     }
-
-    public int getNprobe() {
-        return nprobe;
-    }
-
     @Override
     protected TopDocs approximateSearch(
         LeafReaderContext context,

@@ -6,7 +6,7 @@ import io.audiopq.audio.DecodeLimits;
 import io.audiopq.audio.DecodedAudio;
 import io.audiopq.audio.InvalidAudioException;
 import io.audiopq.audio.SegmentSpec;
-import io.audiopq.model.AudioModels;
+import io.audiopq.model.AudioEmbedderCache;
 import io.audiopq.model.InvalidBundleException;
 import io.audiopq.model.ModelEntry;
 import io.audiopq.model.ModelKind;
@@ -91,7 +91,7 @@ public final class AudioInput {
      *
      * @throws IllegalArgumentException naming {@code subject} and the {@link InvalidAudioException.Reason} when the audio is unusable
      */
-    public static AudioEmbeddings embed(AudioModels.AudioBundle model, byte[] bytes, DecodeLimits limits, SegmentSpec segments,
+    public static AudioEmbeddings embed(AudioEmbedderCache.OpenBundle model, byte[] bytes, DecodeLimits limits, SegmentSpec segments,
         String subject) {
         try {
             DecodedAudio audio = DECODER.decode(bytes, limits);
@@ -108,7 +108,7 @@ public final class AudioInput {
      * @throws ResourceNotFoundException when no bundle of that name is installed on this node (the message lists those that are)
      * @throws IllegalArgumentException  when it failed to load or is not of kind {@code audio}
      */
-    public static AudioModels.AudioBundle audioBundle(ModelRegistry registry, AudioModels models, String name, String user) {
+    public static AudioEmbedderCache.OpenBundle audioBundle(ModelRegistry registry, AudioEmbedderCache models, String name, String user) {
         ModelEntry entry = registry.get(name).orElseThrow(
             () -> new ResourceNotFoundException("model bundle [{}] is not installed in [{}] on this node; bundles here: {}", name,
                 registry.directory(), registry.entries().stream().map(ModelEntry::name).toList())

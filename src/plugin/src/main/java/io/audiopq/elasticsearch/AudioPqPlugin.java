@@ -6,11 +6,11 @@ import io.audiopq.elasticsearch.action.TransportEmbedAudioAction;
 import io.audiopq.elasticsearch.ingest.AudioEmbeddingProcessor;
 import io.audiopq.elasticsearch.ingest.AudioEmbeddingProcessorFactory;
 import io.audiopq.elasticsearch.mapper.PqVectorFieldMapper;
-import io.audiopq.elasticsearch.query.AudioQuery;
+import io.audiopq.elasticsearch.query.QueryAudio;
 import io.audiopq.elasticsearch.query.LikeDocument;
 import io.audiopq.elasticsearch.query.PqKnnQueryBuilder;
 import io.audiopq.elasticsearch.query.QueryVectorSource;
-import io.audiopq.model.AudioModels;
+import io.audiopq.model.AudioEmbedderCache;
 import io.audiopq.model.ModelRegistry;
 
 import org.elasticsearch.cluster.node.DiscoveryNodes;
@@ -63,13 +63,13 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, IngestPlugin,
     private volatile String nodeName;
     private final NodeBundles bundles = new NodeBundles(this::modelRegistry, this::nodeName);
     // Audio bundles' ONNX sessions, opened once when the bundles load and shared by every pipeline.
-    private final AudioModels audioModels;
+    private final AudioEmbedderCache audioModels;
 
     /** Elasticsearch's plugin constructor with settings and the node's config folder. */
     public AudioPqPlugin(Settings settings, Path configPath) {
         this.settings = settings;
         this.configPath = configPath;
-        this.audioModels = new AudioModels(INFERENCE_THREADS.get(settings));
+        this.audioModels = new AudioEmbedderCache(INFERENCE_THREADS.get(settings));
     }
 
     /** What {@code audio_pq.inference.threads} resolved to on this node. */
@@ -134,7 +134,7 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, IngestPlugin,
     public List<NamedWriteableRegistry.Entry> getNamedWriteables() {
         return List.of(
             new NamedWriteableRegistry.Entry(QueryVectorSource.class, LikeDocument.NAME, LikeDocument::new),
-            new NamedWriteableRegistry.Entry(QueryVectorSource.class, AudioQuery.NAME, AudioQuery::new)
+            new NamedWriteableRegistry.Entry(QueryVectorSource.class, QueryAudio.NAME, QueryAudio::new)
         );
     }
 
@@ -154,10 +154,5 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, IngestPlugin,
     public String nodeName() {
         String name = nodeName;
         return name != null ? name : Node.NODE_NAME_SETTING.get(settings);
-    }
-
-    /** How mappers and queries of this node see its bundles. */
-    public NodeBundles nodeBundles() {
-        return bundles;
     }
 }

@@ -1,6 +1,6 @@
 package io.audiopq.elasticsearch;
 
-import io.audiopq.model.AudioModels;
+import io.audiopq.model.AudioEmbedderCache;
 
 import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.plugins.Plugin;
@@ -25,7 +25,7 @@ public class InferenceThreadsSettingTests extends ESSingleNodeTestCase {
     }
 
     public void testNodeSettingReachesTheSessions() {
-        assertEquals(3, getInstanceFromNode(AudioModels.class).intraOpThreads());
+        assertEquals(3, getInstanceFromNode(AudioEmbedderCache.class).intraOpThreads());
     }
 
     public void testDefaultIsOneThread() {

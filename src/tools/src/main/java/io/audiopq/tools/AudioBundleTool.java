@@ -11,7 +11,7 @@ import io.audiopq.audio.LogMelConfig;
 import io.audiopq.audio.OnnxModel;
 import io.audiopq.audio.SegmentEmbedding;
 import io.audiopq.audio.SegmentSpec;
-import io.audiopq.model.AudioModels;
+import io.audiopq.model.AudioEmbedderCache;
 import io.audiopq.model.AudioSpec;
 import io.audiopq.model.InvalidBundleException;
 import io.audiopq.model.ModelBundle;
@@ -346,7 +346,7 @@ public final class AudioBundleTool {
         Map<String, Integer> classIds = new HashMap<>();
         double audioSeconds = 0;
         long nanos = 0;
-        try (AudioModels models = new AudioModels(1)) {
+        try (AudioEmbedderCache models = new AudioEmbedderCache(1)) {
             AudioEmbedder embedder = models.open(bundle).embedder();
             embedder.embed(new DecodedAudio(new float[32000], 32000, 1, AudioFormat.WAV)); // warm-up
             for (int i = 0; i < clips.size(); i++) {

@@ -25,8 +25,8 @@ public class AudioBundleLoaderTests extends LuceneTestCase {
         assertEquals(List.of("backbone.onnx", "codebook.pq", "model.json"), files.keySet().stream().sorted().toList());
         assertEquals(BundleChecksums.sha256(Files.readAllBytes(dir.resolve("backbone.onnx"))), files.get("backbone.onnx").sha256());
         assertEquals(Files.size(dir.resolve("backbone.onnx")), files.get("backbone.onnx").sizeInBytes());
-        try (AudioModels models = new AudioModels(1)) {
-            AudioModels.AudioBundle audio = models.open(bundle);
+        try (AudioEmbedderCache models = new AudioEmbedderCache(1)) {
+            AudioEmbedderCache.OpenBundle audio = models.open(bundle);
             assertSame("one embedder per bundle", audio, models.open(ModelBundleLoader.load(dir)));
             // 2.2 s of a sine at 16 kHz: 1 s windows every 0.5 s plus one aligned to the end.
             AudioEmbeddings out = audio.embedder().embed(new DecodedAudio(TestAudio.sine(440, 0.5, 16000, 2.2), 16000, 1, AudioFormat.WAV));
@@ -86,7 +86,7 @@ public class AudioBundleLoaderTests extends LuceneTestCase {
         AudioBundleFixtures.statisticsBundle(models, "good");
         Path bad = AudioBundleFixtures.statisticsBundle(models, "bad");
         Files.writeString(bad.resolve("backbone.onnx"), "not a model");
-        try (AudioModels audio = new AudioModels(1)) {
+        try (AudioEmbedderCache audio = new AudioEmbedderCache(1)) {
             ModelRegistry registry = ModelRegistry.load(models, ModelRegistry.Listener.NONE, audio::check);
             assertEquals(ModelEntry.Status.LOADED, registry.get("good").orElseThrow().status());
             ModelEntry failed = registry.get("bad").orElseThrow();
@@ -109,8 +109,8 @@ public class AudioBundleLoaderTests extends LuceneTestCase {
         Path dir = AudioBundleFixtures.mn04Bundle(createTempDir(), "mn04");
         ModelBundle bundle = ModelBundleLoader.load(dir);
         assertTrue(bundle.files().stream().anyMatch(f -> f.path().equals("mn04_as.onnx.data") && f.sizeInBytes() == 3962880));
-        try (AudioModels models = new AudioModels(1)) {
-            AudioModels.AudioBundle audio = models.open(bundle);
+        try (AudioEmbedderCache models = new AudioEmbedderCache(1)) {
+            AudioEmbedderCache.OpenBundle audio = models.open(bundle);
             assertEquals(527, audio.labels().size());
             assertEquals("Sine wave", audio.labels().name(501));
         }
@@ -125,7 +125,7 @@ public class AudioBundleLoaderTests extends LuceneTestCase {
 
     private static void assertOpenFails(Path dir, String key, String problem) throws Exception {
         ModelBundle bundle = ModelBundleLoader.load(dir);
-        try (AudioModels models = new AudioModels(1)) {
+        try (AudioEmbedderCache models = new AudioEmbedderCache(1)) {
             InvalidBundleException e = expectThrows(InvalidBundleException.class, () -> models.open(bundle));
             assertEquals(e.getMessage(), key, e.key());
             assertTrue(e.getMessage(), e.getMessage().contains(problem));

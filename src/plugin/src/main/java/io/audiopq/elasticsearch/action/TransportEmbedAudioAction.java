@@ -4,7 +4,7 @@ import io.audiopq.audio.AudioEmbeddings;
 import io.audiopq.audio.DecodeLimits;
 import io.audiopq.elasticsearch.AudioInput;
 import io.audiopq.elasticsearch.ingest.AudioEmbeddingProcessorFactory;
-import io.audiopq.model.AudioModels;
+import io.audiopq.model.AudioEmbedderCache;
 import io.audiopq.model.ModelRegistry;
 
 import org.elasticsearch.action.ActionListener;
@@ -29,11 +29,11 @@ public final class TransportEmbedAudioAction extends TransportAction<EmbedAudioA
     );
 
     private final ModelRegistry registry;
-    private final AudioModels models;
+    private final AudioEmbedderCache models;
 
     @Inject
     public TransportEmbedAudioAction(TransportService transportService, ActionFilters actionFilters, ThreadPool threadPool,
-        ModelRegistry registry, AudioModels models) {
+        ModelRegistry registry, AudioEmbedderCache models) {
         super(EmbedAudioAction.NAME, actionFilters, transportService.getTaskManager(), threadPool.executor(ThreadPool.Names.SEARCH));
         this.registry = registry;
         this.models = models;
@@ -42,7 +42,7 @@ public final class TransportEmbedAudioAction extends TransportAction<EmbedAudioA
     @Override
     protected void doExecute(Task task, EmbedAudioAction.Request request, ActionListener<EmbedAudioAction.Response> listener) {
         ActionListener.completeWith(listener, () -> {
-            AudioModels.AudioBundle bundle = AudioInput.audioBundle(registry, models, request.model(), "embedding audio");
+            AudioEmbedderCache.OpenBundle bundle = AudioInput.audioBundle(registry, models, request.model(), "embedding audio");
             if (request.audio().length > LIMITS.maxBytes()) {
                 throw new IllegalArgumentException("[audio] holds unusable audio (too_large): " + request.audio().length
                     + " bytes, more than max_bytes=" + LIMITS.maxBytes());

@@ -7,7 +7,7 @@ import io.audiopq.audio.DecodeLimits;
 import io.audiopq.audio.SegmentEmbedding;
 import io.audiopq.audio.SegmentSpec;
 import io.audiopq.elasticsearch.AudioInput;
-import io.audiopq.model.AudioModels;
+import io.audiopq.model.AudioEmbedderCache;
 
 import org.elasticsearch.ingest.AbstractProcessor;
 import org.elasticsearch.ingest.IngestDocument;
@@ -42,7 +42,7 @@ public final class AudioEmbeddingProcessor extends AbstractProcessor {
 
     private final String field;
     private final String targetField;
-    private final AudioModels.AudioBundle model;
+    private final AudioEmbedderCache.OpenBundle model;
     private final SegmentSpec segments;
     private final boolean includeSegments;
     private final DecodeLimits limits;
@@ -51,7 +51,7 @@ public final class AudioEmbeddingProcessor extends AbstractProcessor {
     private final int topTags;
     private final float minTagScore;
 
-    AudioEmbeddingProcessor(String tag, String description, String field, String targetField, AudioModels.AudioBundle model,
+    AudioEmbeddingProcessor(String tag, String description, String field, String targetField, AudioEmbedderCache.OpenBundle model,
         SegmentSpec segments, boolean includeSegments, DecodeLimits limits, boolean removeBinary, boolean ignoreMissing, int topTags,
         double minTagScore) {
         super(tag, description);
@@ -172,7 +172,7 @@ public final class AudioEmbeddingProcessor extends AbstractProcessor {
         return topTags;
     }
 
-    AudioModels.AudioBundle model() {
+    AudioEmbedderCache.OpenBundle model() {
         return model;
     }
 }

@@ -3,7 +3,7 @@ package io.audiopq.elasticsearch.ingest;
 import io.audiopq.audio.DecodeLimits;
 import io.audiopq.audio.SegmentSpec;
 import io.audiopq.elasticsearch.AudioInput;
-import io.audiopq.model.AudioModels;
+import io.audiopq.model.AudioEmbedderCache;
 import io.audiopq.model.AudioSpec;
 import io.audiopq.model.ModelRegistry;
 
@@ -28,18 +28,18 @@ public final class AudioEmbeddingProcessorFactory implements Processor.Factory {
 
     public static final String DEFAULT_TARGET_FIELD = "audio_embedding";
     /** Decoded bytes accepted by default: a 5-minute 44.1 kHz stereo 16-bit WAV is about 53 MB. */
-    public static final ByteSizeValue DEFAULT_MAX_BYTES = ByteSizeValue.ofMb(64);
+    public static final ByteSizeValue DEFAULT_MAX_BYTES = ByteSizeValue.ofBytes(DecodeLimits.DEFAULT_MAX_BYTES);
     /** Longest audio accepted by default; memory per document grows linearly with it. */
-    public static final double DEFAULT_MAX_DURATION_SECONDS = 300;
+    public static final double DEFAULT_MAX_DURATION_SECONDS = DecodeLimits.DEFAULT_MAX_DURATION_SECONDS;
     /** Upper bound for {@code max_duration}: beyond an hour one document would hold the write thread for minutes. */
     public static final double MAX_DURATION_LIMIT_SECONDS = 3600;
     /** Upper bound for {@code max_bytes}. */
     public static final ByteSizeValue MAX_BYTES_LIMIT = ByteSizeValue.ofMb(512);
 
     private final Supplier<ModelRegistry> registry;
-    private final AudioModels models;
+    private final AudioEmbedderCache models;
 
-    public AudioEmbeddingProcessorFactory(Supplier<ModelRegistry> registry, AudioModels models) {
+    public AudioEmbeddingProcessorFactory(Supplier<ModelRegistry> registry, AudioEmbedderCache models) {
         this.registry = registry;
         this.models = models;
     }
@@ -64,7 +64,7 @@ public final class AudioEmbeddingProcessorFactory implements Processor.Factory {
             throw newConfigurationException(type, tag, "target_field", "must differ from field [" + field + "]");
         }
 
-        AudioModels.AudioBundle model = resolve(tag, modelName);
+        AudioEmbedderCache.OpenBundle model = resolve(tag, modelName);
         AudioSpec spec = model.spec();
         if (spec.classifier() == null && ((topTags != null && topTags > 0) || minTagScore != null)) {
             throw newConfigurationException(type, tag, topTags != null ? "top_tags" : "min_tag_score",
@@ -82,7 +82,7 @@ public final class AudioEmbeddingProcessorFactory implements Processor.Factory {
             includeSegments, new DecodeLimits(maxBytes, maxDuration), removeBinary, ignoreMissing, tags, minScore);
     }
 
-    private AudioModels.AudioBundle resolve(String tag, String name) {
+    private AudioEmbedderCache.OpenBundle resolve(String tag, String name) {
         String type = AudioEmbeddingProcessor.TYPE;
         ModelRegistry models;
         try {

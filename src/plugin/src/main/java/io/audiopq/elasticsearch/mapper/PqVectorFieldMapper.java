@@ -516,12 +516,6 @@ public final class PqVectorFieldMapper extends FieldMapper {
     public PqVectorFieldType fieldType() {
         return (PqVectorFieldType) super.fieldType();
     }
-
-    /** The child {@code dense_vector} at {@code <field>.pq}. */
-    public DenseVectorFieldMapper vectorMapper() {
-        return child;
-    }
-
     /**
      * Non-null when the index excludes vectors from the stored {@code _source}: Elasticsearch then
      * drops this field's value from the stored {@code _source} (and from {@code _recovery_source})

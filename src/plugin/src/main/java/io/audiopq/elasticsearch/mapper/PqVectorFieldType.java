@@ -1,7 +1,7 @@
 package io.audiopq.elasticsearch.mapper;
 
 import io.audiopq.elasticsearch.NodeBundles;
-import io.audiopq.elasticsearch.query.PqTopKQuery;
+import io.audiopq.lucene.PqTopKQuery;
 import io.audiopq.lucene.PqScoringQuery;
 import io.audiopq.model.Similarity;
 

@@ -100,7 +100,7 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
             b.queryVector = vector;
         }, QUERY_VECTOR);
         PARSER.declareObject((b, v) -> b.vectorSource = v, (p, c) -> LikeDocument.fromXContent(p), new ParseField(LikeDocument.NAME));
-        PARSER.declareObject((b, v) -> b.vectorSource = v, (p, c) -> AudioQuery.fromXContent(p), new ParseField(AudioQuery.NAME));
+        PARSER.declareObject((b, v) -> b.vectorSource = v, (p, c) -> QueryAudio.fromXContent(p), new ParseField(QueryAudio.NAME));
         PARSER.declareInt((b, v) -> b.k = v, K);
         PARSER.declareInt((b, v) -> b.numCandidates = v, NUM_CANDIDATES);
         PARSER.declareObject((b, v) -> b.oversample = v, RESCORE_PARSER, RESCORE);
@@ -111,7 +111,7 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
             ObjectParser.ValueType.OBJECT_ARRAY
         );
         PARSER.declareInt((b, v) -> b.nprobe = v, NPROBE);
-        PARSER.declareExclusiveFieldSet(QUERY_VECTOR.getPreferredName(), LikeDocument.NAME, AudioQuery.NAME);
+        PARSER.declareExclusiveFieldSet(QUERY_VECTOR.getPreferredName(), LikeDocument.NAME, QueryAudio.NAME);
         declareStandardFields(PARSER);
     }
 
@@ -206,7 +206,7 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
         if ((queryVector == null) == (vectorSource == null)) {
             throw new IllegalArgumentException(
                 "[" + NAME + "] requires exactly one of [" + QUERY_VECTOR.getPreferredName() + "], [" + LikeDocument.NAME + "] and ["
-                    + AudioQuery.NAME + "]"
+                    + QueryAudio.NAME + "]"
             );
         }
         if (queryVector != null && queryVector.length == 0) {

@@ -8,7 +8,7 @@ import org.elasticsearch.xcontent.ToXContentFragment;
 
 /**
  * A query input of {@code pq_knn} that is not a vector yet and is expensive to turn into one: a
- * document to read ({@link LikeDocument}), an audio clip to embed ({@link AudioQuery}). {@link PqKnnQueryBuilder}
+ * document to read ({@link LikeDocument}), an audio clip to embed ({@link QueryAudio}). {@link PqKnnQueryBuilder}
  * resolves it once, in {@code doRewrite} on the coordinating node, before shard requests go out, so
  * every shard receives a plain {@code query_vector}.
  *

@@ -2,7 +2,7 @@ package io.audiopq.elasticsearch.ingest;
 
 import io.audiopq.testing.TestAudio;
 import io.audiopq.model.AudioBundleFixtures;
-import io.audiopq.model.AudioModels;
+import io.audiopq.model.AudioEmbedderCache;
 import io.audiopq.model.BundleFixtures;
 import io.audiopq.model.ModelRegistry;
 
@@ -33,7 +33,7 @@ import static org.hamcrest.Matchers.containsString;
  */
 public class AudioEmbeddingProcessorTests extends ESTestCase {
 
-    private static AudioModels models;
+    private static AudioEmbedderCache models;
     private static AudioEmbeddingProcessorFactory factory;
 
     @BeforeClass
@@ -43,7 +43,7 @@ public class AudioEmbeddingProcessorTests extends ESTestCase {
         BundleFixtures.validBundle(dir, "vecs");
         Path broken = AudioBundleFixtures.statisticsBundle(dir, "broken");
         Files.writeString(broken.resolve("backbone.onnx"), "not a model");
-        models = new AudioModels(1);
+        models = new AudioEmbedderCache(1);
         ModelRegistry registry = ModelRegistry.load(dir, ModelRegistry.Listener.NONE, models::check);
         factory = new AudioEmbeddingProcessorFactory(() -> registry, models);
     }

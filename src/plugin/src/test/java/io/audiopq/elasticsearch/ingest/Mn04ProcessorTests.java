@@ -2,7 +2,7 @@ package io.audiopq.elasticsearch.ingest;
 
 import io.audiopq.testing.TestAudio;
 import io.audiopq.model.AudioBundleFixtures;
-import io.audiopq.model.AudioModels;
+import io.audiopq.model.AudioEmbedderCache;
 import io.audiopq.model.ModelRegistry;
 
 import org.elasticsearch.ingest.IngestDocument;
@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 /** The processor with the EfficientAT mn04 bundle (from ../shared; skipped when absent): tags. */
 public class Mn04ProcessorTests extends ESTestCase {
 
-    private static AudioModels models;
+    private static AudioEmbedderCache models;
     private static AudioEmbeddingProcessorFactory factory;
 
     @BeforeClass
@@ -30,7 +30,7 @@ public class Mn04ProcessorTests extends ESTestCase {
         TestAudio.requireMn04();
         Path dir = Files.createTempDirectory("mn04-processor-bundles");
         AudioBundleFixtures.mn04Bundle(dir, "mn04");
-        models = new AudioModels(1);
+        models = new AudioEmbedderCache(1);
         ModelRegistry registry = ModelRegistry.load(dir, ModelRegistry.Listener.NONE, models::check);
         factory = new AudioEmbeddingProcessorFactory(() -> registry, models);
     }

@@ -1,6 +1,6 @@
 package io.audiopq.elasticsearch.ingest;
 
-import io.audiopq.model.AudioModels;
+import io.audiopq.model.AudioEmbedderCache;
 import io.audiopq.model.ModelRegistry;
 
 import org.elasticsearch.ingest.IngestDocument;
@@ -36,7 +36,7 @@ public final class ProcessorThroughput {
                 docs.add(Base64.getEncoder().encodeToString(Files.readAllBytes(f)));
             }
         }
-        try (AudioModels audio = new AudioModels(1)) {
+        try (AudioEmbedderCache audio = new AudioEmbedderCache(1)) {
             ModelRegistry registry = ModelRegistry.load(models, ModelRegistry.Listener.NONE, audio::check);
             AudioEmbeddingProcessorFactory factory = new AudioEmbeddingProcessorFactory(() -> registry, audio);
             AudioEmbeddingProcessor p = factory.create(null, null, null, new HashMap<>(Map.of("field", "audio", "model", bundle)), null);

@@ -37,7 +37,7 @@ import java.util.Objects;
  * unusable audio (corrupt, empty, unsupported, too long) is refused when the query is rewritten.
  * Limits are the processor's defaults: 64 MB encoded, 300 s.
  */
-public final class AudioQuery implements QueryVectorSource {
+public final class QueryAudio implements QueryVectorSource {
 
     public static final String NAME = "query_audio";
     private static final ParseField AUDIO = new ParseField("audio");
@@ -62,7 +62,7 @@ public final class AudioQuery implements QueryVectorSource {
      * @param audio the encoded clip (WAV, FLAC, Ogg Vorbis or MP3; detected from the bytes)
      * @param model the audio bundle that embeds it, or null for the bundle of the queried field's mapping
      */
-    public AudioQuery(byte[] audio, String model) {
+    public QueryAudio(byte[] audio, String model) {
         if (audio == null || audio.length == 0) {
             throw new IllegalArgumentException("[" + PqKnnQueryBuilder.NAME + "] [" + NAME + "] requires [audio]: base64-encoded audio");
         }
@@ -75,7 +75,7 @@ public final class AudioQuery implements QueryVectorSource {
         this.model = model;
     }
 
-    public AudioQuery(StreamInput in) throws IOException {
+    public QueryAudio(StreamInput in) throws IOException {
         this(in.readByteArray(), readModel(in));
     }
 
@@ -84,12 +84,12 @@ public final class AudioQuery implements QueryVectorSource {
         return model.isEmpty() ? null : model; // see writeTo
     }
 
-    public static AudioQuery fromXContent(XContentParser parser) throws IOException {
+    public static QueryAudio fromXContent(XContentParser parser) throws IOException {
         Parsed parsed = PARSER.parse(parser, null);
         if (parsed.audio == null) {
-            return new AudioQuery(null, parsed.model); // names the missing option
+            return new QueryAudio(null, parsed.model); // names the missing option
         }
-        return new AudioQuery(AudioInput.bytes(parsed.audio, AudioEmbeddingProcessorFactory.DEFAULT_MAX_BYTES.getBytes(), SUBJECT),
+        return new QueryAudio(AudioInput.bytes(parsed.audio, AudioEmbeddingProcessorFactory.DEFAULT_MAX_BYTES.getBytes(), SUBJECT),
             parsed.model);
     }
 
@@ -145,7 +145,7 @@ public final class AudioQuery implements QueryVectorSource {
                     + "which only a search's coordinating node knows"
             );
         }
-        return new AudioQuery(audio, MappedBundle.of(field, context.getResolvedIndices(), subject));
+        return new QueryAudio(audio, MappedBundle.of(field, context.getResolvedIndices(), subject));
     }
 
     @Override
@@ -171,7 +171,7 @@ public final class AudioQuery implements QueryVectorSource {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof AudioQuery other && Arrays.equals(audio, other.audio) && Objects.equals(model, other.model);
+        return o instanceof QueryAudio other && Arrays.equals(audio, other.audio) && Objects.equals(model, other.model);
     }
 
     @Override

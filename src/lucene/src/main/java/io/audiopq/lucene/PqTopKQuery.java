@@ -1,8 +1,5 @@
-package io.audiopq.elasticsearch.query;
+package io.audiopq.lucene;
 
-import io.audiopq.lucene.PqKnnQuery;
-import io.audiopq.lucene.PqVectorScorer;
-import io.audiopq.lucene.PqVectorsReader;
 
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.QueryTimeout;

@@ -32,10 +32,10 @@ import static org.hamcrest.Matchers.containsString;
  * {@code pq_knn} with {@code query_audio}: wire and JSON (and CBOR) round trips, with and without
  * {@code model}; the model taken from the targeted indices' mappings; what a malformed input is told.
  */
-public class AudioQueryTests extends PqKnnQueryTestCase {
+public class QueryAudioTests extends PqKnnQueryTestCase {
 
     private PqKnnQueryBuilder randomBuilder() {
-        PqKnnQueryBuilder builder = new PqKnnQueryBuilder(randomAlphaOfLength(6), new AudioQuery(randomByteArrayOfLength(randomIntBetween(1, 300)),
+        PqKnnQueryBuilder builder = new PqKnnQueryBuilder(randomAlphaOfLength(6), new QueryAudio(randomByteArrayOfLength(randomIntBetween(1, 300)),
             randomBoolean() ? randomAlphaOfLength(8) : null));
         if (randomBoolean()) {
             builder.k(randomIntBetween(1, 100));
@@ -78,7 +78,7 @@ public class AudioQueryTests extends PqKnnQueryTestCase {
         String wrapped = base64.substring(0, 8) + "\\r\\n" + base64.substring(8);
         PqKnnQueryBuilder query = (PqKnnQueryBuilder) parse("""
             {"pq_knn": {"field": "clip.embedding", "query_audio": {"audio": "%s", "model": "audiopq-default"}, "k": 5}}""".formatted(wrapped));
-        assertEquals(new AudioQuery(wav, "audiopq-default"), query.vectorSource());
+        assertEquals(new QueryAudio(wav, "audiopq-default"), query.vectorSource());
         assertNull("resolved by the rewrite", query.queryVector());
         assertEquals(Integer.valueOf(5), query.k());
         String json = Strings.toString(query);
@@ -90,10 +90,10 @@ public class AudioQueryTests extends PqKnnQueryTestCase {
         String base64 = Base64.getEncoder().encodeToString(wav);
         PqKnnQueryBuilder query = (PqKnnQueryBuilder) parse("""
             {"pq_knn": {"field": "clip.embedding", "query_audio": {"audio": "%s"}, "k": 5}}""".formatted(base64));
-        assertEquals(new AudioQuery(wav, null), query.vectorSource());
-        assertNull(((AudioQuery) query.vectorSource()).model());
+        assertEquals(new QueryAudio(wav, null), query.vectorSource());
+        assertNull(((QueryAudio) query.vectorSource()).model());
         assertThat(Strings.toString(query), containsString("\"query_audio\":{\"audio\":\"" + base64 + "\"}"));
-        assertNotEquals(new AudioQuery(wav, null), new AudioQuery(wav, "m"));
+        assertNotEquals(new QueryAudio(wav, null), new QueryAudio(wav, "m"));
     }
 
     public void testWireLayoutIsThatOfVersionsThatRequiredModel() throws IOException {
@@ -103,17 +103,17 @@ public class AudioQueryTests extends PqKnnQueryTestCase {
         old.writeByteArray(clip);
         old.writeString("audiopq-default");
         BytesStreamOutput now = new BytesStreamOutput();
-        new AudioQuery(clip, "audiopq-default").writeTo(now);
+        new QueryAudio(clip, "audiopq-default").writeTo(now);
         assertEquals(old.bytes(), now.bytes());
-        assertEquals(new AudioQuery(clip, "audiopq-default"), new AudioQuery(old.bytes().streamInput()));
+        assertEquals(new QueryAudio(clip, "audiopq-default"), new QueryAudio(old.bytes().streamInput()));
 
         // Without a model, "": an earlier version reads it as an empty model, which it refuses as missing [model].
         BytesStreamOutput withoutModel = new BytesStreamOutput();
-        new AudioQuery(clip, null).writeTo(withoutModel);
+        new QueryAudio(clip, null).writeTo(withoutModel);
         StreamInput in = withoutModel.bytes().streamInput();
         assertArrayEquals(clip, in.readByteArray());
         assertEquals("", in.readString());
-        assertEquals(new AudioQuery(clip, null), new AudioQuery(withoutModel.bytes().streamInput()));
+        assertEquals(new QueryAudio(clip, null), new QueryAudio(withoutModel.bytes().streamInput()));
     }
 
     public void testCompletesTheModelFromTheMappings() {
@@ -127,14 +127,14 @@ public class AudioQueryTests extends PqKnnQueryTestCase {
         IndexMetadata a = index("a", mapped.formatted("bundle-a", "seg-a", "flat-a"));
         IndexMetadata b = index("b", mapped.formatted("bundle-b", "seg-a", "flat-a"));
         IndexMetadata unmapped = index("c", "{\"_doc\": {\"properties\": {\"other\": {\"type\": \"keyword\"}}}}");
-        AudioQuery query = new AudioQuery(new byte[] { 1 }, null);
+        QueryAudio query = new QueryAudio(new byte[] { 1 }, null);
 
         assertEquals("bundle-a", model(query.complete("clip.embedding", context(Map.of(), a, unmapped))));
         assertEquals("bundle-a", model(query.complete("clip_alias", context(Map.of(), a))));
         assertEquals("seg-a", model(query.complete("segments.embedding", context(Map.of(), a, b))));
         assertEquals("flat-a", model(query.complete("flat.a.emb", context(Map.of(), a, b))));
         // An explicit model wins without looking at the mappings.
-        AudioQuery explicit = new AudioQuery(new byte[] { 1 }, "mine");
+        QueryAudio explicit = new QueryAudio(new byte[] { 1 }, "mine");
         assertSame(explicit, explicit.complete("clip.embedding", context(Map.of(), a, b)));
         assertSame(explicit, explicit.complete("clip.embedding", new QueryRewriteContext(null, null, () -> 0L)));
 
@@ -166,7 +166,7 @@ public class AudioQueryTests extends PqKnnQueryTestCase {
     }
 
     private static String model(QueryVectorSource source) {
-        return ((AudioQuery) source).model();
+        return ((QueryAudio) source).model();
     }
 
     private static IndexMetadata index(String name, String mapping) {

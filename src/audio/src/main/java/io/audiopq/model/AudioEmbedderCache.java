@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code dimensions} make the bundle fail there, with a message naming the key, instead of failing
  * every document later. Thread-safe; {@link #close()} closes every session.
  */
-public final class AudioModels implements AutoCloseable {
+public final class AudioEmbedderCache implements AutoCloseable {
 
     /**
      * An audio bundle ready to embed.
@@ -29,7 +29,7 @@ public final class AudioModels implements AutoCloseable {
      * @param embedder the shared pipeline (thread-safe)
      * @param labels   the classifier's class names, or null without a classifier
      */
-    public record AudioBundle(ModelBundle bundle, AudioEmbedder embedder, ClassLabels labels) {
+    public record OpenBundle(ModelBundle bundle, AudioEmbedder embedder, ClassLabels labels) {
         public AudioSpec spec() {
             return bundle.descriptor().audio();
         }
@@ -38,14 +38,14 @@ public final class AudioModels implements AutoCloseable {
     private final int intraOpThreads;
     private final OnnxModelCache sessions = new OnnxModelCache();
     // Keyed by folder and checksum: a bundle replaced on disk (and reloaded) is a different entry.
-    private final Map<String, AudioBundle> open = new ConcurrentHashMap<>();
+    private final Map<String, OpenBundle> open = new ConcurrentHashMap<>();
 
     /**
      * @param intraOpThreads threads one inference call may use. Ingest already runs one document
      *                       per write thread (one per core), so 1 keeps ONNX Runtime from
      *                       oversubscribing the node's cores.
      */
-    public AudioModels(int intraOpThreads) {
+    public AudioEmbedderCache(int intraOpThreads) {
         if (intraOpThreads < 1) {
             throw new IllegalArgumentException("intraOpThreads must be >= 1, got " + intraOpThreads);
         }
@@ -64,12 +64,12 @@ public final class AudioModels implements AutoCloseable {
      * @throws InvalidBundleException when the bundle is not of kind {@code audio} or its models do
      *                                not fit its model.json
      */
-    public AudioBundle open(ModelBundle bundle) throws InvalidBundleException {
+    public OpenBundle open(ModelBundle bundle) throws InvalidBundleException {
         if (bundle.descriptor().audio() == null) {
             throw new InvalidBundleException(bundle.name(), "kind", "is [" + bundle.descriptor().kind().jsonName() + "], not [audio]: it embeds no audio");
         }
         String key = bundle.directory().toAbsolutePath() + "@" + bundle.checksum();
-        AudioBundle existing = open.get(key);
+        OpenBundle existing = open.get(key);
         if (existing != null) {
             return existing;
         }
@@ -90,7 +90,7 @@ public final class AudioModels implements AutoCloseable {
         }
     }
 
-    private AudioBundle create(ModelBundle bundle) throws InvalidBundleException {
+    private OpenBundle create(ModelBundle bundle) throws InvalidBundleException {
         String name = bundle.name();
         ModelDescriptor descriptor = bundle.descriptor();
         AudioSpec spec = descriptor.audio();
@@ -123,7 +123,7 @@ public final class AudioModels implements AutoCloseable {
             throw new InvalidBundleException(name, "audio.classifier.labels", "file [" + spec.classifier().labels() + "] names " + labels.size()
                 + " classes but output [" + spec.classifier().output() + "] has " + probe.logits().length);
         }
-        return new AudioBundle(bundle, embedder, labels);
+        return new OpenBundle(bundle, embedder, labels);
     }
 
     private OnnxModel model(String name, String key, ModelBundle bundle, String path) throws InvalidBundleException {
