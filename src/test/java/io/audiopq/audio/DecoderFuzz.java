@@ -32,6 +32,16 @@ final class DecoderFuzz implements AutoCloseable {
         private long[] nanos = new long[1024];
         private int n;
         final List<String> failures = new ArrayList<>();
+        String slowest;
+        private long slowestNanos = -1;
+
+        void time(long t, String name) {
+            if (t > slowestNanos) {
+                slowestNanos = t;
+                slowest = name;
+            }
+            time(t);
+        }
 
         void time(long t) {
             if (n == nanos.length) {
@@ -94,6 +104,11 @@ final class DecoderFuzz implements AutoCloseable {
 
     /** Runs {@code casesPerFormat} cases of every format the fuzzer has seeds for. */
     Map<AudioFormat, Stats> run(AudioFuzzer fuzzer, long seed, long casesPerFormat) {
+        return run(fuzzer, seed, casesPerFormat, fuzzer.formats());
+    }
+
+    /** Runs {@code casesPerFormat} cases of each of {@code formats}. */
+    Map<AudioFormat, Stats> run(AudioFuzzer fuzzer, long seed, long casesPerFormat, List<AudioFormat> formats) {
         Map<AudioFormat, Stats> out = new EnumMap<>(AudioFormat.class);
         PrintStream stdout = System.out, stderr = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -101,7 +116,7 @@ final class DecoderFuzz implements AutoCloseable {
         System.setOut(capture);
         System.setErr(capture);
         try {
-            for (AudioFormat format : fuzzer.formats()) {
+            for (AudioFormat format : formats) {
                 Stats stats = new Stats();
                 out.put(format, stats);
                 for (long i = 0; i < casesPerFormat; i++) {
@@ -124,7 +139,7 @@ final class DecoderFuzz implements AutoCloseable {
         Future<DecodedAudio> f = worker.submit(() -> decoder.decode(c.bytes(), LIMITS));
         try {
             DecodedAudio audio = f.get(hangLimitMillis, TimeUnit.MILLISECONDS);
-            stats.time(System.nanoTime() - start);
+            stats.time(System.nanoTime() - start, name);
             stats.decoded++;
             if (AudioChecks.isFinite(audio.samples()) == false) {
                 stats.nonFinite++;
@@ -139,7 +154,7 @@ final class DecoderFuzz implements AutoCloseable {
             abandoned.add(worker);
             worker = newWorker();
         } catch (ExecutionException e) {
-            stats.time(System.nanoTime() - start);
+            stats.time(System.nanoTime() - start, name);
             Throwable t = e.getCause();
             if (t instanceof InvalidAudioException) {
                 stats.rejected++;

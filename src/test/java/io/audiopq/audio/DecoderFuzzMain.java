@@ -5,7 +5,7 @@ import java.util.Map;
 /**
  * The full decoder fuzz run (not part of the unit tests):
  * {@code mvn -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.audiopq.audio.DecoderFuzzMain
- * -Dexec.args="[casesPerFormat] [seed]"}. Defaults: 25,000 cases per format (100,000 in all with
+ * -Dexec.args="[casesPerFormat] [seed] [formats, e.g. flac,mp3]"}. Defaults: 25,000 cases per format (100,000 in all with
  * four formats), seed 20240917, 2 s hang limit. Prints a table per format and the first failures;
  * exits with status 1 when any case failed.
  */
@@ -17,6 +17,9 @@ public final class DecoderFuzzMain {
         long perFormat = args.length > 0 ? Long.parseLong(args[0]) : 25_000;
         long seed = args.length > 1 ? Long.parseLong(args[1]) : 20240917L;
         AudioFuzzer fuzzer = new AudioFuzzer();
+        java.util.List<AudioFormat> formats = args.length > 2
+            ? java.util.Arrays.stream(args[2].split(",")).map(id -> AudioFormat.valueOf(id.toUpperCase(java.util.Locale.ROOT))).toList()
+            : fuzzer.formats();
         if (fuzzer.oggNote() != null) {
             System.out.println(fuzzer.oggNote());
         }
@@ -25,7 +28,7 @@ public final class DecoderFuzzMain {
         long printed;
         int abandoned;
         try (DecoderFuzz fuzz = new DecoderFuzz(2_000)) {
-            stats = fuzz.run(fuzzer, seed, perFormat);
+            stats = fuzz.run(fuzzer, seed, perFormat, formats);
             printed = fuzz.printedBytes();
             abandoned = fuzz.abandonedWorkers();
         }
@@ -36,6 +39,7 @@ public final class DecoderFuzzMain {
         long failures = 0;
         for (Map.Entry<AudioFormat, DecoderFuzz.Stats> e : stats.entrySet()) {
             failures += e.getValue().failuresTotal();
+            System.out.println("slowest " + e.getKey().id() + ": " + e.getValue().slowest);
             for (String f : e.getValue().failures) {
                 System.out.println("FAIL " + f);
             }

@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * The CI subset of the decoder fuzz suite ({@link DecoderFuzzMain} runs the full one): a fixed
- * seed, 800 cases per format, every case through {@link AudioDecoder} on a worker thread with a
+ * seed, 1,000 cases per format, every case through {@link AudioDecoder} on a worker thread with a
  * 2 s hang limit. Fails on any {@code Error}, any exception other than
  * {@link InvalidAudioException}, any hang, any non-finite decoded sample, and any decoder output
  * on stdout/stderr.
@@ -14,7 +14,7 @@ import java.util.Map;
 public class DecoderFuzzTests extends LuceneTestCase {
 
     static final long SEED = 20240917L;
-    static final int CASES_PER_FORMAT = 800;
+    static final int CASES_PER_FORMAT = 1000;
 
     public void testFuzzSubset() throws Exception {
         AudioFuzzer fuzzer = new AudioFuzzer();
