@@ -6,6 +6,13 @@ import java.util.Map;
 /**
  * Entry point for decoding: checks the size, detects the format from the bytes and hands them to
  * that format's decoder. Stateless and thread-safe.
+ *
+ * <p>Untrusted input cannot take the caller down: every decoder runs under a per-document
+ * {@link DecodeBudget} made from the {@link DecodeLimits} (samples produced, frames/packets
+ * visited, bytes read, progress, deadline), checks declared sizes against the real input before
+ * allocating, refuses non-finite or absurd samples ({@link AudioChecks}), and writes nothing to
+ * stdout/stderr. Every refusal is an {@link InvalidAudioException}; {@code Error}s from the
+ * third-party decoders are turned into one as a last resort ({@link ThirdPartyErrors}).
  */
 public final class AudioDecoder {
 

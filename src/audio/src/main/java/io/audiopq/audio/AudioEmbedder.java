@@ -91,6 +91,8 @@ public final class AudioEmbedder {
     }
 
     private Spectrogram spectrogram(DecodedAudio audio) {
+        // Decoders already enforce this; DecodedAudio can also be built by callers.
+        AudioChecks.checkSamples(audio.format(), audio.samples(), 0, audio.samples().length);
         float[] samples = AudioResampler.resample(audio.samples(), audio.sampleRate(), frontEnd.config().sampleRate());
         return frontEnd.compute(samples);
     }
@@ -132,7 +134,13 @@ public final class AudioEmbedder {
         float[][] logits = backboneSpec.logitsOutput() == null ? null : result.get(backboneSpec.logitsOutput());
         List<Output> out = new ArrayList<>(batch.size());
         for (int b = 0; b < batch.size(); b++) {
-            out.add(new Output(embeddings[b], logits == null ? null : logits[b]));
+            // Nothing non-finite may reach an index or a score: refuse the document instead.
+            AudioChecks.requireFiniteEmbedding(embeddings[b], "the audio's");
+            float[] l = logits == null ? null : logits[b];
+            if (AudioChecks.isFinite(l) == false) {
+                throw new InvalidAudioException(InvalidAudioException.Reason.CORRUPT, "the audio's class logits are not finite");
+            }
+            out.add(new Output(embeddings[b], l));
         }
         return out;
     }

@@ -3,7 +3,8 @@ package io.audiopq.audio;
 /**
  * Decoded audio, downmixed to mono.
  *
- * @param samples    mono samples, nominally in [-1, 1], at {@code sampleRate}
+ * @param samples    mono samples, nominally in [-1, 1] (decoders guarantee finite values within
+ *                   ±{@link AudioChecks#MAX_SAMPLE_MAGNITUDE}), at {@code sampleRate}
  * @param sampleRate samples per second of {@code samples} (the source's rate)
  * @param channels   channel count of the source before the downmix
  * @param format     the source's format

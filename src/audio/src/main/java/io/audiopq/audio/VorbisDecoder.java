@@ -20,6 +20,13 @@ import static io.audiopq.audio.InvalidAudioException.Reason.TRUNCATED;
  *
  * <p>Only the first logical stream of a chained file is decoded. A stream that ends without its
  * end-of-stream page is reported as truncated.
+ *
+ * <p>Bounds: every page, packet and feed is reported to the {@link DecodeBudget} (visits bounded
+ * by the input length, deadline), every PCM block to the {@link MonoMixer} (duration, sample
+ * budget, sample sanity); the header packets are checked by {@link VorbisSetupCheck} against
+ * their real length before JOrbis allocates from them. JOrbis' decode path writes nothing to
+ * stdout/stderr (its only printing classes are its command-line examples and an unused
+ * {@code jogg.Buffer.report}).
  */
 final class VorbisDecoder implements FormatDecoder {
 
@@ -27,12 +34,17 @@ final class VorbisDecoder implements FormatDecoder {
 
     @Override
     public DecodedAudio decode(byte[] bytes, DecodeLimits limits) {
+        DecodeBudget budget = limits.budget(AudioFormat.OGG_VORBIS, bytes.length);
         try {
-            return new Run(bytes, limits).decode();
+            return new Run(bytes, budget).decode();
         } catch (InvalidAudioException e) {
             throw e;
         } catch (RuntimeException e) {
             throw new InvalidAudioException(CORRUPT, "ogg_vorbis stream is corrupt: " + e, e);
+        } catch (OutOfMemoryError | StackOverflowError e) {
+            // Last resort only (see ThirdPartyErrors): the setup header is checked by VorbisSetupCheck
+            // before JOrbis allocates anything from it; this catch covers what that check cannot foresee.
+            throw ThirdPartyErrors.refuse(AudioFormat.OGG_VORBIS, e);
         }
     }
 
@@ -40,20 +52,23 @@ final class VorbisDecoder implements FormatDecoder {
     private static final class Run {
         private final byte[] bytes;
         private final DecodeLimits limits;
+        private final DecodeBudget budget;
         private final SyncState sync = new SyncState();
         private final Page page = new Page();
         private final Packet packet = new Packet();
         private int fed;
 
-        Run(byte[] bytes, DecodeLimits limits) {
+        Run(byte[] bytes, DecodeBudget budget) {
             this.bytes = bytes;
-            this.limits = limits;
+            this.budget = budget;
+            this.limits = budget.limits();
             sync.init();
         }
 
         /** Next page, feeding input as needed; false at the end of the bytes. */
         private boolean nextPage() {
             while (true) {
+                budget.visit(); // every turn either yields a page (>= 27 bytes) or feeds more input
                 int result = sync.pageout(page);
                 if (result == 1) {
                     return true;
@@ -87,6 +102,7 @@ final class VorbisDecoder implements FormatDecoder {
             // Three header packets: identification, comment, setup; the last two may span pages.
             int headers = 0;
             while (headers < 3) {
+                budget.visit();
                 int result = stream.packetout(packet);
                 if (result == 0) {
                     if (nextPage() == false) {
@@ -97,6 +113,11 @@ final class VorbisDecoder implements FormatDecoder {
                     }
                     continue;
                 }
+                if (result > 0) {
+                    // Before JOrbis allocates from them: comment counts/lengths and codebook sizes
+                    // are checked against the packet's real length.
+                    VorbisSetupCheck.check(packet.packet_base, packet.packet, packet.bytes, headers);
+                }
                 if (result < 0 || info.synthesis_headerin(comment, packet) < 0) {
                     throw new InvalidAudioException(CORRUPT, "ogg_vorbis header packet " + (headers + 1) + " is corrupt");
                 }
@@ -105,7 +126,7 @@ final class VorbisDecoder implements FormatDecoder {
                 }
                 headers++;
             }
-            MonoMixer mixer = new MonoMixer(AudioFormat.OGG_VORBIS, limits, info.channels, info.rate, 0);
+            MonoMixer mixer = new MonoMixer(AudioFormat.OGG_VORBIS, budget, info.channels, info.rate, 0);
             DspState dsp = new DspState();
             dsp.synthesis_init(info);
             Block block = new Block(dsp);
@@ -115,6 +136,7 @@ final class VorbisDecoder implements FormatDecoder {
             while (endOfStream == false) {
                 int result;
                 while ((result = stream.packetout(packet)) != 0) {
+                    budget.visit();
                     if (result < 0) {
                         throw new InvalidAudioException(CORRUPT, "ogg_vorbis stream is corrupt: missing or damaged packet");
                     }
@@ -123,6 +145,7 @@ final class VorbisDecoder implements FormatDecoder {
                     }
                     int samples;
                     while ((samples = dsp.synthesis_pcmout(pcm, index)) > 0) {
+                        // Bounded: every turn adds samples, which the mixer meters against the budget.
                         mixer.addPlanar(pcm[0], index, samples);
                         dsp.synthesis_read(samples);
                     }

@@ -14,6 +14,12 @@ import static io.audiopq.audio.InvalidAudioException.Reason.UNSUPPORTED_FORMAT;
  * float conversion would be ours anyway; parsing the chunks here lets every declared size be
  * validated against the bytes actually present before anything is allocated, and every error say
  * which field is wrong.
+ *
+ * <p>Float samples follow {@link AudioChecks}' rule: NaN, infinite or beyond
+ * ±{@link AudioChecks#MAX_SAMPLE_MAGNITUDE} (e.g. 3.0e38) is refused as {@code CORRUPT}, checked per
+ * channel before the downmix; nothing is clipped. The chunk walk reports every chunk to the
+ * {@link DecodeBudget} (each advances at least 8 bytes), the sample loop is bounded by the data
+ * chunk, which is checked against the real input length, and by the duration and sample budget.
  */
 final class WavDecoder implements FormatDecoder {
 
@@ -28,9 +34,11 @@ final class WavDecoder implements FormatDecoder {
         if (b.length < 12) {
             throw new InvalidAudioException(TRUNCATED, "wav file is truncated: " + b.length + " bytes, the RIFF header alone needs 12");
         }
+        DecodeBudget budget = limits.budget(AudioFormat.WAV, b.length);
         Fmt fmt = null;
         int pos = 12;
         while (true) {
+            budget.visit(); // each chunk advances pos by at least its 8-byte header
             if (pos + 8 > b.length) {
                 throw new InvalidAudioException(
                     TRUNCATED,
@@ -61,7 +69,7 @@ final class WavDecoder implements FormatDecoder {
                         "wav file is truncated: its 'data' chunk declares " + size + " bytes but only " + available + " follow"
                     );
                 }
-                return decodeData(b, body, size, fmt, limits);
+                return decodeData(b, body, size, fmt, budget);
             }
             // Skip any other chunk (LIST, fact, cue, ...); chunks are padded to even sizes.
             long next = body + size + (size & 1);
@@ -72,17 +80,22 @@ final class WavDecoder implements FormatDecoder {
         }
     }
 
-    private static DecodedAudio decodeData(byte[] b, int offset, long size, Fmt fmt, DecodeLimits limits) {
+    private static DecodedAudio decodeData(byte[] b, int offset, long size, Fmt fmt, DecodeBudget budget) {
         long frames = size / fmt.blockAlign; // a trailing partial frame is dropped
-        limits.checkDuration(AudioFormat.WAV, frames, (int) fmt.sampleRate);
-        MonoMixer mixer = new MonoMixer(AudioFormat.WAV, limits, fmt.channels, (int) fmt.sampleRate, frames);
+        budget.limits().checkDuration(AudioFormat.WAV, frames, (int) fmt.sampleRate);
+        MonoMixer mixer = new MonoMixer(AudioFormat.WAV, budget, fmt.channels, (int) fmt.sampleRate, frames);
         int bytesPerSample = fmt.bitsPerSample / 8;
         float scale = 1f / fmt.channels;
         int p = offset;
         for (long f = 0; f < frames; f++) {
             double sum = 0;
             for (int c = 0; c < fmt.channels; c++) {
-                sum += sample(b, p, fmt.isFloat, fmt.bitsPerSample);
+                double v = sample(b, p, fmt.isFloat, fmt.bitsPerSample);
+                if (fmt.isFloat && (Math.abs(v) <= AudioChecks.MAX_SAMPLE_MAGNITUDE) == false) {
+                    // Per channel, before the mix (see AudioChecks): NaN, infinity and absurd magnitudes are refused.
+                    throw AudioChecks.insaneSample(AudioFormat.WAV, v, f);
+                }
+                sum += v;
                 p += bytesPerSample;
             }
             float mono = (float) sum * scale;

@@ -29,8 +29,8 @@ public final class TestAudio {
     public enum WavEncoding {
         PCM8(8, false), PCM16(16, false), PCM24(24, false), PCM32(32, false), FLOAT32(32, true), FLOAT64(64, true);
 
-        final int bits;
-        final boolean isFloat;
+        public final int bits;
+        public final boolean isFloat;
 
         WavEncoding(int bits, boolean isFloat) {
             this.bits = bits;
