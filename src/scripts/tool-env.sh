@@ -6,6 +6,8 @@
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=java-home.sh
 source "$repo/src/scripts/java-home.sh"
+# Reproducible MKL kernels inside PyTorch (otherwise chosen by memory alignment: one seed, other weights).
+export MKL_CBWR=${MKL_CBWR:-COMPATIBLE}
 
 module_classpath() { # prints the runtime classpath of module $1
   local module=$1

@@ -109,8 +109,9 @@ public final class RealNode {
         return send("POST", path, ndjson, "application/x-ndjson");
     }
 
-    private Response send(String method, String path, String body) {
-        return send(method, path, body, "application/json");
+    /** Any method; a body goes as JSON, or as newline-delimited JSON to {@code _bulk}. */
+    public Response send(String method, String path, String body) {
+        return send(method, path, body, path.contains("_bulk") ? "application/x-ndjson" : "application/json");
     }
 
     private Response send(String method, String path, String body, String contentType) {
