@@ -207,6 +207,12 @@ public final class AudioEmbeddingService {
         }
     }
 
+    /** Takes a turn as {@link #embed} does (for tests that hold the node's turns). */
+    org.elasticsearch.core.Releasable turn(String subject) {
+        acquire(subject);
+        return permits::release;
+    }
+
     private void acquire(String subject) {
         boolean acquired;
         try {
