@@ -10,18 +10,23 @@ import io.audiopq.elasticsearch.query.QueryAudio;
 import io.audiopq.elasticsearch.query.LikeDocument;
 import io.audiopq.elasticsearch.query.PqKnnQueryBuilder;
 import io.audiopq.elasticsearch.query.QueryVectorSource;
+import io.audiopq.elasticsearch.query.SearchCostLimits;
 import io.audiopq.model.AudioEmbedderCache;
 import io.audiopq.model.ModelRegistry;
 
 import org.elasticsearch.cluster.node.DiscoveryNodes;
+import org.elasticsearch.common.breaker.CircuitBreaker;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
 import org.elasticsearch.common.settings.Setting;
 import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.common.unit.MemorySizeValue;
 import org.elasticsearch.features.NodeFeature;
 import org.elasticsearch.index.mapper.Mapper;
+import org.elasticsearch.indices.breaker.BreakerSettings;
 import org.elasticsearch.ingest.Processor;
 import org.elasticsearch.node.Node;
 import org.elasticsearch.plugins.ActionPlugin;
+import org.elasticsearch.plugins.CircuitBreakerPlugin;
 import org.elasticsearch.plugins.IngestPlugin;
 import org.elasticsearch.plugins.MapperPlugin;
 import org.elasticsearch.plugins.Plugin;
@@ -41,8 +46,12 @@ import java.util.function.Supplier;
  * serves them at {@code GET _audio_pq/models}, and registers the {@code pq_vector} field, the
  * {@code pq_knn} query (with query by sound through the embed action,
  * {@code POST _audio_pq/models/{name}/_embed}) and the {@code audio_embedding} ingest processor.
+ * Audio users send goes through one {@link AudioEmbeddingService}, which bounds how many clips are
+ * decoded at once and reserves their memory on the plugin's {@code audio_pq} circuit breaker
+ * ({@code breaker.audio_pq.limit}); {@link SearchCostLimits} bounds the {@code pq_knn} clauses and
+ * {@code query_audio} clips of one search.
  */
-public class AudioPqPlugin extends Plugin implements ActionPlugin, IngestPlugin, MapperPlugin, SearchPlugin {
+public class AudioPqPlugin extends Plugin implements ActionPlugin, CircuitBreakerPlugin, IngestPlugin, MapperPlugin, SearchPlugin {
     /** The plugin's name as users see it in {@code _cat/plugins}. */
     public static final String NAME = "audio-pq";
     /** Where bundles live, relative to the node's config folder (the entitlement policy grants read access to it). */
@@ -64,12 +73,16 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, IngestPlugin,
     private final NodeBundles bundles = new NodeBundles(this::modelRegistry, this::nodeName);
     // Audio bundles' ONNX sessions, opened once when the bundles load and shared by every pipeline.
     private final AudioEmbedderCache audioModels;
+    // Set by the node (setCircuitBreaker) before any component exists; null in tests without a node.
+    private volatile CircuitBreaker breaker;
+    private final AudioEmbeddingService audio;
 
     /** Elasticsearch's plugin constructor with settings and the node's config folder. */
     public AudioPqPlugin(Settings settings, Path configPath) {
         this.settings = settings;
         this.configPath = configPath;
         this.audioModels = new AudioEmbedderCache(INFERENCE_THREADS.get(settings));
+        this.audio = new AudioEmbeddingService(this::modelRegistry, audioModels, () -> breaker, settings);
     }
 
     /** What {@code audio_pq.inference.threads} resolved to on this node. */
@@ -79,14 +92,46 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, IngestPlugin,
 
     @Override
     public List<Setting<?>> getSettings() {
-        return List.of(INFERENCE_THREADS);
+        return List.of(
+            INFERENCE_THREADS,
+            AudioEmbeddingService.MAX_CONCURRENT,
+            AudioEmbeddingService.MAX_WAIT,
+            SearchCostLimits.MAX_PQ_KNN_CLAUSES,
+            SearchCostLimits.MAX_QUERY_AUDIO
+        );
+    }
+
+    /**
+     * The {@code audio_pq} breaker: memory type, overhead 1 (reservations are already bounds), transient
+     * (it frees itself when clips finish). Its limit is Elasticsearch's own {@code breaker.audio_pq.limit}
+     * (dynamic), by default {@value AudioEmbeddingService#DEFAULT_BREAKER_LIMIT} of the heap.
+     */
+    @Override
+    public BreakerSettings getCircuitBreaker(Settings nodeSettings) {
+        String key = "breaker." + AudioEmbeddingService.BREAKER_NAME + ".limit";
+        long limit = MemorySizeValue.parseBytesSizeValueOrHeapRatio(AudioEmbeddingService.DEFAULT_BREAKER_LIMIT, key).getBytes();
+        return BreakerSettings.updateFromSettings(
+            new BreakerSettings(AudioEmbeddingService.BREAKER_NAME, limit, 1.0, CircuitBreaker.Type.MEMORY, CircuitBreaker.Durability.TRANSIENT),
+            nodeSettings
+        );
+    }
+
+    @Override
+    public void setCircuitBreaker(CircuitBreaker circuitBreaker) {
+        this.breaker = circuitBreaker;
+    }
+
+    /** The node's audio service (decode limits, breaker, the one path for audio users send). */
+    public AudioEmbeddingService audioService() {
+        return audio;
     }
 
     @Override
     public Collection<?> createComponents(PluginServices services) {
         nodeName = services.clusterService().getNodeName();
-        // Components are injectable: TransportEmbedAudioAction receives the registry and the ONNX sessions.
-        return List.of(loadRegistry(services.environment().configDir()), bundles, audioModels);
+        SearchCostLimits.init(settings, services.clusterService().getClusterSettings());
+        // Components are injectable: TransportEmbedAudioAction receives the audio service.
+        return List.of(loadRegistry(services.environment().configDir()), bundles, audioModels, audio);
     }
 
     private synchronized ModelRegistry loadRegistry(Path configDir) {
@@ -112,7 +157,7 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, IngestPlugin,
 
     @Override
     public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
-        return Map.of(AudioEmbeddingProcessor.TYPE, new AudioEmbeddingProcessorFactory(this::modelRegistry, audioModels));
+        return Map.of(AudioEmbeddingProcessor.TYPE, new AudioEmbeddingProcessorFactory(audio));
     }
 
     @Override

@@ -1,6 +1,6 @@
 package io.audiopq.elasticsearch.action;
 
-import io.audiopq.elasticsearch.AudioInput;
+import io.audiopq.elasticsearch.AudioEmbeddingService;
 
 import org.elasticsearch.client.internal.node.NodeClient;
 import org.elasticsearch.rest.BaseRestHandler;
@@ -25,7 +25,7 @@ public final class RestEmbedAudioAction extends BaseRestHandler {
     private static final ParseField AUDIO = new ParseField("audio");
     private static final ObjectParser<Body, Void> PARSER = new ObjectParser<>("embed", Body::new);
     static {
-        PARSER.declareField((b, v) -> b.audio = v, AudioInput::value, AUDIO, ObjectParser.ValueType.VALUE);
+        PARSER.declareField((b, v) -> b.audio = v, AudioEmbeddingService::value, AUDIO, ObjectParser.ValueType.VALUE);
     }
 
     private static final class Body {
@@ -52,7 +52,7 @@ public final class RestEmbedAudioAction extends BaseRestHandler {
         if (body.audio == null) {
             throw new IllegalArgumentException("[audio] is required: base64-encoded audio");
         }
-        byte[] audio = AudioInput.bytes(body.audio, TransportEmbedAudioAction.LIMITS.maxBytes(), "[audio]");
+        byte[] audio = AudioEmbeddingService.bytes(body.audio, TransportEmbedAudioAction.LIMITS.maxBytes(), "[audio]");
         EmbedAudioAction.Request embed = new EmbedAudioAction.Request(name, audio);
         return channel -> client.execute(EmbedAudioAction.INSTANCE, embed, new RestToXContentListener<>(channel));
     }

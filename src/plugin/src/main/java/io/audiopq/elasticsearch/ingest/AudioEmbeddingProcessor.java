@@ -6,7 +6,7 @@ import io.audiopq.audio.ClassLabels;
 import io.audiopq.audio.DecodeLimits;
 import io.audiopq.audio.SegmentEmbedding;
 import io.audiopq.audio.SegmentSpec;
-import io.audiopq.elasticsearch.AudioInput;
+import io.audiopq.elasticsearch.AudioEmbeddingService;
 import io.audiopq.model.AudioEmbedderCache;
 
 import org.elasticsearch.ingest.AbstractProcessor;
@@ -40,6 +40,7 @@ public final class AudioEmbeddingProcessor extends AbstractProcessor {
 
     public static final String TYPE = "audio_embedding";
 
+    private final AudioEmbeddingService audio;
     private final String field;
     private final String targetField;
     private final AudioEmbedderCache.OpenBundle model;
@@ -51,10 +52,11 @@ public final class AudioEmbeddingProcessor extends AbstractProcessor {
     private final int topTags;
     private final float minTagScore;
 
-    AudioEmbeddingProcessor(String tag, String description, String field, String targetField, AudioEmbedderCache.OpenBundle model,
+    AudioEmbeddingProcessor(AudioEmbeddingService audio, String tag, String description, String field, String targetField, AudioEmbedderCache.OpenBundle model,
         SegmentSpec segments, boolean includeSegments, DecodeLimits limits, boolean removeBinary, boolean ignoreMissing, int topTags,
         double minTagScore) {
         super(tag, description);
+        this.audio = audio;
         this.field = field;
         this.targetField = targetField;
         this.model = model;
@@ -77,8 +79,8 @@ public final class AudioEmbeddingProcessor extends AbstractProcessor {
             throw new IllegalArgumentException("field [" + field + "] is null, cannot embed its audio");
         }
         String subject = "field [" + field + "]";
-        byte[] bytes = AudioInput.bytes(value, limits.maxBytes(), subject);
-        AudioEmbeddings embeddings = AudioInput.embed(model, bytes, limits, includeSegments ? segments : null, subject);
+        byte[] bytes = AudioEmbeddingService.bytes(value, limits.maxBytes(), subject);
+        AudioEmbeddings embeddings = audio.embed(model, bytes, limits, includeSegments ? segments : null, subject);
         document.setFieldValue(targetField, output(embeddings));
         if (removeBinary) {
             document.removeField(field);

@@ -2,10 +2,9 @@ package io.audiopq.elasticsearch.ingest;
 
 import io.audiopq.audio.DecodeLimits;
 import io.audiopq.audio.SegmentSpec;
-import io.audiopq.elasticsearch.AudioInput;
+import io.audiopq.elasticsearch.AudioEmbeddingService;
 import io.audiopq.model.AudioEmbedderCache;
 import io.audiopq.model.AudioSpec;
-import io.audiopq.model.ModelRegistry;
 
 import org.elasticsearch.cluster.metadata.ProjectId;
 import org.elasticsearch.common.unit.ByteSizeValue;
@@ -13,7 +12,6 @@ import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.ingest.Processor;
 
 import java.util.Map;
-import java.util.function.Supplier;
 
 import static org.elasticsearch.ingest.ConfigurationUtils.newConfigurationException;
 import static org.elasticsearch.ingest.ConfigurationUtils.readBooleanProperty;
@@ -36,12 +34,11 @@ public final class AudioEmbeddingProcessorFactory implements Processor.Factory {
     /** Upper bound for {@code max_bytes}. */
     public static final ByteSizeValue MAX_BYTES_LIMIT = ByteSizeValue.ofMb(512);
 
-    private final Supplier<ModelRegistry> registry;
-    private final AudioEmbedderCache models;
+    private final AudioEmbeddingService audio;
 
-    public AudioEmbeddingProcessorFactory(Supplier<ModelRegistry> registry, AudioEmbedderCache models) {
-        this.registry = registry;
-        this.models = models;
+    /** @param audio the node's audio service: every document's clip is decoded and embedded through it */
+    public AudioEmbeddingProcessorFactory(AudioEmbeddingService audio) {
+        this.audio = audio;
     }
 
     @Override
@@ -78,20 +75,14 @@ public final class AudioEmbeddingProcessorFactory implements Processor.Factory {
         }
         int tags = topTags != null ? topTags : spec.classifier() == null ? 0 : spec.classifier().topK();
         double minScore = minTagScore != null ? minTagScore : spec.classifier() == null ? 0 : spec.classifier().minScore();
-        return new AudioEmbeddingProcessor(tag, description, field, targetField, model, new SegmentSpec(segmentWindow, segmentHop),
+        return new AudioEmbeddingProcessor(audio, tag, description, field, targetField, model, new SegmentSpec(segmentWindow, segmentHop),
             includeSegments, new DecodeLimits(maxBytes, maxDuration), removeBinary, ignoreMissing, tags, minScore);
     }
 
     private AudioEmbedderCache.OpenBundle resolve(String tag, String name) {
         String type = AudioEmbeddingProcessor.TYPE;
-        ModelRegistry models;
         try {
-            models = registry.get();
-        } catch (IllegalStateException e) {
-            throw newConfigurationException(type, tag, "model", e.getMessage());
-        }
-        try {
-            return AudioInput.audioBundle(models, this.models, name, "this processor");
+            return audio.audioBundle(name, "this processor");
         } catch (RuntimeException e) {
             throw newConfigurationException(type, tag, "model", e.getMessage());
         }

@@ -126,6 +126,8 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
     /** Inverted lists visited per segment; null for the field's default ({@code ivf.nprobe} of the mapping). */
     private Integer nprobe;
     private List<QueryBuilder> filters = new ArrayList<>();
+    /** This clause's identity across rewrite copies, for {@link SearchCostLimits}; never serialised or compared. */
+    private Object clause = SearchCostLimits.newClause();
 
     private PqKnnQueryBuilder() {}
 
@@ -262,6 +264,7 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
         copy.oversample = oversample;
         copy.nprobe = nprobe;
         copy.filters = new ArrayList<>(filters);
+        copy.clause = clause;
         copy.boost = boost;
         copy.queryName = queryName;
         return copy;
@@ -385,6 +388,7 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
 
     @Override
     protected QueryBuilder doRewrite(QueryRewriteContext context) throws IOException {
+        SearchCostLimits.countClause(context, clause);
         if (resolvedVector != null) {
             float[] vector = resolvedVector.get();
             if (vector == null) {
@@ -399,6 +403,9 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
         if (vectorSource != null) {
             // Turn the input into a vector once, here (the coordinating node), before shard requests go out.
             SetOnce<float[]> fetched = new SetOnce<>();
+            if (vectorSource instanceof QueryAudio) {
+                SearchCostLimits.countQueryAudio(context, clause);
+            }
             QueryVectorSource source = vectorSource.complete(fieldName, context);
             String field = fieldName;
             context.registerAsyncAction(

@@ -1,6 +1,6 @@
 package io.audiopq.elasticsearch.query;
 
-import io.audiopq.elasticsearch.AudioInput;
+import io.audiopq.elasticsearch.AudioEmbeddingService;
 import io.audiopq.elasticsearch.action.EmbedAudioAction;
 import io.audiopq.elasticsearch.ingest.AudioEmbeddingProcessorFactory;
 
@@ -46,7 +46,7 @@ public final class QueryAudio implements QueryVectorSource {
 
     private static final ObjectParser<Parsed, Void> PARSER = new ObjectParser<>(NAME, Parsed::new);
     static {
-        PARSER.declareField((p, v) -> p.audio = v, AudioInput::value, AUDIO, ObjectParser.ValueType.VALUE);
+        PARSER.declareField((p, v) -> p.audio = v, AudioEmbeddingService::value, AUDIO, ObjectParser.ValueType.VALUE);
         PARSER.declareString((p, v) -> p.model = v, MODEL);
     }
 
@@ -89,7 +89,7 @@ public final class QueryAudio implements QueryVectorSource {
         if (parsed.audio == null) {
             return new QueryAudio(null, parsed.model); // names the missing option
         }
-        return new QueryAudio(AudioInput.bytes(parsed.audio, AudioEmbeddingProcessorFactory.DEFAULT_MAX_BYTES.getBytes(), SUBJECT),
+        return new QueryAudio(AudioEmbeddingService.bytes(parsed.audio, AudioEmbeddingProcessorFactory.DEFAULT_MAX_BYTES.getBytes(), SUBJECT),
             parsed.model);
     }
 

@@ -1,5 +1,6 @@
 package io.audiopq.elasticsearch.ingest;
 
+import io.audiopq.elasticsearch.AudioEmbeddingService;
 import io.audiopq.testing.TestAudio;
 import io.audiopq.model.AudioBundleFixtures;
 import io.audiopq.model.AudioEmbedderCache;
@@ -45,7 +46,7 @@ public class AudioEmbeddingProcessorTests extends ESTestCase {
         Files.writeString(broken.resolve("backbone.onnx"), "not a model");
         models = new AudioEmbedderCache(1);
         ModelRegistry registry = ModelRegistry.load(dir, ModelRegistry.Listener.NONE, models::check);
-        factory = new AudioEmbeddingProcessorFactory(() -> registry, models);
+        factory = new AudioEmbeddingProcessorFactory(AudioEmbeddingService.unbounded(() -> registry, models));
     }
 
     @AfterClass

@@ -1,5 +1,6 @@
 package io.audiopq.elasticsearch.ingest;
 
+import io.audiopq.elasticsearch.AudioEmbeddingService;
 import io.audiopq.testing.TestAudio;
 import io.audiopq.model.AudioBundleFixtures;
 import io.audiopq.model.AudioEmbedderCache;
@@ -32,7 +33,7 @@ public class Mn04ProcessorTests extends ESTestCase {
         AudioBundleFixtures.mn04Bundle(dir, "mn04");
         models = new AudioEmbedderCache(1);
         ModelRegistry registry = ModelRegistry.load(dir, ModelRegistry.Listener.NONE, models::check);
-        factory = new AudioEmbeddingProcessorFactory(() -> registry, models);
+        factory = new AudioEmbeddingProcessorFactory(AudioEmbeddingService.unbounded(() -> registry, models));
     }
 
     @AfterClass
