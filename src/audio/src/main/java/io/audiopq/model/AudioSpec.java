@@ -265,6 +265,20 @@ public record AudioSpec(LogMelConfig frontEnd, Backbone backbone, Head head, Cla
         return v;
     }
 
+    /**
+     * The {@code audio} object as model.json holds it, every front-end key written out (no preset):
+     * the one rendering of an audio spec, for model.json and for {@code GET _audio_pq/models}.
+     */
+    public String toJson() {
+        java.io.StringWriter text = new java.io.StringWriter();
+        try (JsonGenerator out = new com.fasterxml.jackson.core.JsonFactory().createGenerator(text)) {
+            writeJson(out);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // a StringWriter does not fail
+        }
+        return text.toString();
+    }
+
     /** Writes the {@code audio} object's value (every front-end key written out, no preset). */
     void writeJson(JsonGenerator out) throws IOException {
         LogMelConfig f = frontEnd;

@@ -1,5 +1,7 @@
 package io.audiopq.model;
 
+import org.apache.lucene.tests.util.LuceneTestCase;
+
 import io.audiopq.audio.InputLayout;
 import io.audiopq.audio.LogMelConfig;
 import io.audiopq.audio.SegmentSpec;
@@ -14,7 +16,7 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 /** The {@code audio} section of model.json: parsing, defaults, presets, errors, round trips. */
-public class AudioSpecTests {
+public class AudioSpecTests extends LuceneTestCase {
 
     /** An mn04-like bundle: preset front end with one override, external data, head, classifier. */
     public static final String AUDIO = """

@@ -1,5 +1,7 @@
 package io.audiopq.model;
 
+import org.apache.lucene.tests.util.LuceneTestCase;
+
 import io.audiopq.quantization.ProductQuantizer;
 
 import org.junit.Rule;
@@ -19,7 +21,7 @@ import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-public class ModelBundleLoaderTests {
+public class ModelBundleLoaderTests extends LuceneTestCase {
 
     @Rule
     public TemporaryFolder temp = new TemporaryFolder();

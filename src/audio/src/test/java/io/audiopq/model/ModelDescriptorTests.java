@@ -1,5 +1,7 @@
 package io.audiopq.model;
 
+import org.apache.lucene.tests.util.LuceneTestCase;
+
 import org.junit.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -12,7 +14,7 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-public class ModelDescriptorTests {
+public class ModelDescriptorTests extends LuceneTestCase {
 
     private static final String FULL = """
         {

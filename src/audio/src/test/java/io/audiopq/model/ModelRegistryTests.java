@@ -1,5 +1,7 @@
 package io.audiopq.model;
 
+import org.apache.lucene.tests.util.LuceneTestCase;
+
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -14,7 +16,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
-public class ModelRegistryTests {
+public class ModelRegistryTests extends LuceneTestCase {
 
     @Rule
     public TemporaryFolder temp = new TemporaryFolder();

@@ -1,5 +1,7 @@
 package io.audiopq.model;
 
+import org.apache.lucene.tests.util.LuceneTestCase;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -13,7 +15,7 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 /** The strict Jackson set-up: what it accepts, what it rejects beyond Jackson's defaults, how errors read. */
-public class StrictJsonTests {
+public class StrictJsonTests extends LuceneTestCase {
 
     @Test
     public void parsesNestedValuesWithTheirTypes() throws Exception {

@@ -1,5 +1,7 @@
 package io.audiopq.quantization;
 
+import org.apache.lucene.tests.util.LuceneTestCase;
+
 import org.junit.Test;
 
 import java.util.SplittableRandom;
@@ -9,7 +11,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assume.assumeTrue;
 
-public class AdcScanTests {
+public class AdcScanTests extends LuceneTestCase {
 
     static AdcTable randomTable(SplittableRandom random, Metric metric, int m, int ksub) {
         float[] values = new float[m * ksub];

@@ -1,5 +1,7 @@
 package io.audiopq.quantization;
 
+import org.apache.lucene.tests.util.LuceneTestCase;
+
 import org.junit.Test;
 
 import java.util.SplittableRandom;
@@ -10,7 +12,7 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 /** The 4-bit layout, the quantised table, the fast-scan kernel and re-ranking. */
-public class FastScanTests {
+public class FastScanTests extends LuceneTestCase {
 
     private static final int[] MS = { 1, 2, 3, 4, 5, 8, 12, 16, 17, 32, 64 };
 

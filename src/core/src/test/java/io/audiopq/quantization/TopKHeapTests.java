@@ -1,5 +1,7 @@
 package io.audiopq.quantization;
 
+import org.apache.lucene.tests.util.LuceneTestCase;
+
 import org.junit.Test;
 
 import java.util.Arrays;
@@ -12,7 +14,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-public class TopKHeapTests {
+public class TopKHeapTests extends LuceneTestCase {
 
     /** Brute force: sort (score, id) pairs by rank, ties by id, NaN dropped. */
     static int[] expectedIds(float[] scores, int k, boolean higherIsBetter) {

@@ -1,6 +1,5 @@
 package io.audiopq.elasticsearch;
 
-import io.audiopq.audio.LogMelConfig;
 import io.audiopq.model.AudioSpec;
 import io.audiopq.model.FileChecksum;
 import io.audiopq.model.ModelBundle;
@@ -9,10 +8,12 @@ import io.audiopq.model.ModelEntry;
 
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
+import org.elasticsearch.xcontent.XContentType;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The body of {@code GET _audio_pq/models[/{name}]}: the node that answered and its bundles, keyed
@@ -50,69 +51,11 @@ record ModelsInfo(String nodeName, String modelsPath, String directoryError, Lis
     }
 
     private static void audio(XContentBuilder builder, AudioSpec audio) throws IOException {
-        LogMelConfig f = audio.frontEnd();
-        builder.startObject("audio");
-        builder.startObject("front_end")
-            .field("sample_rate", f.sampleRate())
-            .field("n_fft", f.nFft())
-            .field("win_length", f.winLength())
-            .field("hop_length", f.hopLength())
-            .field("window", lower(f.window()))
-            .field("periodic_window", f.periodicWindow())
-            .field("window_align", lower(f.windowAlign()))
-            .field("center", f.center())
-            .field("pad_mode", lower(f.padMode()))
-            .field("preemphasis", f.preemphasis())
-            .field("spectrum", lower(f.spectrum()))
-            .field("mel_scale", lower(f.melScale()))
-            .field("filter_style", lower(f.filterStyle()))
-            .field("mel_norm", lower(f.melNorm()))
-            .field("n_mels", f.nMels())
-            .field("fmin", f.fmin())
-            .field("fmax", f.fmax())
-            .field("log", lower(f.log()))
-            .field("log_offset", f.logOffset())
-            .field("log_floor", f.logFloor())
-            .field("norm_add", f.normAdd())
-            .field("norm_div", f.normDiv())
-            .endObject();
-        AudioSpec.Backbone b = audio.backbone();
-        builder.startObject("backbone").field("model", b.model());
-        if (b.externalData().isEmpty() == false) {
-            builder.field("external_data", b.externalData());
-        }
-        builder.field("input", b.input())
-            .field("layout", lower(b.layout()))
-            .field("embedding_output", b.embeddingOutput())
-            .field("min_frames", b.minFrames())
-            .field("max_batch", b.maxBatch())
-            .endObject();
-        if (audio.head() != null) {
-            builder.startObject("head").field("model", audio.head().model());
-            if (audio.head().externalData().isEmpty() == false) {
-                builder.field("external_data", audio.head().externalData());
-            }
-            builder.field("input", audio.head().input()).field("output", audio.head().output()).endObject();
-        }
-        if (audio.classifier() != null) {
-            AudioSpec.Classifier c = audio.classifier();
-            builder.startObject("classifier")
-                .field("output", c.output())
-                .field("labels", c.labels())
-                .field("top_k", c.topK())
-                .field("min_score", c.minScore())
-                .endObject();
-        }
-        builder.startObject("segments")
-            .field("window", audio.segments().windowSeconds())
-            .field("hop", audio.segments().hopSeconds())
-            .endObject();
-        builder.endObject();
+        // As model.json writes it: one rendering of an audio spec.
+        byte[] json = audio.toJson().getBytes(StandardCharsets.UTF_8);
+        builder.rawField("audio", new ByteArrayInputStream(json), XContentType.JSON);
     }
 
-    private static String lower(Enum<?> value) {
-        return value.name().toLowerCase(Locale.ROOT);
-    }
 
     private static void bundle(XContentBuilder builder, ModelBundle bundle) throws IOException {
         ModelDescriptor descriptor = bundle.descriptor();

@@ -1,5 +1,7 @@
 package io.audiopq.model;
 
+import org.apache.lucene.tests.util.LuceneTestCase;
+
 import io.audiopq.audio.LogMelConfig;
 import io.audiopq.tools.AudioBundleTool;
 import org.junit.Test;
@@ -9,7 +11,7 @@ import java.util.List;
 import static org.junit.Assert.assertEquals;
 
 /** The audio specs of the bundles the project's own tool makes, through the strict model.json parser. */
-public class AudioBundleSpecsTests {
+public class AudioBundleSpecsTests extends LuceneTestCase {
 
     @Test
     public void bothReferenceFrontEndsAreExpressibleAndRoundTrip() throws Exception {

@@ -1,5 +1,7 @@
 package io.audiopq.tools;
 
+import org.apache.lucene.tests.util.LuceneTestCase;
+
 import io.audiopq.model.ModelBundle;
 import io.audiopq.model.ModelBundleLoader;
 import io.audiopq.model.Similarity;
@@ -27,7 +29,7 @@ import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
-public class CodebookBundleToolTests {
+public class CodebookBundleToolTests extends LuceneTestCase {
 
     @Rule
     public TemporaryFolder temp = new TemporaryFolder();
