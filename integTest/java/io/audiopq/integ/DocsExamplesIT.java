@@ -22,8 +22,8 @@ import static org.junit.Assert.assertTrue;
  * paste them. A fenced block right after a {@code <!-- runnable -->} line is an example:
  * <ul>
  *   <li>{@code bash}: run as it is by bash with {@code -euo pipefail}, in a scratch folder that
- *       links the repository's {@code integTest} (so {@code bash integTest/node.sh url} finds this
- *       node); every command must succeed (the examples use {@code curl -f});</li>
+ *       links the repository's {@code integTest} and {@code pom.xml} (so {@code bash integTest/node.sh url}
+ *       finds this node); every command must succeed (the examples use {@code curl -f});</li>
  *   <li>{@code console}: requests in Kibana's console form, {@code METHOD /path} followed by a
  *       JSON body (NDJSON for {@code _bulk}), separated by blank lines; each must answer 2xx, and
  *       a bulk must report no item error.</li>
@@ -90,7 +90,9 @@ public class DocsExamplesIT {
         Assume.assumeTrue("curl is not installed (apt-get install curl): skipping the shell examples",
             new ProcessBuilder("sh", "-c", "command -v curl").start().waitFor() == 0);
         Path scratch = Files.createTempDirectory("audiopq-example");
-        Files.createSymbolicLink(scratch.resolve("integTest"), repo.resolve("integTest"));
+        for (String shared : new String[] { "integTest", "pom.xml" }) { // node.sh reads the version from the pom
+            Files.createSymbolicLink(scratch.resolve(shared), repo.resolve(shared));
+        }
         Path script = scratch.resolve("example.sh");
         Files.writeString(script, example.body(), StandardCharsets.UTF_8);
         Path log = scratch.resolve("example.log");
