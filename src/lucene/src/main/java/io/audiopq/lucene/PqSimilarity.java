@@ -61,6 +61,41 @@ public final class PqSimilarity {
         };
     }
 
+    /**
+     * Relative slack of {@link #adcBound}: far above the rounding of {@link #score} and of its
+     * inverse (a few ulps, ~1e-7 relative), so that the bound never rejects a value whose score
+     * could still reach {@code minScore}.
+     */
+    private static final double BOUND_SLACK = 1e-5;
+
+    /**
+     * A cheap pre-test for heap insertion in ADC units: every ADC value worse than the returned
+     * bound (greater for an L2 {@link #metric}, smaller for inner product) has a {@link #score}
+     * strictly below {@code minScore}, so a scan can skip it without converting it to a score.
+     * Values within the bound may or may not be competitive: they go through the exact test.
+     * Returns the loosest bound (+∞ for L2, −∞ for inner product) when {@code minScore} rules
+     * nothing out (not positive, infinite or NaN).
+     */
+    public static float adcBound(VectorSimilarityFunction similarity, float minScore) {
+        boolean l2 = metric(similarity) == Metric.L2;
+        float none = l2 ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY;
+        if ((minScore > 0f) == false || Float.isInfinite(minScore)) {
+            return none;
+        }
+        double s = minScore;
+        return switch (similarity) {
+            // s = 1 / (1 + d): d = 1/s - 1
+            case EUCLIDEAN -> (float) ((1 / s - 1) + BOUND_SLACK * (1 / s));
+            // s = 1 - d/4 (clamped at 0): d = 4 (1 - s)
+            case DOT_PRODUCT, COSINE -> (float) (4 * (1 - s) + BOUND_SLACK * (1 + 4 * Math.abs(1 - s)));
+            // s = ip < 0 ? 1 / (1 - ip) : 1 + ip
+            case MAXIMUM_INNER_PRODUCT -> {
+                double ip = s >= 1 ? s - 1 : 1 - 1 / s;
+                yield (float) (ip - BOUND_SLACK * (1 + Math.abs(ip)));
+            }
+        };
+    }
+
     /** Whether {@code table} was built with {@code expected} (the field's table metric, see {@link PqFieldEntry#tableMetric}) and the codebook's shape. */
     static void checkTable(String field, Metric expected, VectorSimilarityFunction similarity, AdcTable table, ProductQuantizer quantizer) {
         if (table.metric() != expected) {

@@ -1,28 +1,14 @@
 package io.audiopq.lucene;
 
-
-import org.apache.lucene.index.LeafReaderContext;
-import org.apache.lucene.index.QueryTimeout;
-import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.Query;
-import org.apache.lucene.search.ScoreDoc;
-import org.apache.lucene.search.TopDocs;
-import org.apache.lucene.search.TopDocsCollector;
-import org.apache.lucene.search.TotalHits;
-import org.apache.lucene.util.PriorityQueue;
-
-import java.io.IOException;
 
 /**
- * {@link PqKnnQuery} with Elasticsearch's {@code k} / {@code num_candidates} split: each segment
- * collects {@code numCandidates} (rescoring them exactly where raw vectors are stored), and the
- * shard keeps the best {@code k} of them. More candidates than {@code k} give exact rescoring more
- * to choose from; with {@code numCandidates == k} this is plain {@link PqKnnQuery}.
- *
- * <p>With rescoring off ({@code oversample == 0}) the scores must be ADC scores in every segment,
- * also where Lucene falls back to an exact search (a filter selecting fewer documents than the
- * candidates wanted): that fallback would otherwise score with the raw vectors, and the results
- * would depend on how documents happen to be spread over segments and shards.
+ * {@link PqKnnQuery} with Elasticsearch's {@code k} / {@code num_candidates} split: the shard
+ * (index reader) collects its best {@code ceil(numCandidates × oversample)} ADC candidates across
+ * all its segments, rescores them exactly where raw vectors are stored, and keeps the best
+ * {@code k}. More candidates than {@code k} give exact rescoring more to choose from; with
+ * {@code numCandidates == k} this is plain {@link PqKnnQuery}. Scores are ADC scores with
+ * rescoring off, also under a selective filter (see {@link PqKnnQuery#rewrite}).
  */
 public final class PqTopKQuery extends PqKnnQuery {
 
@@ -47,45 +33,8 @@ public final class PqTopKQuery extends PqKnnQuery {
     }
 
     @Override
-    protected TopDocs mergeLeafResults(TopDocs[] perLeafResults) {
-        return TopDocs.merge(topK, perLeafResults);
-    }
-
-    @Override
-    protected TopDocs exactSearch(LeafReaderContext context, DocIdSetIterator acceptIterator, QueryTimeout queryTimeout) throws IOException {
-        PqVectorsReader reader = getOversample() == 0f ? PqVectorsReader.forField(context.reader(), field) : null;
-        if (reader == null || reader.codebook(field) == null) {
-            return super.exactSearch(context, acceptIterator, queryTimeout);
-        }
-        PqVectorScorer scorer = reader.scorer(field, reader.adcTable(field, target));
-        if (scorer == null) {
-            return TopDocsCollector.EMPTY_TOPDOCS;
-        }
-        DocIdSetIterator vectors = scorer.iterator();
-        PriorityQueue<ScoreDoc> best = new PriorityQueue<>(k) {
-            @Override
-            protected boolean lessThan(ScoreDoc a, ScoreDoc b) {
-                return a.score != b.score ? a.score < b.score : a.doc > b.doc;
-            }
-        };
-        int visited = 0;
-        for (int doc = acceptIterator.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = acceptIterator.nextDoc()) {
-            if (queryTimeout != null && queryTimeout.shouldExit()) {
-                break;
-            }
-            if (vectors.docID() < doc) {
-                vectors.advance(doc);
-            }
-            if (vectors.docID() == doc) {
-                visited++;
-                best.insertWithOverflow(new ScoreDoc(doc, scorer.score()));
-            }
-        }
-        ScoreDoc[] hits = new ScoreDoc[best.size()];
-        for (int i = hits.length - 1; i >= 0; i--) {
-            hits[i] = best.pop();
-        }
-        return new TopDocs(new TotalHits(visited, TotalHits.Relation.EQUAL_TO), hits);
+    protected int resultCount() {
+        return topK;
     }
 
     @Override

@@ -23,11 +23,14 @@ import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.FilterLeafReader;
 import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.IndexFileNames;
+import org.apache.lucene.index.KnnVectorValues;
+import org.apache.lucene.index.QueryTimeout;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.SegmentReadState;
 import org.apache.lucene.index.VectorEncoding;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.AcceptDocs;
+import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.KnnCollector;
 import org.apache.lucene.store.ChecksumIndexInput;
 import org.apache.lucene.store.IndexInput;
@@ -35,9 +38,7 @@ import org.apache.lucene.store.RandomAccessInput;
 import org.apache.lucene.util.Accountable;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.IOUtils;
-import org.apache.lucene.util.LongHeap;
 import org.apache.lucene.util.LongValues;
-import org.apache.lucene.util.NumericUtils;
 import org.apache.lucene.util.RamUsageEstimator;
 import org.apache.lucene.util.hnsw.RandomVectorScorer;
 
@@ -349,67 +350,184 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
         Bits accept = acceptDocs == null ? null : acceptDocs.bits();
         LongValues ordToDoc = entry.ordToDocMap(codesData);
         int count = entry.count();
-        Sink sink;
-        int wanted;
-        if (rescore) {
-            long size = (long) Math.ceil((double) collector.k() * oversample);
-            wanted = (int) Math.min(Math.max(size, collector.k()), count);
-            sink = new RescoreSink(entry.similarity(), wanted);
-        } else {
-            wanted = Math.min(collector.k(), count);
-            sink = new CollectorSink(entry.similarity(), collector, ordToDoc);
+        float[] preparedQuery = query == null ? null : PqSimilarity.prepare(entry.similarity(), query);
+        if (rescore == false) {
+            scan(entry, table, preparedQuery, nprobe, Math.min(collector.k(), count), accept, new CollectorSink(entry.similarity(), collector, ordToDoc));
+            return;
         }
-        if (entry.ivf() != null) {
-            scanLists(entry, table, PqSimilarity.prepare(entry.similarity(), query), nprobe, collector, accept, ordToDoc, sink);
-        } else if (entry.layout() == CodeLayout.FAST_SCAN_4BIT) {
-            scanFastScan(entry, table, wanted, collector, accept, ordToDoc, sink);
-        } else {
-            scanOrdMajor(entry, table, collector, accept, ordToDoc, sink);
-        }
-        if (sink instanceof RescoreSink candidates && candidates.heap.size() > 0) {
-            FloatVectorValues rawValues = raw.getFloatVectorValues(entry.info().name);
-            if (rawValues.size() != count) {
-                throw new CorruptIndexException(
-                    "field [" + entry.info().name + "] has " + count + " codes but " + rawValues.size() + " raw vectors",
-                    codesData
-                );
-            }
-            while (candidates.heap.size() > 0) {
-                int ord = decodeOrd(candidates.heap.pop());
-                float exact = entry.similarity().compare(query, rawValues.vectorValue(ord));
-                collector.collect((int) ordToDoc.get(ord), exact);
-            }
+        long size = (long) Math.ceil((double) collector.k() * oversample);
+        int wanted = (int) Math.min(Math.max(size, collector.k()), count);
+        CandidateHeap heap = new CandidateHeap(wanted);
+        scan(entry, table, preparedQuery, nprobe, wanted, accept, new HeapSink(entry.similarity(), heap, null, collector, null));
+        int[] ords = new int[heap.size()];
+        int n = heap.drainBestFirst(ords, new float[ords.length]);
+        FloatVectorValues rawValues = rawValues(entry);
+        for (int i = 0; i < n; i++) {
+            float exact = entry.similarity().compare(query, rawValues.vectorValue(ords[i]));
+            collector.collect((int) ordToDoc.get(ords[i]), exact);
         }
     }
 
-    /** Exhaustive 8-bit scan: {@link AdcScan}'s kernel over chunks of {@link #CHUNK} ords. */
-    private void scanOrdMajor(PqFieldEntry entry, AdcTable table, KnnCollector collector, Bits accept, LongValues ordToDoc, Sink sink)
+    private FloatVectorValues rawValues(PqFieldEntry entry) throws IOException {
+        FloatVectorValues rawValues = raw.getFloatVectorValues(entry.info().name);
+        if (rawValues.size() != entry.count()) {
+            throw new CorruptIndexException(
+                "field [" + entry.info().name + "] has " + entry.count() + " codes but " + rawValues.size() + " raw vectors",
+                codesData
+            );
+        }
+        return rawValues;
+    }
+
+    /**
+     * The segment's part of a shard-level candidate search ({@link PqKnnQuery}): offers this
+     * segment's ADC candidates for {@code field} to {@code candidates}, keyed by doc id and scored on
+     * Lucene's scale. One heap may collect several segments of one index reader only if their doc
+     * ids do not overlap (the caller offsets them, or uses one heap per segment and merges).
+     *
+     * @param query          the unprepared query vector the table was built from (needed for inverted lists)
+     * @param acceptDocs     documents that may be returned (live docs, filter), or {@code null} for all
+     * @param everyAccepted  score every accepted document by ADC, visiting them through
+     *                       {@code acceptDocs}' iterator, instead of scanning (inverted lists are then
+     *                       ignored and 4-bit codes are ranked with the exact table): the exact
+     *                       search over a selective filter
+     * @param nprobe         lists to probe where the field has inverted lists ({@link #FIELD_DEFAULT_NPROBE}: the field's)
+     * @param timeout        checked every {@value #SCAN_BLOCK} codes; a true answer stops the scan (partial results); may be null
+     * @return how many codes were scored
+     */
+    long collectCandidates(
+        String field,
+        AdcTable table,
+        float[] query,
+        AcceptDocs acceptDocs,
+        boolean everyAccepted,
+        int nprobe,
+        CandidateHeap candidates,
+        QueryTimeout timeout
+    ) throws IOException {
+        PqFieldEntry entry = fields.get(field);
+        if (entry == null || entry.count() == 0) {
+            return 0;
+        }
+        PqSimilarity.checkTable(field, entry.tableMetric(), entry.similarity(), table, entry.quantizer());
+        float[] preparedQuery = PqSimilarity.prepare(entry.similarity(), query);
+        HeapSink sink = new HeapSink(entry.similarity(), candidates, entry.ordToDocMap(codesData), null, timeout);
+        if (everyAccepted && acceptDocs != null) {
+            scanAccepted(entry, table, preparedQuery, acceptDocs.iterator(), sink);
+        } else {
+            int probes = nprobe == FIELD_DEFAULT_NPROBE ? entry.nprobe() : nprobe;
+            scan(entry, table, preparedQuery, probes, Math.min(candidates.capacity(), entry.count()), acceptDocs == null ? null : acceptDocs.bits(), sink);
+        }
+        return sink.visited;
+    }
+
+    /** Whether {@code field} has inverted lists in this segment. */
+    boolean hasLists(String field) {
+        PqFieldEntry entry = fields.get(field);
+        return entry != null && entry.ivf() != null;
+    }
+
+    /** The number of documents with a vector in {@code field} in this segment. */
+    int count(String field) {
+        PqFieldEntry entry = fields.get(field);
+        return entry == null ? 0 : entry.count();
+    }
+
+    /** Exact scores of {@code docs} (ascending, each with a vector in {@code field}) against the unprepared {@code query}, from the raw vectors. */
+    void rescore(String field, float[] query, int[] docs, float[] scores, int n) throws IOException {
+        PqFieldEntry entry = fields.get(field);
+        FloatVectorValues rawValues = rawValues(entry);
+        KnnVectorValues.DocIndexIterator iterator = rawValues.iterator();
+        for (int i = 0; i < n; i++) {
+            if (iterator.advance(docs[i]) != docs[i]) {
+                throw new IllegalStateException("doc " + docs[i] + " has no raw vector in field [" + field + "]");
+            }
+            scores[i] = entry.similarity().compare(query, rawValues.vectorValue(iterator.index()));
+        }
+    }
+
+    private void scan(PqFieldEntry entry, AdcTable table, float[] preparedQuery, int nprobe, int wanted, Bits accept, Sink sink)
         throws IOException {
+        LongValues ordToDoc = entry.ordToDocMap(codesData);
+        if (entry.ivf() != null) {
+            scanLists(entry, table, preparedQuery, nprobe, accept, ordToDoc, sink);
+        } else if (entry.layout() == CodeLayout.FAST_SCAN_4BIT) {
+            scanFastScan(entry, table, wanted, accept, ordToDoc, sink);
+        } else {
+            scanOrdMajor(entry, table, accept, ordToDoc, sink);
+        }
+    }
+
+    /**
+     * Scores exactly the documents of {@code accepted} (with the arithmetic of the scans, see
+     * {@link PqVectorScorer}), for filters that select few documents: codes are read one by one
+     * instead of scanned.
+     */
+    private void scanAccepted(PqFieldEntry entry, AdcTable table, float[] preparedQuery, DocIdSetIterator accepted, Sink sink)
+        throws IOException {
+        PqVectorScorer scorer = new PqVectorScorer(entry, table, preparedQuery, codesData);
+        KnnVectorValues.DocIndexIterator vectors = (KnnVectorValues.DocIndexIterator) scorer.iterator();
+        boolean lowerIsBetter = PqSimilarity.metric(entry.similarity()) == Metric.L2;
+        float bound = sink.adcBound();
+        int visited = 0;
+        for (int doc = accepted.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = accepted.nextDoc()) {
+            if (vectors.docID() < doc && vectors.advance(doc) == DocIdSetIterator.NO_MORE_DOCS) {
+                break;
+            }
+            if (vectors.docID() != doc) {
+                continue;
+            }
+            float adc = scorer.adc();
+            if (lowerIsBetter ? adc <= bound : adc >= bound) {
+                sink.accept(vectors.index(), adc);
+                bound = sink.adcBound();
+            }
+            if (++visited == SCAN_BLOCK) {
+                sink.visited(visited);
+                visited = 0;
+                if (sink.stop()) {
+                    return;
+                }
+            }
+        }
+        sink.visited(visited);
+    }
+
+    /** Exhaustive 8-bit scan: {@link AdcScan}'s kernel over chunks of {@link #CHUNK} ords. */
+    private void scanOrdMajor(PqFieldEntry entry, AdcTable table, Bits accept, LongValues ordToDoc, Sink sink) throws IOException {
         IndexInput codes = entry.codesSlice(codesData);
         int m = entry.quantizer().codeSize();
         int count = entry.count();
         byte[] chunk = new byte[CHUNK * m];
         float[] distances = new float[CHUNK];
+        boolean lowerIsBetter = PqSimilarity.metric(entry.similarity()) == Metric.L2;
+        float bound = sink.adcBound();
         for (int start = 0; start < count; start += CHUNK) {
-            if (collector.earlyTerminated()) {
+            if (sink.stop()) {
                 return;
             }
             int n = Math.min(CHUNK, count - start);
             entry.layout().readCodes(codes, m, start, n, chunk);
             AdcScan.distances(table, chunk, 0, n, distances);
             for (int from = 0; from < n; from += SCAN_BLOCK) {
-                if (from > 0 && collector.earlyTerminated()) {
+                if (from > 0 && sink.stop()) {
                     return;
                 }
+                int to = Math.min(n, from + SCAN_BLOCK);
                 int visited = 0;
-                for (int i = from, to = Math.min(n, from + SCAN_BLOCK); i < to; i++) {
+                for (int i = from; i < to; i++) {
                     int ord = start + i;
                     if (accept == null || accept.get((int) ordToDoc.get(ord))) {
-                        sink.accept(ord, distances[i]);
                         visited++;
+                        // The cheap test first: most codes are worse than the worst one kept.
+                        float adc = distances[i];
+                        if (lowerIsBetter ? adc <= bound : adc >= bound) {
+                            sink.accept(ord, adc);
+                            bound = sink.adcBound();
+                        }
                     }
                 }
-                collector.incVisitedCount(visited);
+                sink.visited(visited);
             }
         }
     }
@@ -418,21 +536,14 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
      * Exhaustive 4-bit scan: {@link FastScanScanner} ranks every accepted code by the quantised
      * table, then the best {@code wanted × FAST_SCAN_RERANK_FACTOR} are scored with the exact table.
      */
-    private void scanFastScan(
-        PqFieldEntry entry,
-        AdcTable table,
-        int wanted,
-        KnnCollector collector,
-        Bits accept,
-        LongValues ordToDoc,
-        Sink sink
-    ) throws IOException {
+    private void scanFastScan(PqFieldEntry entry, AdcTable table, int wanted, Bits accept, LongValues ordToDoc, Sink sink)
+        throws IOException {
         IndexInput codes = entry.codesSlice(codesData);
         int m = entry.quantizer().codeSize();
         int count = entry.count();
         QuantizedAdcTable quantized = QuantizedAdcTable.quantize(table);
         boolean higherIsBetter = table.metric() == Metric.INNER_PRODUCT;
-        int candidates = (int) Math.min(count, (long) wanted * FAST_SCAN_RERANK_FACTOR);
+        int candidates = (int) Math.min(count, (long) Math.max(1, wanted) * FAST_SCAN_RERANK_FACTOR);
         TopKHeap approximate = new TopKHeap(Math.max(1, candidates), higherIsBetter);
         int chunkBlocks = FAST_SCAN_CHUNK / FastScanCodes.BLOCK;
         byte[] data = new byte[chunkBlocks * FastScanCodes.blockBytes(m)];
@@ -441,7 +552,7 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
         int blocks = FastScanCodes.blocks(count);
         scan:
         for (int firstBlock = 0; firstBlock < blocks; firstBlock += chunkBlocks) {
-            if (collector.earlyTerminated()) {
+            if (sink.stop()) {
                 break;
             }
             int nBlocks = Math.min(chunkBlocks, blocks - firstBlock);
@@ -451,7 +562,7 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
             int n = Math.min(nBlocks * FastScanCodes.BLOCK, count - start);
             float threshold = approximate.threshold();
             for (int from = 0; from < n; from += SCAN_BLOCK) {
-                if (from > 0 && collector.earlyTerminated()) {
+                if (from > 0 && sink.stop()) {
                     break scan;
                 }
                 int visited = 0;
@@ -466,29 +577,27 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
                         }
                     }
                 }
-                collector.incVisitedCount(visited);
+                sink.visited(visited);
             }
         }
         CodeReader reader = new CodeReader(entry, codesData);
         int[] ords = approximate.sorted().ids();
         // In ord order: candidates sharing a block are unpacked from one read.
         java.util.Arrays.sort(ords);
+        boolean lowerIsBetter = PqSimilarity.metric(entry.similarity()) == Metric.L2;
+        float bound = sink.adcBound();
         for (int ord : ords) {
-            sink.accept(ord, table.distance(reader.codeAt(ord), 0));
+            float adc = table.distance(reader.codeAt(ord), 0);
+            if (lowerIsBetter ? adc <= bound : adc >= bound) {
+                sink.accept(ord, adc);
+                bound = sink.adcBound();
+            }
         }
     }
 
     /** IVF: the nprobe lists nearest the query, each scanned with {@link AdcScan}'s kernel and its own table. */
-    private void scanLists(
-        PqFieldEntry entry,
-        AdcTable table,
-        float[] preparedQuery,
-        int nprobe,
-        KnnCollector collector,
-        Bits accept,
-        LongValues ordToDoc,
-        Sink sink
-    ) throws IOException {
+    private void scanLists(PqFieldEntry entry, AdcTable table, float[] preparedQuery, int nprobe, Bits accept, LongValues ordToDoc, Sink sink)
+        throws IOException {
         PqIvf ivf = entry.ivf();
         Metric fieldMetric = PqSimilarity.metric(entry.similarity());
         IndexInput codes = entry.codesSlice(codesData);
@@ -498,6 +607,8 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
         float[] distances = new float[CHUNK];
         float[] scratch = new float[table.values().length];
         int[] probes = ivf.coarse().nearestLists(preparedQuery, Math.min(nprobe, ivf.nlist()), fieldMetric);
+        boolean lowerIsBetter = PqSimilarity.metric(entry.similarity()) == Metric.L2;
+        float bound = sink.adcBound();
         // Visits are reported in steps of SCAN_BLOCK counted across lists (not per list), so a
         // visit limit is overshot by less than one step however small the lists are.
         int pendingVisits = 0;
@@ -515,11 +626,15 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
                 for (int i = 0; i < n; i++) {
                     int ord = positionToOrd.readInt((long) Integer.BYTES * (start + i));
                     if (accept == null || accept.get((int) ordToDoc.get(ord))) {
-                        sink.accept(ord, bias + distances[i]);
+                        float adc = bias + distances[i];
+                        if (lowerIsBetter ? adc <= bound : adc >= bound) {
+                            sink.accept(ord, adc);
+                            bound = sink.adcBound();
+                        }
                         if (++pendingVisits == SCAN_BLOCK) {
-                            collector.incVisitedCount(pendingVisits);
+                            sink.visited(pendingVisits);
                             pendingVisits = 0;
-                            if (collector.earlyTerminated()) {
+                            if (sink.stop()) {
                                 return;
                             }
                         }
@@ -527,22 +642,38 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
                 }
             }
         }
-        collector.incVisitedCount(pendingVisits);
+        sink.visited(pendingVisits);
     }
 
-    /** Where scanned (ord, ADC value) pairs go. */
+    /**
+     * Where scanned (ord, ADC value) pairs go, and when a scan stops. Scans call {@link #accept}
+     * only for values within {@link #adcBound()} (refreshed after each accept), so most codes cost
+     * one float comparison and no call.
+     */
     private abstract static class Sink {
+        final VectorSimilarityFunction similarity;
+
+        Sink(VectorSimilarityFunction similarity) {
+            this.similarity = similarity;
+        }
+
         abstract void accept(int ord, float adc) throws IOException;
+
+        /** ADC values worse than this cannot be kept (see {@link PqSimilarity#adcBound}). */
+        abstract float adcBound();
+
+        abstract boolean stop();
+
+        abstract void visited(int count);
     }
 
     /** Straight into the collector, scored on Lucene's scale. */
     private static final class CollectorSink extends Sink {
-        private final VectorSimilarityFunction similarity;
         private final KnnCollector collector;
         private final LongValues ordToDoc;
 
         CollectorSink(VectorSimilarityFunction similarity, KnnCollector collector, LongValues ordToDoc) {
-            this.similarity = similarity;
+            super(similarity);
             this.collector = collector;
             this.ordToDoc = ordToDoc;
         }
@@ -554,33 +685,73 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
                 collector.collect((int) ordToDoc.get(ord), score);
             }
         }
+
+        @Override
+        float adcBound() {
+            return PqSimilarity.adcBound(similarity, collector.minCompetitiveSimilarity());
+        }
+
+        @Override
+        boolean stop() {
+            return collector.earlyTerminated();
+        }
+
+        @Override
+        void visited(int count) {
+            collector.incVisitedCount(count);
+        }
     }
 
-    /** The best candidates by ADC score, for exact rescoring: a min-heap keyed by score then ord. */
-    private static final class RescoreSink extends Sink {
-        private final VectorSimilarityFunction similarity;
-        private final LongHeap heap;
+    /**
+     * Into a {@link CandidateHeap} by ADC score, keyed by ord ({@code ordToDoc == null}) or by doc;
+     * stopped by the collector (when given) or the timeout.
+     */
+    private static final class HeapSink extends Sink {
+        private final CandidateHeap heap;
+        private final LongValues ordToDoc;
+        private final KnnCollector collector;
+        private final QueryTimeout timeout;
+        private float boundFor = Float.NaN;
+        private float bound;
+        long visited;
 
-        RescoreSink(VectorSimilarityFunction similarity, int size) {
-            this.similarity = similarity;
-            this.heap = new LongHeap(size);
+        HeapSink(VectorSimilarityFunction similarity, CandidateHeap heap, LongValues ordToDoc, KnnCollector collector, QueryTimeout timeout) {
+            super(similarity);
+            this.heap = heap;
+            this.ordToDoc = ordToDoc;
+            this.collector = collector;
+            this.timeout = timeout;
+            this.bound = PqSimilarity.adcBound(similarity, Float.NEGATIVE_INFINITY);
         }
 
         @Override
         void accept(int ord, float adc) {
-            heap.insertWithOverflow(encode(PqSimilarity.score(similarity, adc), ord));
+            heap.offer(ordToDoc == null ? ord : (int) ordToDoc.get(ord), PqSimilarity.score(similarity, adc));
+        }
+
+        @Override
+        float adcBound() {
+            float minScore = heap.minScore();
+            if (Float.compare(minScore, boundFor) != 0) {
+                boundFor = minScore;
+                bound = PqSimilarity.adcBound(similarity, minScore);
+            }
+            return bound;
+        }
+
+        @Override
+        boolean stop() {
+            return collector != null ? collector.earlyTerminated() : timeout != null && timeout.shouldExit();
+        }
+
+        @Override
+        void visited(int count) {
+            visited += count;
+            if (collector != null) {
+                collector.incVisitedCount(count);
+            }
         }
     }
-
-    /** Packs a score and an ord into a long that sorts by score, then by ord (lower ord wins ties, as doc order). */
-    private static long encode(float score, int ord) {
-        return ((long) NumericUtils.floatToSortableInt(score) << 32) | (0xFFFFFFFFL & (Integer.MAX_VALUE - ord));
-    }
-
-    private static int decodeOrd(long encoded) {
-        return Integer.MAX_VALUE - (int) (encoded & 0xFFFFFFFFL);
-    }
-
     @Override
     public void search(String field, byte[] target, KnnCollector knnCollector, AcceptDocs acceptDocs) throws IOException {
         // Byte vectors are stored unquantised in the flat format: an exact scan.
