@@ -81,20 +81,6 @@ final class MonoMixer {
         size += count;
     }
 
-    /** Adds {@code count} frames of planar integers with full scale {@code fullScale}. */
-    void addPlanarInts(int[][] planar, int count, double fullScale) {
-        ensure(count);
-        double norm = scale / fullScale;
-        for (int i = 0; i < count; i++) {
-            long sum = 0;
-            for (int c = 0; c < channels; c++) {
-                sum += planar[c][i];
-            }
-            buffer[size + i] = (float) (sum * norm);
-        }
-        size += count;
-    }
-
     /** Adds {@code count} frames of planar longs with full scale {@code fullScale} (|value| ≤ fullScale). */
     void addPlanarLongs(long[][] planar, int count, double fullScale) {
         ensure(count);
