@@ -6,9 +6,12 @@ import io.audiopq.audio.InputLayout;
 import io.audiopq.audio.LogMelConfig;
 import io.audiopq.audio.SegmentSpec;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 
 import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -270,11 +273,11 @@ public record AudioSpec(LogMelConfig frontEnd, Backbone backbone, Head head, Cla
      * the one rendering of an audio spec, for model.json and for {@code GET _audio_pq/models}.
      */
     public String toJson() {
-        java.io.StringWriter text = new java.io.StringWriter();
-        try (JsonGenerator out = new com.fasterxml.jackson.core.JsonFactory().createGenerator(text)) {
+        StringWriter text = new StringWriter();
+        try (JsonGenerator out = new JsonFactory().createGenerator(text)) {
             writeJson(out);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e); // a StringWriter does not fail
+            throw new UncheckedIOException(e); // a StringWriter does not fail
         }
         return text.toString();
     }
