@@ -22,6 +22,7 @@ import io.audiopq.model.ModelKind;
 import io.audiopq.model.Similarity;
 import io.audiopq.quantization.KMeans;
 import io.audiopq.quantization.ProductQuantizer;
+import io.audiopq.quantization.VectorMath;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -80,8 +81,8 @@ public final class AudioBundleTool {
                 "bundle %s (checksum %s)%nESC-10 leave-one-out, %d clips: float mAP %.4f (top-1 %.4f, P@5 %.4f, P@10 %.4f); "
                     + "PQ mAP %.4f (top-1 %.4f)%nthroughput: %.1f s of audio in %.2f s on one core = %.0f s of audio per second per core "
                     + "(decode, resample, front end, clip + segment inference)",
-                bundle, checksum, clips, floatMetrics.meanAveragePrecision(), floatMetrics.top1Accuracy(), floatMetrics.precisionAt5(),
-                floatMetrics.precisionAt10(), pqMetrics.meanAveragePrecision(), pqMetrics.top1Accuracy(), audioSeconds, wallSeconds,
+                bundle, checksum, clips, floatMetrics.map(), floatMetrics.top1(), floatMetrics.precisionAt(5),
+                floatMetrics.precisionAt(10), pqMetrics.map(), pqMetrics.top1(), audioSeconds, wallSeconds,
                 audioSeconds / wallSeconds);
         }
     }
@@ -232,7 +233,7 @@ public final class AudioBundleTool {
                 for (int i = 0; i < d; i++) {
                     z[i] = (v[i] - shift[i]) / scale[i];
                 }
-                System.arraycopy(RetrievalMetrics.l2Normalize(z), 0, training, n * d, d);
+                System.arraycopy(VectorMath.normalize(z), 0, training, n * d, d);
             }
             KMeans.Params params = KMeans.Params.DEFAULT.withSeed(seed);
             ProductQuantizer pq = ProductQuantizer.train(training, vectors.size(), d, m, bits, params);
@@ -304,9 +305,9 @@ public final class AudioBundleTool {
             AudioEmbedder embedder = new AudioEmbedder(spec.frontEnd(), spec.segments(), model, spec.backboneSpec(), null, null);
             for (String[] clip : training0) {
                 AudioEmbeddings e = embedder.embed(decode(esc10.resolve(clip[0])));
-                vectors.add(RetrievalMetrics.l2Normalize(e.embedding()));
+                vectors.add(VectorMath.normalize(e.embedding()));
                 for (SegmentEmbedding s : e.segments()) {
-                    vectors.add(RetrievalMetrics.l2Normalize(s.embedding()));
+                    vectors.add(VectorMath.normalize(s.embedding()));
                 }
             }
         }
@@ -356,13 +357,13 @@ public final class AudioBundleTool {
                 AudioEmbeddings e = embedder.embed(audio);
                 nanos += System.nanoTime() - start;
                 audioSeconds += audio.durationSeconds();
-                queries[i] = RetrievalMetrics.l2Normalize(e.embedding());
+                queries[i] = VectorMath.normalize(e.embedding());
                 database[i] = bundle.quantizer().decode(bundle.quantizer().encode(queries[i]));
                 labels[i] = classIds.computeIfAbsent(clips.get(i)[1], k -> classIds.size());
             }
         }
-        return new Report(folder, bundle.checksum(), RetrievalMetrics.leaveOneOut(queries, labels),
-            RetrievalMetrics.leaveOneOut(queries, database, labels), clips.size(), audioSeconds, nanos / 1e9);
+        return new Report(folder, bundle.checksum(), RetrievalMetrics.leaveOneOutCosine(queries, labels),
+            RetrievalMetrics.leaveOneOutCosine(queries, database, labels), clips.size(), audioSeconds, nanos / 1e9);
     }
 
     private static DecodedAudio decode(Path file) throws IOException {
