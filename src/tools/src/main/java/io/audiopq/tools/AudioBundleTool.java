@@ -4,6 +4,7 @@ import io.audiopq.audio.AudioDecoder;
 import io.audiopq.audio.AudioEmbedder;
 import io.audiopq.audio.AudioEmbeddings;
 import io.audiopq.audio.AudioFormat;
+import io.audiopq.audio.BackboneSpec;
 import io.audiopq.audio.DecodeLimits;
 import io.audiopq.audio.DecodedAudio;
 import io.audiopq.audio.InputLayout;
@@ -180,7 +181,7 @@ public final class AudioBundleTool {
 
     public static AudioSpec defaultSpec() {
         return new AudioSpec(defaultFrontEnd(),
-            new AudioSpec.Backbone("backbone.onnx", List.of(), "spec", InputLayout.BATCH_MELS_FRAMES, "embedding", 2, 64), null, null,
+            new AudioSpec.Backbone("backbone.onnx", List.of(), new BackboneSpec("spec", InputLayout.BATCH_MELS_FRAMES, "embedding", null, 2, 64)), null, null,
             new SegmentSpec(1.0, 0.5));
     }
 
@@ -200,7 +201,7 @@ public final class AudioBundleTool {
             List<float[]> vectors = new ArrayList<>();
             try (OnnxModel model = OnnxModel.load(raw, 1)) {
                 AudioSpec spec = defaultSpec();
-                AudioEmbedder embedder = new AudioEmbedder(spec.frontEnd(), spec.segments(), model, spec.backboneSpec(), null, null);
+                AudioEmbedder embedder = new AudioEmbedder(spec.frontEnd(), spec.segments(), model, spec.backbone().call(), null, null);
                 for (String[] clip : clips) {
                     AudioEmbeddings e = embedder.embed(decode(esc10.resolve(clip[0])));
                     vectors.add(e.embedding());
@@ -256,8 +257,8 @@ public final class AudioBundleTool {
     /** The audio section for EfficientAT mn04 (front end per its MODEL.md, AudioSet classifier). */
     public static AudioSpec mn04Spec() {
         return new AudioSpec(LogMelConfig.efficientAt(),
-            new AudioSpec.Backbone("mn04_as.onnx", List.of("mn04_as.onnx.data"), "spec", InputLayout.BATCH_1_MELS_FRAMES, "features", 1, 64),
-            null, new AudioSpec.Classifier("logits", "class_labels_indices.csv", 5, 0.1), new SegmentSpec(1.0, 0.5));
+            new AudioSpec.Backbone("mn04_as.onnx", List.of("mn04_as.onnx.data"), BackboneSpec.efficientAt()),
+            null, new AudioSpec.Classifier("class_labels_indices.csv", 5, 0.1), new SegmentSpec(1.0, 0.5));
     }
 
     /**
@@ -302,7 +303,7 @@ public final class AudioBundleTool {
         List<float[]> vectors = new ArrayList<>();
         AudioSpec spec = mn04Spec();
         try (OnnxModel model = OnnxModel.load(mn04Dir.resolve("mn04_as.onnx"), 1)) {
-            AudioEmbedder embedder = new AudioEmbedder(spec.frontEnd(), spec.segments(), model, spec.backboneSpec(), null, null);
+            AudioEmbedder embedder = new AudioEmbedder(spec.frontEnd(), spec.segments(), model, spec.backbone().call(), null, null);
             for (String[] clip : training0) {
                 AudioEmbeddings e = embedder.embed(decode(esc10.resolve(clip[0])));
                 vectors.add(VectorMath.normalize(e.embedding()));
