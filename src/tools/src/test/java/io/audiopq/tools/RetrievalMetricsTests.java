@@ -4,9 +4,11 @@ import io.audiopq.quantization.VectorMath;
 
 import org.apache.lucene.tests.util.LuceneTestCase;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
-import java.util.SplittableRandom;
+import java.util.List;
 import java.util.stream.IntStream;
 
 /** Metrics of hand-made scores and of given rankings, and the seeded random tie-breaking. */
@@ -79,7 +81,9 @@ public class RetrievalMetricsTests extends LuceneTestCase {
         double original = looMapOfOrder(v, y, identity(n));
         int[] sorted = IntStream.range(0, n).boxed().sorted(Comparator.comparingInt(i -> y[i])).mapToInt(Integer::intValue).toArray();
         double bySorted = looMapOfOrder(v, y, sorted);
-        double byShuffled = looMapOfOrder(v, y, permutation(n, new SplittableRandom(9)));
+        List<Integer> shuffled = new ArrayList<>(IntStream.range(0, n).boxed().toList());
+        Collections.shuffle(shuffled, new java.util.Random(9));
+        double byShuffled = looMapOfOrder(v, y, shuffled.stream().mapToInt(Integer::intValue).toArray());
         assertEquals(original, bySorted, 0.003);
         assertEquals(original, byShuffled, 0.003);
     }
@@ -96,18 +100,6 @@ public class RetrievalMetricsTests extends LuceneTestCase {
 
     private static int[] identity(int n) {
         return IntStream.range(0, n).toArray();
-    }
-
-    /** Fisher-Yates, as the training toolkit shuffles. */
-    private static int[] permutation(int n, SplittableRandom random) {
-        int[] p = identity(n);
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
     }
 
     public void testPerfectAndReversedRankings() {
