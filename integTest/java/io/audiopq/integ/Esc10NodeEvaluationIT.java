@@ -4,6 +4,7 @@ import io.audiopq.testing.RealNode;
 
 import io.audiopq.model.ModelBundle;
 import io.audiopq.model.ModelBundleLoader;
+import io.audiopq.quantization.VectorMath;
 import io.audiopq.tools.RetrievalMetrics;
 
 import org.junit.Assume;
@@ -126,10 +127,10 @@ public class Esc10NodeEvaluationIT {
         // 4. The same figures in this JVM, from the vectors the node stored.
         float[][] unit = new float[n][];
         for (int i = 0; i < n; i++) {
-            unit[i] = RetrievalMetrics.l2Normalize(vectors[i].clone());
+            unit[i] = VectorMath.normalize(vectors[i].clone());
         }
         List<RetrievalMetrics> inJvm = new ArrayList<>();
-        inJvm.add(RetrievalMetrics.leaveOneOut(unit, labels));
+        inJvm.add(RetrievalMetrics.leaveOneOutCosine(unit, labels));
         for (int m : MS) {
             ModelBundle bundle = ModelBundleLoader.load(integBundles.resolve(bundle(m)));
             float[][] decoded = new float[n][];
@@ -146,8 +147,8 @@ public class Esc10NodeEvaluationIT {
         int row = 0;
         for (Map.Entry<String, RetrievalMetrics> e : figures.entrySet()) {
             RetrievalMetrics r = e.getValue();
-            table.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %.4f | %.4f | %.1f |%n", e.getKey(), r.meanAveragePrecision(),
-                r.top1Accuracy(), r.precisionAt10(), inJvm.get(row++).meanAveragePrecision(), seconds.get(e.getKey())));
+            table.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %.4f | %.4f | %.1f |%n", e.getKey(), r.map(),
+                r.top1(), r.precisionAt(10), inJvm.get(row++).map(), seconds.get(e.getKey())));
         }
         table.append("\nPQ codebooks were trained on these same 400 clips (clip and segment embeddings): in-sample figures. "
             + "Rankings are over all 399 other clips, pure ADC (no rescoring); mAP in-JVM: the same rankings computed here from the stored "
@@ -159,17 +160,17 @@ public class Esc10NodeEvaluationIT {
         List<RetrievalMetrics> results = new ArrayList<>(figures.values());
         RetrievalMetrics exact = results.get(0);
         // Reference 0.936 (Esc10Evaluation, in-JVM): far below means the decode/resample/front-end chain is wrong.
-        assertTrue(table.toString(), exact.meanAveragePrecision() >= 0.93);
+        assertTrue(table.toString(), exact.map() >= 0.93);
         for (int i = 0; i < results.size(); i++) {
             assertEquals(n, results.get(i).queries());
             // The node ranks as the project's own scoring does (ties aside): node and in-JVM agree.
-            assertEquals(table.toString(), inJvm.get(i).meanAveragePrecision(), results.get(i).meanAveragePrecision(), 0.002);
+            assertEquals(table.toString(), inJvm.get(i).map(), results.get(i).map(), 0.002);
         }
         // 256 bits (32 codes of 8 bits for 384 dimensions: 12 dimensions per sub-quantiser) keeps the
         // ranking close to float (measured 0.942 against 0.937: the codebook is trained on these clips,
         // which helps). A loose band, 0.05 below float (so at least 0.88), catches a broken codebook,
         // encoder or ADC table without depending on k-means details.
-        assertTrue(table.toString(), results.get(3).meanAveragePrecision() >= exact.meanAveragePrecision() - 0.05);
+        assertTrue(table.toString(), results.get(3).map() >= exact.map() - 0.05);
         node.delete("/" + FLOAT_INDEX);
         node.delete("/" + PQ_INDEX);
     }
@@ -177,7 +178,9 @@ public class Esc10NodeEvaluationIT {
     /**
      * Leave-one-out rankings as a cosine pq_vector field scores in ADC mode: by the squared distance
      * between the unit query and each decoded code (1 - d^2/4), not by their dot product (the
-     * decoded vectors are not unit length, so the two orders differ slightly); ties by index.
+     * decoded vectors are not unit length, so the two orders differ slightly); ties by index, as the node
+     * orders tied documents (so these are the rankings the node should return, not {@link
+     * RetrievalMetrics#leaveOneOutAdc}, which breaks ties at random).
      */
     static int[][] adcRankings(float[][] queries, float[][] decoded) {
         int n = queries.length;
@@ -187,10 +190,7 @@ public class Esc10NodeEvaluationIT {
             List<Integer> order = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 if (i != q) {
-                    for (int j = 0; j < queries[q].length; j++) {
-                        double diff = queries[q][j] - decoded[i][j];
-                        d2[i] += diff * diff;
-                    }
+                    d2[i] = RetrievalMetrics.squaredDistance(queries[q], decoded[i]);
                     order.add(i);
                 }
             }

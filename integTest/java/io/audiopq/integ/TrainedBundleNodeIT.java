@@ -79,8 +79,8 @@ public class TrainedBundleNodeIT {
             """.formatted(dims)));
         data.indexVectors(FLOAT_INDEX, vectors, "v");
 
-        double nodeFloat = RetrievalMetrics.ofRankings(data.knnRankings(FLOAT_INDEX, "v", vectors), data.labels).meanAveragePrecision();
-        double nodePq = RetrievalMetrics.ofRankings(data.pqKnnRankings(INDEX, EMBEDDING, vectors), data.labels).meanAveragePrecision();
+        double nodeFloat = RetrievalMetrics.ofRankings(data.knnRankings(FLOAT_INDEX, "v", vectors), data.labels).map();
+        double nodePq = RetrievalMetrics.ofRankings(data.pqKnnRankings(INDEX, EMBEDDING, vectors), data.labels).map();
         double toolkitFloat = toolkit.get("head_float_map").asDouble();
         double toolkitPq = toolkit.get("head_pq_map").asDouble();
 

@@ -98,7 +98,7 @@ public final class AudioEmbedderCache implements AutoCloseable {
         OnnxModel head = spec.head() == null ? null : model(name, "audio.head.model", bundle, spec.head().model());
         AudioEmbedder embedder;
         try {
-            embedder = new AudioEmbedder(spec.frontEnd(), spec.segments(), backbone, spec.backboneSpec(), head, spec.headSpec());
+            embedder = new AudioEmbedder(spec.frontEnd(), spec.segments(), backbone, spec.backbone().call(), head, spec.headSpec());
         } catch (IllegalArgumentException e) {
             throw new InvalidBundleException(name, "audio", e.getMessage(), e);
         }
@@ -114,14 +114,14 @@ public final class AudioEmbedderCache implements AutoCloseable {
         }
         if (probe.embedding().length != descriptor.dimensions()) {
             String source = spec.head() != null
-                ? "head output [" + spec.head().output() + "]"
-                : "backbone output [" + spec.backbone().embeddingOutput() + "]";
+                ? "head output [" + spec.head().call().output() + "]"
+                : "backbone output [" + spec.backbone().call().embeddingOutput() + "]";
             throw new InvalidBundleException(name, "dimensions", "is " + descriptor.dimensions() + " but " + source + " has "
                 + probe.embedding().length + " values per item");
         }
         if (labels != null && probe.logits().length != labels.size()) {
             throw new InvalidBundleException(name, "audio.classifier.labels", "file [" + spec.classifier().labels() + "] names " + labels.size()
-                + " classes but output [" + spec.classifier().output() + "] has " + probe.logits().length);
+                + " classes but output [" + spec.backbone().call().logitsOutput() + "] has " + probe.logits().length);
         }
         return new OpenBundle(bundle, embedder, labels);
     }

@@ -6,9 +6,12 @@ import io.audiopq.audio.InputLayout;
 import io.audiopq.audio.LogMelConfig;
 import io.audiopq.audio.SegmentSpec;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 
 import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,57 +34,57 @@ public record AudioSpec(LogMelConfig frontEnd, Backbone backbone, Head head, Cla
     public static final List<String> PRESETS = List.of("efficientat", "yamnet");
 
     /**
-     * The backbone.
-     *
-     * @param model           ONNX file, relative to the bundle folder
-     * @param externalData    further files the ONNX file loads (external weights, {@code *.onnx.data}),
-     *                        relative paths; they must sit where the ONNX file expects them, and are checksummed
-     * @param input           input name
-     * @param layout          input layout
-     * @param embeddingOutput the output holding the embedding
-     * @param minFrames       shortest spectrogram the model accepts (shorter ones are padded with silence)
-     * @param maxBatch        most segments per inference call
+     * Checks that a classifier comes with the backbone output it reads and the reverse.
      */
-    public record Backbone(String model, List<String> externalData, String input, InputLayout layout, String embeddingOutput, int minFrames,
-        int maxBatch) {
+    public AudioSpec {
+        if ((classifier == null) != (backbone.call().logitsOutput() == null)) {
+            throw new IllegalArgumentException(classifier == null
+                ? "backbone logits output [" + backbone.call().logitsOutput() + "] needs a classifier (its labels)"
+                : "a classifier needs the backbone's logits output");
+        }
+    }
+
+    /**
+     * The backbone: its files, and how to call it ({@code audio.backbone} of model.json, and
+     * {@code audio.classifier.output} as {@link BackboneSpec#logitsOutput()}).
+     *
+     * @param model        ONNX file, relative to the bundle folder
+     * @param externalData further files the ONNX file loads (external weights, {@code *.onnx.data}),
+     *                     relative paths; they must sit where the ONNX file expects them, and are checksummed
+     * @param call         input, layout, outputs, frame minimum and batch size
+     */
+    public record Backbone(String model, List<String> externalData, BackboneSpec call) {
         public Backbone {
             externalData = List.copyOf(externalData);
         }
     }
 
     /**
-     * A head model ([batch, D_backbone] in, [batch, dimensions] out).
+     * A head model ([batch, D_backbone] in, [batch, dimensions] out): its files, and how to call it.
      *
      * @param model        ONNX file, relative to the bundle folder
      * @param externalData further files the ONNX file loads
-     * @param input        input name
-     * @param output       output name
+     * @param call         input and output names
      */
-    public record Head(String model, List<String> externalData, String input, String output) {
+    public record Head(String model, List<String> externalData, HeadSpec call) {
         public Head {
             externalData = List.copyOf(externalData);
         }
     }
 
     /**
-     * A classifier output of the backbone and the names of its classes.
+     * The names of the classes the backbone's logits output scores (that output is
+     * {@link BackboneSpec#logitsOutput()}), and the default tagging.
      *
-     * @param output   the backbone output with one score (logit) per class
      * @param labels   label CSV ({@code index,mid,display_name} with a header row), relative to the bundle folder
      * @param topK     labels reported per clip by default
      * @param minScore lowest probability (sigmoid of the logit) reported by default
      */
-    public record Classifier(String output, String labels, int topK, double minScore) {}
+    public record Classifier(String labels, int topK, double minScore) {}
 
-    /** The backbone call as the audio layer takes it. */
-    public BackboneSpec backboneSpec() {
-        return new BackboneSpec(backbone.input(), backbone.layout(), backbone.embeddingOutput(), classifier == null ? null : classifier.output(),
-            backbone.minFrames(), backbone.maxBatch());
-    }
-
-    /** The head call as the audio layer takes it, or null. */
+    /** The head call as the audio layer takes it, or null without a head. */
     public HeadSpec headSpec() {
-        return head == null ? null : new HeadSpec(head.input(), head.output());
+        return head == null ? null : head.call();
     }
 
     /** Every file this section names, with the model.json key that names it: {key, path}. */
@@ -107,15 +110,13 @@ public record AudioSpec(LogMelConfig frontEnd, Backbone backbone, Head head, Cla
         LogMelConfig frontEnd = parseFrontEnd(bundle, audio.requiredObject("front_end"));
 
         StrictJsonObject b = audio.requiredObject("backbone");
-        Backbone backbone = new Backbone(
-            ModelDescriptor.checkFilePath(bundle, b.key("model"), b.requiredString("model")),
-            filePaths(bundle, b, "external_data"),
-            b.requiredString("input"),
-            enumValue(b, "layout", InputLayout.class, null),
-            b.requiredString("embedding_output"),
-            b.optionalInt("min_frames", 1, 100_000, 1),
-            b.optionalInt("max_batch", 1, 4096, 64)
-        );
+        String backboneModel = ModelDescriptor.checkFilePath(bundle, b.key("model"), b.requiredString("model"));
+        List<String> backboneData = filePaths(bundle, b, "external_data");
+        String input = b.requiredString("input");
+        InputLayout layout = enumValue(b, "layout", InputLayout.class, null);
+        String embeddingOutput = b.requiredString("embedding_output");
+        int minFrames = b.optionalInt("min_frames", 1, 100_000, 1);
+        int maxBatch = b.optionalInt("max_batch", 1, 4096, 64);
         b.finish();
 
         Head head = null;
@@ -124,21 +125,20 @@ public record AudioSpec(LogMelConfig frontEnd, Backbone backbone, Head head, Cla
             head = new Head(
                 ModelDescriptor.checkFilePath(bundle, h.key("model"), h.requiredString("model")),
                 filePaths(bundle, h, "external_data"),
-                h.requiredString("input"),
-                h.requiredString("output")
+                new HeadSpec(h.requiredString("input"), h.requiredString("output"))
             );
             h.finish();
         }
 
         Classifier classifier = null;
+        String logitsOutput = null;
         StrictJsonObject c = audio.optionalObject("classifier");
         if (c != null) {
-            String output = c.requiredString("output");
-            if (output.equals(backbone.embeddingOutput())) {
-                throw new InvalidBundleException(bundle, c.key("output"), "must differ from audio.backbone.embedding_output [" + output + "]");
+            logitsOutput = c.requiredString("output");
+            if (logitsOutput.equals(embeddingOutput)) {
+                throw new InvalidBundleException(bundle, c.key("output"), "must differ from audio.backbone.embedding_output [" + logitsOutput + "]");
             }
             classifier = new Classifier(
-                output,
                 ModelDescriptor.checkFilePath(bundle, c.key("labels"), c.requiredString("labels")),
                 c.optionalInt("top_k", 1, 1000, 5),
                 probability(bundle, c, "min_score", 0.1)
@@ -155,6 +155,8 @@ public record AudioSpec(LogMelConfig frontEnd, Backbone backbone, Head head, Cla
             s.finish();
         }
         audio.finish();
+        Backbone backbone = new Backbone(backboneModel, backboneData,
+            new BackboneSpec(input, layout, embeddingOutput, logitsOutput, minFrames, maxBatch));
         return new AudioSpec(frontEnd, backbone, head, classifier, segments);
     }
 
@@ -270,11 +272,11 @@ public record AudioSpec(LogMelConfig frontEnd, Backbone backbone, Head head, Cla
      * the one rendering of an audio spec, for model.json and for {@code GET _audio_pq/models}.
      */
     public String toJson() {
-        java.io.StringWriter text = new java.io.StringWriter();
-        try (JsonGenerator out = new com.fasterxml.jackson.core.JsonFactory().createGenerator(text)) {
+        StringWriter text = new StringWriter();
+        try (JsonGenerator out = new JsonFactory().createGenerator(text)) {
             writeJson(out);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e); // a StringWriter does not fail
+            throw new UncheckedIOException(e); // a StringWriter does not fail
         }
         return text.toString();
     }
@@ -308,27 +310,28 @@ public record AudioSpec(LogMelConfig frontEnd, Backbone backbone, Head head, Cla
         out.writeNumberField("norm_div", f.normDiv());
         out.writeEndObject();
 
+        BackboneSpec call = backbone.call();
         out.writeObjectFieldStart("backbone");
         out.writeStringField("model", backbone.model());
         writeStringArray(out, "external_data", backbone.externalData());
-        out.writeStringField("input", backbone.input());
-        out.writeStringField("layout", jsonName(backbone.layout()));
-        out.writeStringField("embedding_output", backbone.embeddingOutput());
-        out.writeNumberField("min_frames", backbone.minFrames());
-        out.writeNumberField("max_batch", backbone.maxBatch());
+        out.writeStringField("input", call.input());
+        out.writeStringField("layout", jsonName(call.layout()));
+        out.writeStringField("embedding_output", call.embeddingOutput());
+        out.writeNumberField("min_frames", call.minFrames());
+        out.writeNumberField("max_batch", call.maxBatch());
         out.writeEndObject();
 
         if (head != null) {
             out.writeObjectFieldStart("head");
             out.writeStringField("model", head.model());
             writeStringArray(out, "external_data", head.externalData());
-            out.writeStringField("input", head.input());
-            out.writeStringField("output", head.output());
+            out.writeStringField("input", head.call().input());
+            out.writeStringField("output", head.call().output());
             out.writeEndObject();
         }
         if (classifier != null) {
             out.writeObjectFieldStart("classifier");
-            out.writeStringField("output", classifier.output());
+            out.writeStringField("output", call.logitsOutput());
             out.writeStringField("labels", classifier.labels());
             out.writeNumberField("top_k", classifier.topK());
             out.writeNumberField("min_score", classifier.minScore());

@@ -2,6 +2,8 @@ package io.audiopq.model;
 
 import org.apache.lucene.tests.util.LuceneTestCase;
 
+import io.audiopq.audio.BackboneSpec;
+import io.audiopq.audio.HeadSpec;
 import io.audiopq.audio.InputLayout;
 import io.audiopq.audio.LogMelConfig;
 import io.audiopq.audio.SegmentSpec;
@@ -49,12 +51,12 @@ public class AudioSpecTests extends LuceneTestCase {
         assertEquals(14000, a.frontEnd().fmax(), 0);
         assertEquals(e.sampleRate(), a.frontEnd().sampleRate());
         assertEquals(e.nMels(), a.frontEnd().nMels());
-        assertEquals(new AudioSpec.Backbone("net/mn04.onnx", List.of("net/mn04.onnx.data"), "spec", InputLayout.BATCH_1_MELS_FRAMES, "features",
-            3, 16), a.backbone());
-        assertEquals(new AudioSpec.Head("dqn.onnx", List.of(), "x", "code"), a.head());
-        assertEquals(new AudioSpec.Classifier("logits", "labels.csv", 3, 0.2), a.classifier());
+        assertEquals(new AudioSpec.Backbone("net/mn04.onnx", List.of("net/mn04.onnx.data"),
+            new BackboneSpec("spec", InputLayout.BATCH_1_MELS_FRAMES, "features", "logits", 3, 16)), a.backbone());
+        assertEquals(new AudioSpec.Head("dqn.onnx", List.of(), new HeadSpec("x", "code")), a.head());
+        assertEquals(new AudioSpec.Classifier("labels.csv", 3, 0.2), a.classifier());
         assertEquals(new SegmentSpec(0.96, 0.48), a.segments());
-        assertEquals("logits", a.backboneSpec().logitsOutput());
+        assertEquals("logits", a.backbone().call().logitsOutput());
         assertEquals(List.of("codebook.pq", "net/mn04.onnx", "net/mn04.onnx.data", "dqn.onnx", "labels.csv"), d.referencedFiles());
     }
 
@@ -71,13 +73,13 @@ public class AudioSpecTests extends LuceneTestCase {
             }
             """;
         AudioSpec a = ModelDescriptor.parse("tagger", json).audio();
-        assertEquals(1, a.backbone().minFrames());
-        assertEquals(64, a.backbone().maxBatch());
+        assertEquals(1, a.backbone().call().minFrames());
+        assertEquals(64, a.backbone().call().maxBatch());
         assertNull(a.head());
         assertNull(a.classifier());
         assertEquals(new SegmentSpec(1.0, 0.5), a.segments());
         assertEquals(LogMelConfig.yamnet(), a.frontEnd());
-        assertEquals(InputLayout.BATCH_FRAMES_MELS, a.backbone().layout());
+        assertEquals(InputLayout.BATCH_FRAMES_MELS, a.backbone().call().layout());
     }
 
     @Test

@@ -26,18 +26,36 @@ public final class VectorMath {
 
     /** A copy of {@code v} scaled to unit L2 norm; throws for a zero vector. */
     public static float[] normalized(float[] v) {
+        if (isZero(v)) {
+            throw new IllegalArgumentException("cannot normalise a zero vector");
+        }
+        return normalize(v.clone());
+    }
+
+    /**
+     * Scales {@code v} to unit L2 norm in place (norm and quotients in double) and returns it; a zero
+     * vector stays zero.
+     */
+    public static float[] normalize(float[] v) {
         double norm = 0;
         for (float x : v) {
             norm += (double) x * x;
         }
-        if (norm == 0) {
-            throw new IllegalArgumentException("cannot normalise a zero vector");
+        norm = Math.sqrt(norm);
+        if (norm > 0) {
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) (v[i] / norm);
+            }
         }
-        float inv = (float) (1 / Math.sqrt(norm));
-        float[] out = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = v[i] * inv;
+        return v;
+    }
+
+    private static boolean isZero(float[] v) {
+        for (float x : v) {
+            if (x != 0) {
+                return false;
+            }
         }
-        return out;
+        return true;
     }
 }

@@ -56,7 +56,6 @@ record ModelsInfo(String nodeName, String modelsPath, String directoryError, Lis
         builder.rawField("audio", new ByteArrayInputStream(json), XContentType.JSON);
     }
 
-
     private static void bundle(XContentBuilder builder, ModelBundle bundle) throws IOException {
         ModelDescriptor descriptor = bundle.descriptor();
         builder.field("kind", descriptor.kind().jsonName());

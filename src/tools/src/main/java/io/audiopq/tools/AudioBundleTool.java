@@ -4,6 +4,7 @@ import io.audiopq.audio.AudioDecoder;
 import io.audiopq.audio.AudioEmbedder;
 import io.audiopq.audio.AudioEmbeddings;
 import io.audiopq.audio.AudioFormat;
+import io.audiopq.audio.BackboneSpec;
 import io.audiopq.audio.DecodeLimits;
 import io.audiopq.audio.DecodedAudio;
 import io.audiopq.audio.InputLayout;
@@ -22,6 +23,7 @@ import io.audiopq.model.ModelKind;
 import io.audiopq.model.Similarity;
 import io.audiopq.quantization.KMeans;
 import io.audiopq.quantization.ProductQuantizer;
+import io.audiopq.quantization.VectorMath;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -80,8 +82,8 @@ public final class AudioBundleTool {
                 "bundle %s (checksum %s)%nESC-10 leave-one-out, %d clips: float mAP %.4f (top-1 %.4f, P@5 %.4f, P@10 %.4f); "
                     + "PQ mAP %.4f (top-1 %.4f)%nthroughput: %.1f s of audio in %.2f s on one core = %.0f s of audio per second per core "
                     + "(decode, resample, front end, clip + segment inference)",
-                bundle, checksum, clips, floatMetrics.meanAveragePrecision(), floatMetrics.top1Accuracy(), floatMetrics.precisionAt5(),
-                floatMetrics.precisionAt10(), pqMetrics.meanAveragePrecision(), pqMetrics.top1Accuracy(), audioSeconds, wallSeconds,
+                bundle, checksum, clips, floatMetrics.map(), floatMetrics.top1(), floatMetrics.precisionAt(5),
+                floatMetrics.precisionAt(10), pqMetrics.map(), pqMetrics.top1(), audioSeconds, wallSeconds,
                 audioSeconds / wallSeconds);
         }
     }
@@ -179,7 +181,7 @@ public final class AudioBundleTool {
 
     public static AudioSpec defaultSpec() {
         return new AudioSpec(defaultFrontEnd(),
-            new AudioSpec.Backbone("backbone.onnx", List.of(), "spec", InputLayout.BATCH_MELS_FRAMES, "embedding", 2, 64), null, null,
+            new AudioSpec.Backbone("backbone.onnx", List.of(), new BackboneSpec("spec", InputLayout.BATCH_MELS_FRAMES, "embedding", null, 2, 64)), null, null,
             new SegmentSpec(1.0, 0.5));
     }
 
@@ -199,7 +201,7 @@ public final class AudioBundleTool {
             List<float[]> vectors = new ArrayList<>();
             try (OnnxModel model = OnnxModel.load(raw, 1)) {
                 AudioSpec spec = defaultSpec();
-                AudioEmbedder embedder = new AudioEmbedder(spec.frontEnd(), spec.segments(), model, spec.backboneSpec(), null, null);
+                AudioEmbedder embedder = new AudioEmbedder(spec.frontEnd(), spec.segments(), model, spec.backbone().call(), null, null);
                 for (String[] clip : clips) {
                     AudioEmbeddings e = embedder.embed(decode(esc10.resolve(clip[0])));
                     vectors.add(e.embedding());
@@ -232,7 +234,7 @@ public final class AudioBundleTool {
                 for (int i = 0; i < d; i++) {
                     z[i] = (v[i] - shift[i]) / scale[i];
                 }
-                System.arraycopy(RetrievalMetrics.l2Normalize(z), 0, training, n * d, d);
+                System.arraycopy(VectorMath.normalize(z), 0, training, n * d, d);
             }
             KMeans.Params params = KMeans.Params.DEFAULT.withSeed(seed);
             ProductQuantizer pq = ProductQuantizer.train(training, vectors.size(), d, m, bits, params);
@@ -255,8 +257,8 @@ public final class AudioBundleTool {
     /** The audio section for EfficientAT mn04 (front end per its MODEL.md, AudioSet classifier). */
     public static AudioSpec mn04Spec() {
         return new AudioSpec(LogMelConfig.efficientAt(),
-            new AudioSpec.Backbone("mn04_as.onnx", List.of("mn04_as.onnx.data"), "spec", InputLayout.BATCH_1_MELS_FRAMES, "features", 1, 64),
-            null, new AudioSpec.Classifier("logits", "class_labels_indices.csv", 5, 0.1), new SegmentSpec(1.0, 0.5));
+            new AudioSpec.Backbone("mn04_as.onnx", List.of("mn04_as.onnx.data"), BackboneSpec.efficientAt()),
+            null, new AudioSpec.Classifier("class_labels_indices.csv", 5, 0.1), new SegmentSpec(1.0, 0.5));
     }
 
     /**
@@ -301,12 +303,12 @@ public final class AudioBundleTool {
         List<float[]> vectors = new ArrayList<>();
         AudioSpec spec = mn04Spec();
         try (OnnxModel model = OnnxModel.load(mn04Dir.resolve("mn04_as.onnx"), 1)) {
-            AudioEmbedder embedder = new AudioEmbedder(spec.frontEnd(), spec.segments(), model, spec.backboneSpec(), null, null);
+            AudioEmbedder embedder = new AudioEmbedder(spec.frontEnd(), spec.segments(), model, spec.backbone().call(), null, null);
             for (String[] clip : training0) {
                 AudioEmbeddings e = embedder.embed(decode(esc10.resolve(clip[0])));
-                vectors.add(RetrievalMetrics.l2Normalize(e.embedding()));
+                vectors.add(VectorMath.normalize(e.embedding()));
                 for (SegmentEmbedding s : e.segments()) {
-                    vectors.add(RetrievalMetrics.l2Normalize(s.embedding()));
+                    vectors.add(VectorMath.normalize(s.embedding()));
                 }
             }
         }
@@ -356,13 +358,13 @@ public final class AudioBundleTool {
                 AudioEmbeddings e = embedder.embed(audio);
                 nanos += System.nanoTime() - start;
                 audioSeconds += audio.durationSeconds();
-                queries[i] = RetrievalMetrics.l2Normalize(e.embedding());
+                queries[i] = VectorMath.normalize(e.embedding());
                 database[i] = bundle.quantizer().decode(bundle.quantizer().encode(queries[i]));
                 labels[i] = classIds.computeIfAbsent(clips.get(i)[1], k -> classIds.size());
             }
         }
-        return new Report(folder, bundle.checksum(), RetrievalMetrics.leaveOneOut(queries, labels),
-            RetrievalMetrics.leaveOneOut(queries, database, labels), clips.size(), audioSeconds, nanos / 1e9);
+        return new Report(folder, bundle.checksum(), RetrievalMetrics.leaveOneOutCosine(queries, labels),
+            RetrievalMetrics.leaveOneOutCosine(queries, database, labels), clips.size(), audioSeconds, nanos / 1e9);
     }
 
     private static DecodedAudio decode(Path file) throws IOException {

@@ -8,6 +8,7 @@ import io.audiopq.audio.DecodedAudio;
 import io.audiopq.audio.LogMelConfig;
 import io.audiopq.audio.OnnxModel;
 import io.audiopq.audio.SegmentSpec;
+import io.audiopq.quantization.VectorMath;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +47,7 @@ public final class Esc10Evaluation {
             return String.format(Locale.ROOT,
                 "ESC-10 leave-one-out, %d clips: mAP %.4f, top-1 %.4f, P@5 %.4f, P@10 %.4f; %.1f s of audio in %.2f s on one core"
                     + " = %.0f s of audio per second per core (%.1f ms per clip)",
-                clips, m.meanAveragePrecision(), m.top1Accuracy(), m.precisionAt5(), m.precisionAt10(), audioSeconds, wallSeconds,
+                clips, m.map(), m.top1(), m.precisionAt(5), m.precisionAt(10), audioSeconds, wallSeconds,
                 realtimeFactor(), 1000 * wallSeconds / clips);
         }
     }
@@ -80,13 +81,13 @@ public final class Esc10Evaluation {
                 byte[] bytes = Files.readAllBytes(esc10Dir.resolve(row[0]));
                 long start = System.nanoTime();
                 DecodedAudio audio = decoder.decode(bytes, limits);
-                vectors[i] = RetrievalMetrics.l2Normalize(embedder.embedClip(audio).embedding());
+                vectors[i] = VectorMath.normalize(embedder.embedClip(audio).embedding());
                 nanos += System.nanoTime() - start;
                 audioSeconds += audio.durationSeconds();
                 labels[i] = classIds.computeIfAbsent(row[1], k -> classIds.size());
             }
         }
-        return new Result(RetrievalMetrics.leaveOneOut(vectors, labels), rows.size(), audioSeconds, nanos / 1e9);
+        return new Result(RetrievalMetrics.leaveOneOutCosine(vectors, labels), rows.size(), audioSeconds, nanos / 1e9);
     }
 
     /** (filename, class) per row of esc10_meta.csv (columns: filename, fold, esc10_class, ...). */

@@ -103,6 +103,11 @@ public final class OnnxGraph {
 
     /** The serialised ModelProto. */
     public byte[] toBytes(String producer) {
+        return toBytes(producer, null);
+    }
+
+    /** The serialised ModelProto, with {@code docString} (a description of the model) unless null. */
+    public byte[] toBytes(String producer, String docString) {
         List<byte[]> graph = new ArrayList<>();
         for (byte[] node : nodes) {
             graph.add(bytesField(1, node));
@@ -118,7 +123,8 @@ public final class OnnxGraph {
             graph.add(bytesField(12, out));
         }
         byte[] opset = concat(stringField(1, ""), varintField(2, 13));
-        return concat(varintField(1, 8), stringField(2, producer), bytesField(7, concat(graph.toArray(new byte[0][]))), bytesField(8, opset));
+        byte[] doc = docString == null ? new byte[0] : stringField(6, docString);
+        return concat(varintField(1, 8), stringField(2, producer), doc, bytesField(7, concat(graph.toArray(new byte[0][]))), bytesField(8, opset));
     }
 
     private static byte[] tensor(String name, int type, byte[] raw, long... dims) {

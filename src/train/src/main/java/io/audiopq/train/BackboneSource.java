@@ -35,9 +35,8 @@ public record BackboneSource(Path directory, AudioSpec spec, String description)
     public static BackboneSource mn04(Path onnxFile) {
         AudioSpec mn04 = AudioBundleTool.mn04Spec();
         String file = onnxFile.getFileName().toString();
-        AudioSpec.Backbone b = mn04.backbone();
-        AudioSpec spec = new AudioSpec(mn04.frontEnd(), new AudioSpec.Backbone(file, List.of(file + ".data"), b.input(), b.layout(),
-            b.embeddingOutput(), b.minFrames(), b.maxBatch()), null, mn04.classifier(), mn04.segments());
+        AudioSpec spec = new AudioSpec(mn04.frontEnd(), new AudioSpec.Backbone(file, List.of(file + ".data"), mn04.backbone().call()), null,
+            mn04.classifier(), mn04.segments());
         return new BackboneSource(onnxFile.toAbsolutePath().getParent(), spec,
             "EfficientAT mn04_as (AudioSet CNN, MIT licence, weights by F. Schmid et al.)");
     }
@@ -60,7 +59,7 @@ public record BackboneSource(Path directory, AudioSpec spec, String description)
 
     /** The embedding cache for this backbone (keyed by its files, front end and spec). */
     public EmbeddingCache cache(Path cacheDir) throws IOException {
-        return new EmbeddingCache(modelFile(), spec.frontEnd(), spec.backboneSpec(), cacheDir);
+        return new EmbeddingCache(modelFile(), spec.frontEnd(), spec.backbone().call(), cacheDir);
     }
 
     /** The files a trained bundle copies in: the backbone, its external data and the classifier's labels (those that exist). */
@@ -94,7 +93,7 @@ public record BackboneSource(Path directory, AudioSpec spec, String description)
         DecodeLimits limits = new DecodeLimits(200_000_000, 600);
         Progress.Bar bar = progress.bar("segment embeddings of " + files.size() + " files", files.size());
         try (OnnxModel backbone = OnnxModel.load(modelFile(), 1)) {
-            AudioEmbedder embedder = new AudioEmbedder(spec.frontEnd(), spec.segments(), backbone, spec.backboneSpec(), null, null);
+            AudioEmbedder embedder = new AudioEmbedder(spec.frontEnd(), spec.segments(), backbone, spec.backbone().call(), null, null);
             for (Path file : files) {
                 for (SegmentEmbedding segment : embedder.embed(decoder.decode(Files.readAllBytes(file), limits)).segments()) {
                     out.add(segment.embedding());
@@ -110,7 +109,6 @@ public record BackboneSource(Path directory, AudioSpec spec, String description)
     public AudioSpec withHead(AudioSpec.Head head) {
         AudioSpec.Backbone b = spec.backbone();
         List<String> data = b.externalData().stream().filter(f -> Files.isRegularFile(directory.resolve(f))).toList();
-        return new AudioSpec(spec.frontEnd(), new AudioSpec.Backbone(b.model(), data, b.input(), b.layout(), b.embeddingOutput(), b.minFrames(),
-            b.maxBatch()), head, spec.classifier(), spec.segments());
+        return new AudioSpec(spec.frontEnd(), new AudioSpec.Backbone(b.model(), data, b.call()), head, spec.classifier(), spec.segments());
     }
 }

@@ -2,6 +2,8 @@ package io.audiopq.train;
 
 import io.audiopq.quantization.KMeans;
 import io.audiopq.quantization.ProductQuantizer;
+import io.audiopq.quantization.VectorMath;
+import io.audiopq.tools.RetrievalMetrics;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,17 +37,17 @@ public final class Evaluation {
      *
      * @param selection per run of a trained head: the model selection's summary and any collapse criteria; empty for baselines
      */
-    public record Cell(String protocol, String system, int bits, double fraction, List<RankingMetrics> runs, List<ModelSelection.Selected> selection) {
+    public record Cell(String protocol, String system, int bits, double fraction, List<RetrievalMetrics> runs, List<ModelSelection.Selected> selection) {
 
-        public Cell(String protocol, String system, int bits, double fraction, List<RankingMetrics> runs) {
+        public Cell(String protocol, String system, int bits, double fraction, List<RetrievalMetrics> runs) {
             this(protocol, system, bits, fraction, runs, List.of());
         }
 
-        public double mean(java.util.function.ToDoubleFunction<RankingMetrics> f) {
+        public double mean(java.util.function.ToDoubleFunction<RetrievalMetrics> f) {
             return runs.stream().mapToDouble(f).average().orElse(Double.NaN);
         }
 
-        public double std(java.util.function.ToDoubleFunction<RankingMetrics> f) {
+        public double std(java.util.function.ToDoubleFunction<RetrievalMetrics> f) {
             double m = mean(f);
             return runs.size() < 2 ? 0 : Math.sqrt(runs.stream().mapToDouble(r -> Math.pow(f.applyAsDouble(r) - m, 2)).sum() / (runs.size() - 1));
         }
@@ -89,11 +91,11 @@ public final class Evaluation {
         float[][] unit = unit(ds.vectors());
         int[] labels = ds.labels();
         List<String> foldIds = ds.foldValues();
-        cells.add(new Cell("all items", "backbone (float)", 0, 0, List.of(RankingMetrics.leaveOneOutCosine(unit, labels))));
+        cells.add(new Cell("all items", "backbone (float)", 0, 0, List.of(RetrievalMetrics.leaveOneOutCosine(unit, labels))));
         for (int bits : cfg.bits()) {
             int m = bits / 8;
             cells.add(new Cell("all items", "PQ, trained on the searched items", bits, 0,
-                List.of(RankingMetrics.leaveOneOutAdc(unit, reconstruct(trainPq(unit, m, 42), unit), labels))));
+                List.of(RetrievalMetrics.leaveOneOutAdc(unit, reconstruct(trainPq(unit, m, 42), unit), labels))));
             if (foldIds.size() > 1) {
                 float[][] rec = new float[n][];
                 for (String f : foldIds) {
@@ -104,23 +106,23 @@ public final class Evaluation {
                     }
                 }
                 cells.add(new Cell("all items", "PQ, trained on other data (other folds)", bits, 0,
-                    List.of(RankingMetrics.leaveOneOutAdc(unit, rec, labels))));
+                    List.of(RetrievalMetrics.leaveOneOutAdc(unit, rec, labels))));
             }
         }
         // held-out fold baselines
         if (cfg.heldOut() && foldIds.size() > 1) {
-            List<RankingMetrics> backbone = new ArrayList<>();
+            List<RetrievalMetrics> backbone = new ArrayList<>();
             for (String f : foldIds) {
                 int[] in = ds.foldIndices(f, true);
-                backbone.add(RankingMetrics.leaveOneOutCosine(pick(unit, in), pickLabels(labels, in)));
+                backbone.add(RetrievalMetrics.leaveOneOutCosine(pick(unit, in), pickLabels(labels, in)));
             }
             cells.add(new Cell("held-out fold", "backbone (float)", 0, 0, backbone));
             for (int bits : cfg.bits()) {
-                List<RankingMetrics> runs = new ArrayList<>();
+                List<RetrievalMetrics> runs = new ArrayList<>();
                 for (String f : foldIds) {
                     int[] in = ds.foldIndices(f, true), out = ds.foldIndices(f, false);
                     ProductQuantizer pq = trainPq(pick(unit, out), bits / 8, 42);
-                    runs.add(RankingMetrics.leaveOneOutAdc(pick(unit, in), reconstruct(pq, pick(unit, in)), pickLabels(labels, in)));
+                    runs.add(RetrievalMetrics.leaveOneOutAdc(pick(unit, in), reconstruct(pq, pick(unit, in)), pickLabels(labels, in)));
                 }
                 cells.add(new Cell("held-out fold", "PQ, trained on other data (other folds)", bits, 0, runs));
             }
@@ -145,7 +147,7 @@ public final class Evaluation {
             int bits = (Integer) job[1];
             TrainConfig base = cfg.train().withMethod(method).withM(bits / 8);
             for (double fraction : cfg.fractions()) {
-                List<RankingMetrics> fl = new ArrayList<>(), ql = new ArrayList<>();
+                List<RetrievalMetrics> fl = new ArrayList<>(), ql = new ArrayList<>();
                 List<ModelSelection.Selected> sel = new ArrayList<>();
                 int[] all = java.util.stream.IntStream.range(0, n).toArray();
                 for (int r = 0; r < cfg.repeats(); r++) {
@@ -155,16 +157,16 @@ public final class Evaluation {
                     warn(progress, "all items, repeat " + (r + 1), method, selected);
                     sel.add(selected);
                     HeadTrainer.Result res = selected.result();
-                    fl.add(RankingMetrics.leaveOneOutCosine(res.outputs(), labels));
-                    ql.add(RankingMetrics.leaveOneOutAdc(res.outputs(), reconstruct(res.codebook(), res.outputs()), labels));
+                    fl.add(RetrievalMetrics.leaveOneOutCosine(res.outputs(), labels));
+                    ql.add(RetrievalMetrics.leaveOneOutAdc(res.outputs(), reconstruct(res.codebook(), res.outputs()), labels));
                     bar.step();
                 }
                 cells.add(new Cell("all items", method.label() + " (float)", bits, fraction, fl, sel));
                 cells.add(new Cell("all items", method.label() + " (PQ)", bits, fraction, ql));
                 progress.message(String.format(Locale.ROOT, "all items, %s, %d bits, %.0f %% labels: float mAP %.4f, PQ mAP %.4f", method.label(), bits,
-                    100 * fraction, cells.get(cells.size() - 2).mean(RankingMetrics::map), cells.get(cells.size() - 1).mean(RankingMetrics::map)));
+                    100 * fraction, cells.get(cells.size() - 2).mean(RetrievalMetrics::map), cells.get(cells.size() - 1).mean(RetrievalMetrics::map)));
                 if (cfg.heldOut() && foldIds.size() > 1) {
-                    List<RankingMetrics> hf = new ArrayList<>(), hq = new ArrayList<>();
+                    List<RetrievalMetrics> hf = new ArrayList<>(), hq = new ArrayList<>();
                     List<ModelSelection.Selected> hsel = new ArrayList<>();
                     for (String f : foldIds) {
                         long seed = HELD_OUT_SEED;
@@ -179,14 +181,14 @@ public final class Evaluation {
                             z[i] = res.mlp().forward(ds.vectors()[in[i]]);
                         }
                         int[] y = pickLabels(labels, in);
-                        hf.add(RankingMetrics.leaveOneOutCosine(z, y));
-                        hq.add(RankingMetrics.leaveOneOutAdc(z, reconstruct(res.codebook(), z), y));
+                        hf.add(RetrievalMetrics.leaveOneOutCosine(z, y));
+                        hq.add(RetrievalMetrics.leaveOneOutAdc(z, reconstruct(res.codebook(), z), y));
                         bar.step();
                     }
                     cells.add(new Cell("held-out fold", method.label() + " (float)", bits, fraction, hf, hsel));
                     cells.add(new Cell("held-out fold", method.label() + " (PQ)", bits, fraction, hq));
                     progress.message(String.format(Locale.ROOT, "held-out fold, %s, %d bits, %.0f %% labels: float mAP %.4f, PQ mAP %.4f", method.label(),
-                        bits, 100 * fraction, cells.get(cells.size() - 2).mean(RankingMetrics::map), cells.get(cells.size() - 1).mean(RankingMetrics::map)));
+                        bits, 100 * fraction, cells.get(cells.size() - 2).mean(RetrievalMetrics::map), cells.get(cells.size() - 1).mean(RetrievalMetrics::map)));
                 }
             }
         }
@@ -202,12 +204,12 @@ public final class Evaluation {
 
     /** mAP of unsupervised PQ (trained on {@code trainUnit}, M sub-quantisers) when {@code dbUnit} query each other. */
     public static double pqMap(float[][] trainUnit, float[][] dbUnit, int[] labels, int m, long seed) {
-        return RankingMetrics.leaveOneOutAdc(dbUnit, reconstruct(trainPq(trainUnit, m, seed), dbUnit), labels).map();
+        return RetrievalMetrics.leaveOneOutAdc(dbUnit, reconstruct(trainPq(trainUnit, m, seed), dbUnit), labels).map();
     }
 
     /** mAP when unit vectors query each other's reconstructions by {@code pq}. */
     public static double adcMap(ProductQuantizer pq, float[][] unitVectors, int[] labels) {
-        return RankingMetrics.leaveOneOutAdc(unitVectors, reconstruct(pq, unitVectors), labels).map();
+        return RetrievalMetrics.leaveOneOutAdc(unitVectors, reconstruct(pq, unitVectors), labels).map();
     }
 
     static ProductQuantizer trainPq(float[][] unitVectors, int m, long seed) {
@@ -226,7 +228,7 @@ public final class Evaluation {
     public static float[][] unit(float[][] v) {
         float[][] out = new float[v.length][];
         for (int i = 0; i < v.length; i++) {
-            out[i] = io.audiopq.tools.RetrievalMetrics.l2Normalize(v[i].clone());
+            out[i] = VectorMath.normalize(v[i].clone());
         }
         return out;
     }

@@ -1,5 +1,7 @@
 package io.audiopq.train;
 
+import io.audiopq.tools.RetrievalMetrics;
+
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -11,7 +13,7 @@ import java.util.Locale;
  * @param all     backbone float, head float, head PQ over all items
  * @param heldOut the same over the held-out fold's items only, or null
  */
-record Figures(RankingMetrics[] all, RankingMetrics[] heldOut) {
+record Figures(RetrievalMetrics[] all, RetrievalMetrics[] heldOut) {
 
     static final String[] ROWS = { "backbone, float (cosine)", "head, float (cosine)", "head, PQ (float query, L2 ADC)" };
 
@@ -22,18 +24,18 @@ record Figures(RankingMetrics[] all, RankingMetrics[] heldOut) {
      */
     static Figures measure(Dataset ds, int[] validation, float[][] unitOutputs, float[][] decoded) {
         float[][] backbone = Evaluation.unit(ds.vectors());
-        RankingMetrics[] all = {
-            RankingMetrics.leaveOneOutCosine(backbone, ds.labels()),
-            RankingMetrics.leaveOneOutCosine(unitOutputs, ds.labels()),
-            RankingMetrics.leaveOneOutAdc(unitOutputs, decoded, ds.labels()) };
+        RetrievalMetrics[] all = {
+            RetrievalMetrics.leaveOneOutCosine(backbone, ds.labels()),
+            RetrievalMetrics.leaveOneOutCosine(unitOutputs, ds.labels()),
+            RetrievalMetrics.leaveOneOutAdc(unitOutputs, decoded, ds.labels()) };
         if (validation.length == 0) {
             return new Figures(all, null);
         }
         int[] labels = Arrays.stream(validation).map(i -> ds.labels()[i]).toArray();
-        RankingMetrics[] heldOut = {
-            RankingMetrics.leaveOneOutCosine(pick(backbone, validation), labels),
-            RankingMetrics.leaveOneOutCosine(pick(unitOutputs, validation), labels),
-            RankingMetrics.leaveOneOutAdc(pick(unitOutputs, validation), pick(decoded, validation), labels) };
+        RetrievalMetrics[] heldOut = {
+            RetrievalMetrics.leaveOneOutCosine(pick(backbone, validation), labels),
+            RetrievalMetrics.leaveOneOutCosine(pick(unitOutputs, validation), labels),
+            RetrievalMetrics.leaveOneOutAdc(pick(unitOutputs, validation), pick(decoded, validation), labels) };
         return new Figures(all, heldOut);
     }
 
@@ -54,11 +56,11 @@ record Figures(RankingMetrics[] all, RankingMetrics[] heldOut) {
         return s.toString();
     }
 
-    private static void table(StringBuilder s, RankingMetrics[] rows, int codeBits) {
+    private static void table(StringBuilder s, RetrievalMetrics[] rows, int codeBits) {
         s.append(String.format(Locale.ROOT, "| embedding (%d queries) | mAP | mAP@10 | P@10 |%n| --- | ---: | ---: | ---: |%n", rows[0].queries()));
         for (int i = 0; i < rows.length; i++) {
             String label = i == 2 ? ROWS[i].replace("PQ", "PQ " + codeBits + " bits") : ROWS[i];
-            s.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %.4f |%n", label, rows[i].map(), rows[i].mapAt()[2], rows[i].precisionAt()[2]));
+            s.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %.4f |%n", label, rows[i].map(), rows[i].mapAt(10), rows[i].precisionAt(10)));
         }
     }
 

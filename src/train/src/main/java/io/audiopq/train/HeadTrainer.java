@@ -19,6 +19,7 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import io.audiopq.quantization.KMeans;
 import io.audiopq.quantization.ProductQuantizer;
+import io.audiopq.tools.RetrievalMetrics;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -343,14 +344,14 @@ public final class HeadTrainer {
         for (int q = 0; q < validation.length; q++) {
             self[q] = db.length + q;
         }
-        RankingMetrics f = RankingMetrics.compute(qLabels, self, dbLabels, (q, i) -> RankingMetrics.dot(out[validation[q]], out[database[i]]));
+        RetrievalMetrics f = RetrievalMetrics.compute(qLabels, self, dbLabels, (q, i) -> RetrievalMetrics.dot(out[validation[q]], out[database[i]]));
         double pqMap = Double.NaN;
         if (pq != null) {
             float[][] rec = new float[database.length][];
             for (int i = 0; i < database.length; i++) {
                 rec[i] = pq.decode(pq.encode(out[database[i]]));
             }
-            RankingMetrics p = RankingMetrics.compute(qLabels, self, dbLabels, (q, i) -> -RankingMetrics.squaredDistance(out[validation[q]], rec[i]));
+            RetrievalMetrics p = RetrievalMetrics.compute(qLabels, self, dbLabels, (q, i) -> -RetrievalMetrics.squaredDistance(out[validation[q]], rec[i]));
             pqMap = p.map();
         }
         return new double[] { f.map(), pqMap };

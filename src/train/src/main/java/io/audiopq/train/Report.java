@@ -1,5 +1,7 @@
 package io.audiopq.train;
 
+import io.audiopq.tools.RetrievalMetrics;
+
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -46,7 +48,7 @@ final class Report {
                     s.append("| ").append(e.getKey()).append(" |");
                     for (int b : cfg.bits()) {
                         Evaluation.Cell c = row.stream().filter(x -> x.bits() == b || x.bits() == 0).findFirst().orElse(null);
-                        s.append(' ').append(c == null ? "" : meanStd(c, RankingMetrics::map)).append(" |");
+                        s.append(' ').append(c == null ? "" : meanStd(c, RetrievalMetrics::map)).append(" |");
                     }
                     s.append('\n');
                 }
@@ -63,19 +65,19 @@ final class Report {
                 for (double f : cfg.fractions()) {
                     Evaluation.Cell c = e.getValue().stream().filter(x -> (x.bits() == bits || x.bits() == 0) && (x.fraction() == f || x.fraction() == 0))
                         .findFirst().orElse(null);
-                    s.append(' ').append(c == null ? "" : meanStd(c, RankingMetrics::map)).append(" |");
+                    s.append(' ').append(c == null ? "" : meanStd(c, RetrievalMetrics::map)).append(" |");
                 }
                 s.append('\n');
             }
             double f0 = cfg.fractions()[0];
             s.append(String.format(Locale.ROOT, "%nAt %d bits and %.0f %% labels, mAP@R and P@k:%n%n| system |", bits, 100 * f0));
-            for (int r : RankingMetrics.CUTOFFS) {
+            for (int r : RetrievalMetrics.CUTOFFS) {
                 s.append(" mAP@").append(r).append(" |");
             }
-            for (int k : RankingMetrics.CUTOFFS) {
+            for (int k : RetrievalMetrics.CUTOFFS) {
                 s.append(" P@").append(k).append(" |");
             }
-            s.append("\n| --- |").append(" ---: |".repeat(2 * RankingMetrics.CUTOFFS.length)).append('\n');
+            s.append("\n| --- |").append(" ---: |".repeat(2 * RetrievalMetrics.CUTOFFS.length)).append('\n');
             for (Map.Entry<String, List<Evaluation.Cell>> e : systems.entrySet()) {
                 Evaluation.Cell c = e.getValue().stream().filter(x -> (x.bits() == bits || x.bits() == 0) && (x.fraction() == f0 || x.fraction() == 0))
                     .findFirst().orElse(null);
@@ -83,11 +85,11 @@ final class Report {
                     continue;
                 }
                 s.append("| ").append(e.getKey()).append(" |");
-                for (int i = 0; i < RankingMetrics.CUTOFFS.length; i++) {
+                for (int i = 0; i < RetrievalMetrics.CUTOFFS.length; i++) {
                     int k = i;
                     s.append(String.format(Locale.ROOT, " %.4f |", c.mean(m -> m.mapAt()[k])));
                 }
-                for (int i = 0; i < RankingMetrics.CUTOFFS.length; i++) {
+                for (int i = 0; i < RetrievalMetrics.CUTOFFS.length; i++) {
                     int k = i;
                     s.append(String.format(Locale.ROOT, " %.4f |", c.mean(m -> m.precisionAt()[k])));
                 }
@@ -115,7 +117,7 @@ final class Report {
         }
     }
 
-    static String meanStd(Evaluation.Cell c, ToDoubleFunction<RankingMetrics> f) {
+    static String meanStd(Evaluation.Cell c, ToDoubleFunction<RetrievalMetrics> f) {
         return c.runs().size() < 2 ? String.format(Locale.ROOT, "%.4f", c.mean(f)) : String.format(Locale.ROOT, "%.4f ± %.4f", c.mean(f), c.std(f));
     }
 
@@ -140,8 +142,8 @@ final class Report {
                 for (int i = 0; i < bitsX.length; i++) {
                     int b = cfg.bits()[i];
                     Evaluation.Cell c = row.stream().filter(x -> x.bits() == b || x.bits() == 0).findFirst().orElseThrow();
-                    y[i] = c.mean(RankingMetrics::map);
-                    err[i] = c.std(RankingMetrics::map);
+                    y[i] = c.mean(RetrievalMetrics::map);
+                    err[i] = c.std(RetrievalMetrics::map);
                 }
                 byBits.addSeries(e.getKey(), bitsX, y, err).setMarker(SeriesMarkers.CIRCLE);
             }
@@ -161,8 +163,8 @@ final class Report {
                         ok = false;
                         break;
                     }
-                    y[i] = c.mean(RankingMetrics::map);
-                    err[i] = c.std(RankingMetrics::map);
+                    y[i] = c.mean(RetrievalMetrics::map);
+                    err[i] = c.std(RetrievalMetrics::map);
                 }
                 if (ok) {
                     byFraction.addSeries(e.getKey(), fx, y, err).setMarker(SeriesMarkers.CIRCLE);
@@ -170,7 +172,7 @@ final class Report {
             }
             out.add(save(byFraction, dir.resolve("map-vs-labels-" + tag + ".png")));
 
-            double[] rx = Arrays.stream(RankingMetrics.CUTOFFS).asDoubleStream().toArray();
+            double[] rx = Arrays.stream(RetrievalMetrics.CUTOFFS).asDoubleStream().toArray();
             XYChart curve = chart("mAP@R (" + protocol + ", " + bits + " bits, heads with " + pct(f0) + " labels)", "R", "mAP@R");
             for (Map.Entry<String, List<Evaluation.Cell>> e : systems.entrySet()) {
                 Evaluation.Cell c = e.getValue().stream().filter(x -> (x.bits() == bits || x.bits() == 0) && (x.fraction() == f0 || x.fraction() == 0))

@@ -1,5 +1,6 @@
 package io.audiopq.train;
 
+import io.audiopq.audio.HeadSpec;
 import io.audiopq.audio.OnnxModel;
 import io.audiopq.model.AudioSpec;
 import io.audiopq.model.ModelBundle;
@@ -105,7 +106,7 @@ public final class TrainCommand {
             if (parity > 1e-5) {
                 throw new IllegalStateException("exported head differs from DJL's forward pass by " + parity + " (> 1e-5)");
             }
-            AudioSpec spec = source.withHead(new AudioSpec.Head("head.onnx", List.of(), OnnxHeadExporter.INPUT, OnnxHeadExporter.OUTPUT));
+            AudioSpec spec = source.withHead(new AudioSpec.Head("head.onnx", List.of(), new HeadSpec(OnnxHeadExporter.INPUT, OnnxHeadExporter.OUTPUT)));
             String description = args.string("description", String.format(Locale.ROOT,
                 "%s backbone %s with a %s head trained by AudioPQ on %d labelled items; see MODEL_CARD.md", name, source.modelFile().getFileName(),
                 cfg.method().label(), labelled));

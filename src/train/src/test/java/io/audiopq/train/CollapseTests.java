@@ -63,7 +63,7 @@ public class CollapseTests {
         float[][] spread = new float[50][];
         java.util.Random r = new java.util.Random(1);
         for (int i = 0; i < spread.length; i++) {
-            spread[i] = io.audiopq.tools.RetrievalMetrics.l2Normalize(new float[] { (float) r.nextGaussian(), (float) r.nextGaussian(),
+            spread[i] = io.audiopq.quantization.VectorMath.normalize(new float[] { (float) r.nextGaussian(), (float) r.nextGaussian(),
                 (float) r.nextGaussian(), (float) r.nextGaussian() });
         }
         var pq2 = io.audiopq.quantization.ProductQuantizer.train(HeadTrainer.flatten(spread), 50, 4, 2, 8,

@@ -121,7 +121,7 @@ public class HeadTrainerTests {
         int[] testLabels = Arrays.stream(test).map(i -> ds.labels()[i]).toArray();
         float[][] rawUnit = pick(ds.vectors(), test);
         for (float[] v : rawUnit) {
-            io.audiopq.tools.RetrievalMetrics.l2Normalize(v);
+            io.audiopq.quantization.VectorMath.normalize(v);
         }
         TrainConfig base = small(TrainConfig.Method.DQN);
         double baseline = Evaluation.pqMap(Evaluation.unit(trainX), rawUnit, testLabels, base.m(), 1);
