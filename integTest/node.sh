@@ -5,6 +5,8 @@
 #                   (and in EXTRA_BUNDLES, the ITs' own), start a single node on a free loopback port, wait for green
 #   node.sh stop    stop the node by its pid and keep its logs
 #   node.sh restart stop and start the same node again, keeping its data (for restart tests)
+#   node.sh kill9   SIGKILL the node (no shutdown at all: a crash) and start the same node again, keeping
+#                   its data; waits for a yellow or green cluster (for DurabilityIT)
 #   node.sh url     print the node's base URL
 #
 # Environment (Maven sets these; the defaults suit a manual run from the repository root):
@@ -128,6 +130,8 @@ start() {
 }
 
 launch() { # starts the node installed under the run folder, on the ports in $state, and waits for green
+  # (launch yellow: for yellow or green, after a crash)
+  local want=${1:-green}
   local run port transport home
   run=$(cat "$state/run_dir"); port=$(cat "$state/port"); transport=$(cat "$state/transport")
   home=$run/elasticsearch-$ES_VERSION
@@ -141,15 +145,19 @@ launch() { # starts the node installed under the run folder, on the ports in $st
     || { cat "$run/startup.out" >&2; return 1; }
   cp "$run/es.pid" "$state/pid"
 
-  local health=""
+  local health="" status=""
   for _ in $(seq 1 180); do
-    health=$(http_get "$port" '/_cluster/health?wait_for_status=green&timeout=1s' 2>/dev/null || true)
-    case "$health" in *'"status":"green"'*) break ;; esac
+    health=$(http_get "$port" "/_cluster/health?wait_for_status=$want&timeout=1s" 2>/dev/null || true)
+    case "$health" in
+      *'"status":"green"'*) status=green ;;
+      *'"status":"yellow"'*) [ "$want" = yellow ] && status=yellow ;;
+    esac
+    [ -n "$status" ] && break
     if ! node_alive; then break; fi
     sleep 1
   done
-  case "$health" in
-    *'"status":"green"'*) log "node is green: http://127.0.0.1:$port (pid $(node_pid), logs $run/logs)" ;;
+  case "$status" in
+    green|yellow) log "node is $status: http://127.0.0.1:$port (pid $(node_pid), logs $run/logs)" ;;
     *) log "node did not become green; last lines of its log:"
        tail -n 40 "$run/logs/audiopq-integ.log" >&2 2>/dev/null || true
        stop; return 1 ;;
@@ -162,6 +170,23 @@ restart() { # a full node restart that keeps data, port and installation (segmen
   source "$repo/src/scripts/java-home.sh"
   stop
   launch
+}
+
+kill9() { # a crash: SIGKILL, no shutdown hooks, no flush; then the same node again with its data
+  [ -f "$state/run_dir" ] || { log "no node to kill"; return 1; }
+  # shellcheck source=../src/scripts/java-home.sh
+  source "$repo/src/scripts/java-home.sh"
+  if node_alive; then
+    local pid; pid=$(node_pid)
+    log "killing node with SIGKILL (pid $pid)"
+    kill -9 "$pid"
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && { log "pid $pid survived SIGKILL"; return 1; }
+  else
+    log "no live node to kill; starting it again"
+  fi
+  rm -f "$state/pid"
+  launch yellow
 }
 
 stop() {
@@ -180,6 +205,7 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   restart) restart ;;
+  kill9) kill9 ;;
   url) echo "http://127.0.0.1:$(cat "$state/port")" ;;
-  *) echo "usage: $0 start|stop|restart|url" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart|kill9|url" >&2; exit 2 ;;
 esac

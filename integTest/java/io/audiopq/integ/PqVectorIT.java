@@ -190,7 +190,7 @@ public class PqVectorIT {
         return 0;
     }
 
-    private static String json(float[] v) {
+    static String json(float[] v) {
         List<String> parts = new ArrayList<>();
         for (float x : v) {
             parts.add(Float.toString(x));

@@ -28,17 +28,18 @@ import java.util.stream.Stream;
  * encoder), then mutated: bit flips, byte runs, truncations, header and size field mutations,
  * chunk splices, extreme rates/channels/durations, NaN and huge float samples, random bytes. Ogg
  * mutations are also made with their page CRC recomputed, so that they reach JOrbis instead of
- * stopping at the CRC check. Case {@code i} of a given seed is always the same input.
+ * stopping at the CRC check. Case {@code i} of a given seed is always the same input. Public for
+ * integTest's NodeFuzzIT, which sends the same cases through a real node.
  */
-final class AudioFuzzer {
+public final class AudioFuzzer {
 
     /** One generated input. */
-    record Case(AudioFormat format, String mutation, byte[] bytes) {}
+    public record Case(AudioFormat format, String mutation, byte[] bytes) {}
 
     private final Map<AudioFormat, List<byte[]>> seeds = new EnumMap<>(AudioFormat.class);
     private final String oggNote;
 
-    AudioFuzzer() {
+    public AudioFuzzer() {
         seeds.put(AudioFormat.WAV, wavSeeds());
         seeds.put(AudioFormat.FLAC, flacSeeds());
         seeds.put(AudioFormat.MP3, mp3Seeds());
@@ -48,7 +49,7 @@ final class AudioFuzzer {
     }
 
     /** Why Ogg Vorbis is not fuzzed, or null when it is. */
-    String oggNote() {
+    public String oggNote() {
         return oggNote;
     }
 
@@ -57,12 +58,12 @@ final class AudioFuzzer {
     }
 
     /** Formats that have seeds. */
-    List<AudioFormat> formats() {
+    public List<AudioFormat> formats() {
         return Arrays.stream(AudioFormat.values()).filter(f -> seeds.get(f).isEmpty() == false).toList();
     }
 
     /** Case {@code index} for {@code format}, derived from {@code seed} alone. */
-    Case generate(AudioFormat format, long seed, long index) {
+    public Case generate(AudioFormat format, long seed, long index) {
         Random r = new Random(seed * 0x9E3779B97F4A7C15L + index * 0xC2B2AE3D27D4EB4FL + format.ordinal());
         List<byte[]> pool = seeds.get(format);
         byte[] base = pool.get(r.nextInt(pool.size()));

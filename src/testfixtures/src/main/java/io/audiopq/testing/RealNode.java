@@ -63,8 +63,32 @@ public final class RealNode {
 
     /** The node's main log file (under its run folder while it runs). */
     public Path logFile() throws IOException {
-        Path run = Path.of(Files.readString(dir.resolve("state").resolve("run_dir")).trim());
-        return run.resolve("logs").resolve("audiopq-integ.log");
+        return runDir().resolve("logs").resolve("audiopq-integ.log");
+    }
+
+    /** The folder the node runs in (node.sh's run folder): its installation, data and logs. */
+    public Path runDir() throws IOException {
+        return Path.of(Files.readString(dir.resolve("state").resolve("run_dir")).trim());
+    }
+
+    /** The node's {@code path.data}. */
+    public Path dataDir() throws IOException {
+        return runDir().resolve("data");
+    }
+
+    /** The node's Elasticsearch installation (where node.sh unpacked the distribution and installed the plugin). */
+    public Path home() throws IOException {
+        Path run = runDir();
+        try (var entries = Files.list(run)) {
+            return entries.filter(p -> p.getFileName().toString().startsWith("elasticsearch-") && Files.isDirectory(p))
+                .findFirst()
+                .orElseThrow(() -> new IOException("no elasticsearch-* installation under " + run));
+        }
+    }
+
+    /** The pid of the node's JVM as node.sh recorded it. */
+    public long pid() throws IOException {
+        return Long.parseLong(Files.readString(dir.resolve("state").resolve("pid")).trim());
     }
 
     /**
@@ -72,12 +96,25 @@ public final class RealNode {
      * reopened by a fresh JVM through SPI. Other ITs share the node, so it must come back green.
      */
     public void restart() throws IOException, InterruptedException {
+        nodeScript("restart");
+    }
+
+    /**
+     * Kills the node with SIGKILL, no shutdown of any kind, and starts the same node again keeping
+     * its data (integTest/node.sh kill9); returns once it answers with a yellow or green cluster.
+     * What a crash or a power cut leaves: indices recover from their last commit and the translog.
+     */
+    public void kill9() throws IOException, InterruptedException {
+        nodeScript("kill9");
+    }
+
+    private void nodeScript(String command) throws IOException, InterruptedException {
         Path script = Path.of(System.getProperty("audiopq.repo.dir", ".")).resolve("integTest").resolve("node.sh");
-        ProcessBuilder builder = new ProcessBuilder("bash", script.toString(), "restart").inheritIO();
+        ProcessBuilder builder = new ProcessBuilder("bash", script.toString(), command).inheritIO();
         builder.environment().put("NODE_DIR", dir.toString());
         int exit = builder.start().waitFor();
         if (exit != 0) {
-            throw new IllegalStateException("node.sh restart failed with exit code " + exit);
+            throw new IllegalStateException("node.sh " + command + " failed with exit code " + exit);
         }
     }
 

@@ -5,6 +5,8 @@ import io.audiopq.elasticsearch.action.EmbedAudioAction;
 import io.audiopq.elasticsearch.ingest.AudioEmbeddingProcessorFactory;
 
 import org.elasticsearch.ResourceNotFoundException;
+import org.elasticsearch.common.breaker.CircuitBreakingException;
+import org.elasticsearch.common.util.concurrent.EsRejectedExecutionException;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.common.Strings;
@@ -165,6 +167,18 @@ public final class QueryAudio implements QueryVectorSource {
         }
         if (e instanceof IllegalArgumentException) {
             return new IllegalArgumentException(prefix + e.getMessage(), e);
+        }
+        // The 429s (breaker, decode turns) keep their type and status, and name the input too.
+        if (e instanceof CircuitBreakingException c) {
+            CircuitBreakingException named = new CircuitBreakingException(prefix + c.getMessage(), c.getBytesWanted(), c.getByteLimit(),
+                c.getDurability());
+            named.initCause(c);
+            return named;
+        }
+        if (e instanceof EsRejectedExecutionException r) {
+            EsRejectedExecutionException named = new EsRejectedExecutionException(prefix + r.getMessage(), r.isExecutorShutdown());
+            named.initCause(r);
+            return named;
         }
         return e;
     }
