@@ -21,7 +21,7 @@ import static io.audiopq.audio.InvalidAudioException.Reason.TOO_LARGE;
  */
 final class VorbisSetupCheck {
 
-    /** Most memory the codebooks of one stream may make JOrbis allocate. */
+    /** Most memory the codebooks and residue decode maps of one stream may make JOrbis allocate. */
     static final long MAX_CODEBOOK_BYTES = 32L << 20;
 
     private VorbisSetupCheck() {}
@@ -73,12 +73,14 @@ final class VorbisSetupCheck {
 
     private static void checkSetup(Lsb in) {
         int books = (int) in.read(8) + 1;
+        long[] dims = new long[books];
         long total = 0;
         for (int n = 0; n < books; n++) {
             if (in.read(24) != 0x564342) {
                 throw new InvalidAudioException(CORRUPT, "ogg_vorbis codebook " + n + " has a bad sync pattern");
             }
             long dim = in.read(16);
+            dims[n] = dim;
             long entries = in.read(24);
             if (dim == 0 || entries == 0) {
                 throw new InvalidAudioException(CORRUPT, "ogg_vorbis codebook " + n + " has " + entries + " entries of dimension " + dim);
@@ -129,6 +131,91 @@ final class VorbisSetupCheck {
                     TOO_LARGE,
                     "ogg_vorbis codebooks need more than " + (MAX_CODEBOOK_BYTES >> 20) + " MB to decode (codebook " + n + ": " + entries
                         + " entries of dimension " + dim + ")"
+                );
+            }
+        }
+        skipTimeDomainAndFloors(in, books);
+        checkResidues(in, dims, total);
+    }
+
+    /** The time-domain placeholders and the floor configurations, read only to reach the residues. */
+    private static void skipTimeDomainAndFloors(Lsb in, int books) {
+        int times = (int) in.read(6) + 1;
+        for (int i = 0; i < times; i++) {
+            if (in.read(16) != 0) {
+                throw new InvalidAudioException(CORRUPT, "ogg_vorbis setup header has a non-zero time-domain transform");
+            }
+        }
+        int floors = (int) in.read(6) + 1;
+        for (int f = 0; f < floors; f++) {
+            long type = in.read(16);
+            if (type == 0) {
+                in.skipBits(8 + 16 + 16 + 6 + 8);
+                int floorBooks = (int) in.read(4) + 1;
+                in.skipBits(8L * floorBooks);
+            } else if (type == 1) {
+                int partitions = (int) in.read(5);
+                int[] classOf = new int[partitions];
+                int maxClass = -1;
+                for (int i = 0; i < partitions; i++) {
+                    classOf[i] = (int) in.read(4);
+                    maxClass = Math.max(maxClass, classOf[i]);
+                }
+                int[] classDims = new int[maxClass + 1];
+                for (int c = 0; c <= maxClass; c++) {
+                    classDims[c] = (int) in.read(3) + 1;
+                    int subclasses = (int) in.read(2);
+                    if (subclasses > 0) {
+                        in.read(8);
+                    }
+                    in.skipBits(8L << subclasses);
+                }
+                in.read(2);
+                int rangeBits = (int) in.read(4);
+                for (int i = 0; i < partitions; i++) {
+                    in.skipBits((long) classDims[classOf[i]] * rangeBits);
+                }
+            } else {
+                throw new InvalidAudioException(CORRUPT, "ogg_vorbis floor " + f + " has the unknown type " + type);
+            }
+        }
+    }
+
+    /**
+     * JOrbis allocates {@code classifications^dim} decode-map rows for each residue ({@code dim} of
+     * its classbook) before any audio is decoded; a crafted header makes that count astronomic (an
+     * OutOfMemoryError on a real node, found by NodeFuzzIT). Bounded here with the codebooks.
+     */
+    private static void checkResidues(Lsb in, long[] dims, long codebookBytes) {
+        int residues = (int) in.read(6) + 1;
+        long total = codebookBytes;
+        for (int r = 0; r < residues; r++) {
+            long type = in.read(16);
+            if (type > 2) {
+                throw new InvalidAudioException(CORRUPT, "ogg_vorbis residue " + r + " has the unknown type " + type);
+            }
+            in.skipBits(24 + 24 + 24);
+            long classifications = in.read(6) + 1;
+            int classbook = (int) in.read(8);
+            if (classbook >= dims.length) {
+                throw new InvalidAudioException(CORRUPT, "ogg_vorbis residue " + r + " names codebook " + classbook + " of " + dims.length);
+            }
+            int cascadeBooks = 0;
+            for (long i = 0; i < classifications; i++) {
+                long low = in.read(3);
+                long high = in.read(1) == 1 ? in.read(5) : 0;
+                cascadeBooks += Long.bitCount(high * 8 + low);
+            }
+            in.skipBits(8L * cascadeBooks);
+            long rows = pow(classifications, dims[classbook]);
+            long bytes = rows == Long.MAX_VALUE ? Long.MAX_VALUE : rows * (16 + 4 * dims[classbook]);
+            total = bytes == Long.MAX_VALUE ? Long.MAX_VALUE : total + bytes;
+            if (total > MAX_CODEBOOK_BYTES) {
+                throw new InvalidAudioException(
+                    TOO_LARGE,
+                    "ogg_vorbis residue " + r + " needs " + (rows == Long.MAX_VALUE ? "more than 2^40" : Long.toString(rows)) + " decode-map rows ("
+                        + classifications + " classifications ^ dimension " + dims[classbook] + "), more than "
+                        + (MAX_CODEBOOK_BYTES >> 20) + " MB with the codebooks"
                 );
             }
         }
