@@ -188,6 +188,12 @@ public final class AudioEmbeddingService {
         try {
             CircuitBreaker memory = breaker.get();
             if (memory != null) {
+                if (memory.getLimit() > 0 && footprint.bytes() > memory.getLimit()) {
+                    // More than the whole breaker: no retry can succeed, so a 400, not the breaker's 429.
+                    throw new IllegalArgumentException(subject + " holds unusable audio (" + InvalidAudioException.Reason.TOO_LARGE.id()
+                        + "): decoding and embedding it would need about " + (footprint.bytes() >> 20) + " MB, more than "
+                        + "breaker.audio_pq.limit (" + (memory.getLimit() >> 20) + " MB); lower the processor's max_duration or raise the limit");
+                }
                 memory.addEstimateBytesAndMaybeBreak(footprint.bytes(), "audio_pq: decoding and embedding " + subject);
             }
             try {

@@ -1,5 +1,6 @@
 package io.audiopq.elasticsearch;
 
+import io.audiopq.audio.AudioFormat;
 import io.audiopq.audio.DecodeLimits;
 import io.audiopq.audio.InvalidAudioException;
 import io.audiopq.audio.LogMelConfig;
@@ -54,6 +55,9 @@ public record AudioFootprint(DecodeLimits limits, long maxFrames, long bytes, in
      * @throws InvalidAudioException {@code too_long} when a header declares more frames than the budget allows
      */
     public static AudioFootprint of(byte[] encoded, DecodeLimits limits, LogMelConfig frontEnd) {
+        // Bytes that are no audio format at all are refused (400) before any reservation: they
+        // would otherwise reserve the worst case and be answered "try again later" (429).
+        AudioFormat.detect(encoded);
         Header header = Header.probe(encoded);
         int rate = Math.max(DecodeLimits.MIN_SAMPLE_RATE, Math.min(DecodeLimits.MAX_SAMPLE_RATE, header.sampleRate));
         double budgetSamples = Math.ceil(limits.maxDurationSeconds() * BUDGET_SAMPLE_RATE);

@@ -18,6 +18,7 @@ import org.elasticsearch.action.bulk.BulkResponse;
 import org.elasticsearch.action.ingest.SimulateDocumentBaseResult;
 import org.elasticsearch.action.ingest.SimulatePipelineResponse;
 import org.elasticsearch.action.support.WriteRequest;
+import org.elasticsearch.common.breaker.CircuitBreaker;
 import org.elasticsearch.common.breaker.CircuitBreakingException;
 import org.elasticsearch.common.bytes.BytesArray;
 import org.elasticsearch.common.settings.Settings;
@@ -83,14 +84,28 @@ public class HostileAudioSingleNodeTests extends BundleNodeTestCase {
 
     public void testBreakerTripsWith429AndReleasesItsReservation() {
         CircuitBreakerService breakers = getInstanceFromNode(CircuitBreakerService.class);
-        assertEquals(0, breakers.getBreaker(AudioEmbeddingService.BREAKER_NAME).getUsed());
-        setClusterSetting("breaker.audio_pq.limit", "1kb");
+        CircuitBreaker breaker = breakers.getBreaker(AudioEmbeddingService.BREAKER_NAME);
+        assertEquals(0, breaker.getUsed());
+        // The breaker is full with other work: the clip would fit alone, so "later" (429).
+        long taken = breaker.getLimit() - 1024;
+        breaker.addEstimateBytesAndMaybeBreak(taken, "test: other audio being decoded");
         try {
             Exception e = expectThrows(Exception.class,
                 () -> client().execute(EmbedAudioAction.INSTANCE, new EmbedAudioAction.Request(BUNDLE, clip())).actionGet());
             assertTrue(messages(e), ExceptionsHelper.unwrapCause(e) instanceof CircuitBreakingException);
             assertEquals(RestStatus.TOO_MANY_REQUESTS, status(e));
             assertThat(messages(e), containsString("audio_pq"));
+        } finally {
+            breaker.addWithoutBreaking(-taken);
+        }
+        assertEquals(0, breaker.getUsed());
+        // A limit smaller than the clip alone needs: no retry can succeed, so a 400 naming the setting.
+        setClusterSetting("breaker.audio_pq.limit", "1kb");
+        try {
+            Exception e = expectThrows(Exception.class,
+                () -> client().execute(EmbedAudioAction.INSTANCE, new EmbedAudioAction.Request(BUNDLE, clip())).actionGet());
+            assertEquals(RestStatus.BAD_REQUEST, status(e));
+            assertThat(messages(e), containsString("more than breaker.audio_pq.limit"));
         } finally {
             setClusterSetting("breaker.audio_pq.limit", null);
         }
