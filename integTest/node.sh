@@ -5,6 +5,7 @@
 #                   (and in EXTRA_BUNDLES, the ITs' own), start a single node on a free loopback port, wait for green
 #   node.sh stop    stop the node by its pid and keep its logs
 #   node.sh restart stop and start the same node again, keeping its data (for restart tests)
+#   node.sh gc      run a full garbage collection in the node (jcmd GC.class_histogram), for heap measurements
 #   node.sh kill9   SIGKILL the node (no shutdown at all: a crash) and start the same node again, keeping
 #                   its data; waits for a yellow or green cluster (for DurabilityIT)
 #   node.sh url     print the node's base URL
@@ -189,6 +190,15 @@ kill9() { # a crash: SIGKILL, no shutdown hooks, no flush; then the same node ag
   launch yellow
 }
 
+gc() { # a full garbage collection in the node, as the node's user: for heap measurements. A class
+  # histogram runs a full GC that reclaims everything unreachable (GC.run right after a load left
+  # hundreds of MB that the next histogram showed were garbage).
+  node_alive || { log "no live node"; return 1; }
+  # shellcheck source=../src/scripts/java-home.sh
+  source "$repo/src/scripts/java-home.sh"
+  as_node_user "$JAVA_HOME/bin/jcmd" "$(node_pid)" GC.class_histogram >/dev/null
+}
+
 stop() {
   if node_alive; then
     local pid; pid=$(node_pid)
@@ -206,6 +216,7 @@ case "${1:-}" in
   stop) stop ;;
   restart) restart ;;
   kill9) kill9 ;;
+  gc) gc ;;
   url) echo "http://127.0.0.1:$(cat "$state/port")" ;;
-  *) echo "usage: $0 start|stop|restart|kill9|url" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart|kill9|gc|url" >&2; exit 2 ;;
 esac

@@ -36,8 +36,16 @@ public class AudioFootprintTests extends ESTestCase {
         assertThat(e.getMessage(), containsString("at 384000 Hz"));
     }
 
-    public void testUnknownBytesAssumeTheHighestRate() {
-        AudioFootprint f = AudioFootprint.of(new byte[] { 1, 2, 3 }, DecodeLimits.DEFAULTS, FRONT_END);
+    public void testBytesOfNoAudioFormatAreRefusedBeforeAnyReservation() {
+        InvalidAudioException e = expectThrows(InvalidAudioException.class,
+            () -> AudioFootprint.of(new byte[] { 1, 2, 3 }, DecodeLimits.DEFAULTS, FRONT_END));
+        assertEquals(InvalidAudioException.Reason.UNSUPPORTED_FORMAT, e.reason());
+    }
+
+    public void testUnreadableHeadersAssumeTheHighestRate() {
+        // A WAV without a 'fmt ' chunk: the format is known, its rate is not.
+        byte[] wav = "RIFF\0\0\0\0WAVE".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        AudioFootprint f = AudioFootprint.of(wav, DecodeLimits.DEFAULTS, FRONT_END);
         assertEquals(DecodeLimits.MAX_SAMPLE_RATE, f.sampleRate());
         assertThat(f.maxFrames(), lessThanOrEqualTo((long) (300 * AudioFootprint.BUDGET_SAMPLE_RATE) + 1));
     }

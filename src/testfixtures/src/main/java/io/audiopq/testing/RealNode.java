@@ -108,6 +108,11 @@ public final class RealNode {
         nodeScript("kill9");
     }
 
+    /** A full garbage collection in the node (node.sh gc), so heap readings compare live data. */
+    public void gc() throws IOException, InterruptedException {
+        nodeScript("gc");
+    }
+
     private void nodeScript(String command) throws IOException, InterruptedException {
         Path script = Path.of(System.getProperty("audiopq.repo.dir", ".")).resolve("integTest").resolve("node.sh");
         ProcessBuilder builder = new ProcessBuilder("bash", script.toString(), command).inheritIO();
