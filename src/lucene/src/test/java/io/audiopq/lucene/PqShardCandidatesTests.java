@@ -207,16 +207,7 @@ public class PqShardCandidatesTests extends LuceneTestCase {
                 for (int q = 0; q < 5; q++) {
                     float[] query = query(random);
                     String what = "filter " + per1000 + "/1000, query " + q;
-                    assertEquals(
-                        what + ", rescored",
-                        reference(searcher, query, filter, 4 * K, true, similarity).toString(),
-                        search(searcher, new PqKnnQuery(FIELD, query, K, filter, PqKnnQuery.FIELD_DEFAULT_OVERSAMPLE)).toString()
-                    );
-                    assertEquals(
-                        what + ", ADC only",
-                        reference(searcher, query, filter, K, false, similarity).toString(),
-                        search(searcher, new PqKnnQuery(FIELD, query, K, filter, 0f)).toString()
-                    );
+                    assertDefaultAndAdcOnlyEqualReference(searcher, query, filter, similarity, what);
                     assertEquals(
                         what + ", num_candidates",
                         reference(searcher, query, filter, 5 * 2 * K, true, similarity).toString(),
@@ -235,6 +226,21 @@ public class PqShardCandidatesTests extends LuceneTestCase {
                 assertArrayEquals(PqTestData.exactTopK(data, allowed, query, K, similarity), hits.ids());
             }
         }
+    }
+
+    /** With the field's default rescoring and with pure ADC scores, the query returns the reference ranking. */
+    private void assertDefaultAndAdcOnlyEqualReference(IndexSearcher searcher, float[] query, Query filter,
+        VectorSimilarityFunction similarity, String what) throws IOException {
+        assertEquals(
+            what + ", rescored",
+            reference(searcher, query, filter, 4 * K, true, similarity).toString(),
+            search(searcher, new PqKnnQuery(FIELD, query, K, filter, PqKnnQuery.FIELD_DEFAULT_OVERSAMPLE)).toString()
+        );
+        assertEquals(
+            what + ", ADC only",
+            reference(searcher, query, filter, K, false, similarity).toString(),
+            search(searcher, new PqKnnQuery(FIELD, query, K, filter, 0f)).toString()
+        );
     }
 
     /**
@@ -257,16 +263,7 @@ public class PqShardCandidatesTests extends LuceneTestCase {
                 for (int q = 0; q < 5; q++) {
                     float[] query = query(random);
                     String what = "filter " + per1000 + "/1000, query " + q;
-                    assertEquals(
-                        what + ", rescored",
-                        reference(searcher, query, filter, 4 * K, true, similarity).toString(),
-                        search(searcher, new PqKnnQuery(FIELD, query, K, filter, PqKnnQuery.FIELD_DEFAULT_OVERSAMPLE)).toString()
-                    );
-                    assertEquals(
-                        what + ", ADC only",
-                        reference(searcher, query, filter, K, false, similarity).toString(),
-                        search(searcher, new PqKnnQuery(FIELD, query, K, filter, 0f)).toString()
-                    );
+                    assertDefaultAndAdcOnlyEqualReference(searcher, query, filter, similarity, what);
                 }
             }
             for (int per1000 : new int[] { 1000, 500, 100 }) {
