@@ -3,7 +3,7 @@ package io.audiopq.model;
 import io.audiopq.audio.AudioEmbedder;
 import io.audiopq.audio.AudioEmbeddings;
 import io.audiopq.audio.AudioFormat;
-import io.audiopq.audio.ClassLabels;
+import io.audiopq.audio.ClassifierLabels;
 import io.audiopq.audio.DecodedAudio;
 import io.audiopq.audio.OnnxModel;
 import io.audiopq.audio.OnnxModelCache;
@@ -29,7 +29,7 @@ public final class AudioEmbedderCache implements AutoCloseable {
      * @param embedder the shared pipeline (thread-safe)
      * @param labels   the classifier's class names, or null without a classifier
      */
-    public record OpenBundle(ModelBundle bundle, AudioEmbedder embedder, ClassLabels labels) {
+    public record OpenBundle(ModelBundle bundle, AudioEmbedder embedder, ClassifierLabels labels) {
         public AudioSpec spec() {
             return bundle.descriptor().audio();
         }
@@ -102,7 +102,7 @@ public final class AudioEmbedderCache implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new InvalidBundleException(name, "audio", e.getMessage(), e);
         }
-        ClassLabels labels = spec.classifier() == null ? null : ModelBundleLoader.readLabels(name, bundle.directory(), spec.classifier().labels());
+        ClassifierLabels labels = spec.classifier() == null ? null : ModelBundleLoader.readLabels(name, bundle.directory(), spec.classifier().labels());
 
         // One inference on a second of silence: the shapes the descriptor promises must be what the models produce.
         AudioEmbeddings probe;

@@ -1,6 +1,6 @@
 package io.audiopq.model;
 
-import io.audiopq.audio.ClassLabels;
+import io.audiopq.audio.ClassifierLabels;
 import io.audiopq.quantization.ProductQuantizer;
 
 import java.io.IOException;
@@ -82,9 +82,9 @@ public final class ModelBundleLoader {
     }
 
     /** Reads a classifier's label file: it must be a valid {@code index,mid,display_name} CSV with at least one class. */
-    public static ClassLabels readLabels(String bundle, Path directory, String path) throws InvalidBundleException {
+    public static ClassifierLabels readLabels(String bundle, Path directory, String path) throws InvalidBundleException {
         try {
-            ClassLabels labels = ClassLabels.readCsv(directory.resolve(path));
+            ClassifierLabels labels = ClassifierLabels.readCsv(directory.resolve(path));
             if (labels.size() == 0) {
                 throw new InvalidBundleException(bundle, "audio.classifier.labels", "file [" + path + "] lists no classes");
             }

@@ -15,7 +15,7 @@ public class Mn04Tests extends LuceneTestCase {
 
     private static OnnxModelCache cache;
     private static AudioEmbedder embedder;
-    private static ClassLabels labels;
+    private static ClassifierLabels labels;
 
     @BeforeClass
     public static void loadModel() throws IOException {
@@ -23,7 +23,7 @@ public class Mn04Tests extends LuceneTestCase {
         cache = new OnnxModelCache();
         embedder = new AudioEmbedder(LogMelConfig.efficientAt(), new SegmentSpec(1.0, 0.5), cache.get(model, 1), BackboneSpec.efficientAt(),
             null, null);
-        labels = ClassLabels.readCsv(model.resolveSibling("class_labels_indices.csv"));
+        labels = ClassifierLabels.readCsv(model.resolveSibling("class_labels_indices.csv"));
     }
 
     @AfterClass
@@ -40,7 +40,7 @@ public class Mn04Tests extends LuceneTestCase {
         // 440 Hz at 44.1 kHz in a WAV: exercises decode and resample too.
         byte[] wav = TestAudio.wav16(TestAudio.sine(440, 0.5, 44100, 3.0), 44100);
         AudioEmbeddings out = embedder.embed(new AudioDecoder().decode(wav, new DecodeLimits(10_000_000, 60)));
-        List<ClassLabels.Tag> top = labels.top(out.logits(), 3, 0f);
+        List<ClassifierLabels.Tag> top = labels.top(out.logits(), 3, 0f);
         assertEquals("top tags: " + top, 501, top.get(0).index());
         assertEquals("Sine wave", top.get(0).label());
         assertEquals(384, out.embedding().length);
@@ -49,7 +49,7 @@ public class Mn04Tests extends LuceneTestCase {
 
     public void testSilenceIsTaggedSilence() {
         DecodedAudio silence = new DecodedAudio(new float[32000 * 3], 32000, 1, AudioFormat.WAV);
-        List<ClassLabels.Tag> top = labels.top(embedder.embedClip(silence).logits(), 3, 0f);
+        List<ClassifierLabels.Tag> top = labels.top(embedder.embedClip(silence).logits(), 3, 0f);
         assertEquals("top tags: " + top, 500, top.get(0).index());
         assertEquals("Silence", top.get(0).label());
     }

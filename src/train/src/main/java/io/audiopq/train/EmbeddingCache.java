@@ -194,15 +194,15 @@ public final class EmbeddingCache {
      */
     public Dataset dataset(Path dataDir, Path labels, String fileColumn, String labelColumn, String foldColumn, int threads, Progress progress)
         throws IOException {
-        List<LabelFile.Entry> entries = new ArrayList<>(LabelFile.read(labels, fileColumn, labelColumn, foldColumn));
-        entries.sort(java.util.Comparator.comparing(LabelFile.Entry::file)); // stable: repeated names keep their row order
-        Map<String, Integer> classes = LabelFile.classIndex(entries);
+        List<LabelledClips.Entry> entries = new ArrayList<>(LabelledClips.read(labels, fileColumn, labelColumn, foldColumn));
+        entries.sort(java.util.Comparator.comparing(LabelledClips.Entry::file)); // stable: repeated names keep their row order
+        Map<String, Integer> classes = LabelledClips.classIndex(entries);
         List<Path> files = new ArrayList<>();
         List<String> ids = new ArrayList<>();
         int[] y = new int[entries.size()];
         String[] folds = new String[entries.size()];
         for (int i = 0; i < entries.size(); i++) {
-            LabelFile.Entry e = entries.get(i);
+            LabelledClips.Entry e = entries.get(i);
             Path f = dataDir.resolve(e.file());
             if (Files.isRegularFile(f) == false) {
                 throw new IOException(labels + " names [" + e.file() + "], but " + f + " is not a file");

@@ -17,10 +17,10 @@ public class FoldsTests {
         Path csv = Files.createTempFile("labels", ".csv");
         try {
             Files.writeString(csv, "file,label,speaker\na.wav,one,george\nb.wav,two,jackson\nc.wav,one,\"theo, jr\"\nd.wav,two,george\n");
-            List<LabelFile.Entry> e = LabelFile.read(csv, null, null, "speaker");
-            assertEquals(List.of("george", "jackson", "theo, jr", "george"), e.stream().map(LabelFile.Entry::fold).toList());
+            List<LabelledClips.Entry> e = LabelledClips.read(csv, null, null, "speaker");
+            assertEquals(List.of("george", "jackson", "theo, jr", "george"), e.stream().map(LabelledClips.Entry::fold).toList());
             Files.writeString(csv, "file,label\na.wav,one\n");
-            assertEquals("0", LabelFile.read(csv, null, null, null).get(0).fold());
+            assertEquals("0", LabelledClips.read(csv, null, null, null).get(0).fold());
         } finally {
             Files.deleteIfExists(csv);
         }

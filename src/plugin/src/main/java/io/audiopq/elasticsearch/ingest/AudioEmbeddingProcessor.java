@@ -2,7 +2,7 @@ package io.audiopq.elasticsearch.ingest;
 
 import io.audiopq.audio.AudioEmbeddings;
 import io.audiopq.audio.AudioInfo;
-import io.audiopq.audio.ClassLabels;
+import io.audiopq.audio.ClassifierLabels;
 import io.audiopq.audio.DecodeLimits;
 import io.audiopq.audio.SegmentEmbedding;
 import io.audiopq.audio.SegmentSpec;
@@ -109,10 +109,10 @@ public final class AudioEmbeddingProcessor extends AbstractProcessor {
         audio.put("channels", info.channels());
         audio.put("format", info.format().id());
         out.put("audio", audio);
-        ClassLabels labels = model.labels();
+        ClassifierLabels labels = model.labels();
         if (labels != null && topTags > 0 && embeddings.logits() != null) {
             List<Map<String, Object>> tags = new ArrayList<>();
-            for (ClassLabels.Tag tag : labels.top(embeddings.logits(), topTags, minTagScore)) {
+            for (ClassifierLabels.Tag tag : labels.top(embeddings.logits(), topTags, minTagScore)) {
                 Map<String, Object> t = new LinkedHashMap<>();
                 t.put("label", tag.label());
                 t.put("score", tag.score());

@@ -1,50 +1,46 @@
 package io.audiopq.audio;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Names of a classifier's outputs, read from an AudioSet-style CSV ({@code index,mid,display_name}
- * with a header row), and the top-scoring labels of a logits vector. Both spellings of the list in
+ * The class names of a classifier's outputs, by output index, read from an AudioSet-style CSV
+ * ({@code index,mid,display_name} with a header row), and the top-scoring labels of a logits
+ * vector. (A data set's ground truth, each clip with its class, is the training toolkit's
+ * {@code LabelledClips}; both read through {@link LabelCsv}.) Both spellings of the list in
  * circulation are read: the official one quotes names that contain commas; another copy writes
  * spaces as underscores and leaves commas unquoted ({@code Male_speech,_man_speaking}), so the name
  * is everything after the second comma, with underscores turned back into spaces.
  */
-public final class ClassLabels {
+public final class ClassifierLabels {
 
     /** A label with its probability (sigmoid of the logit: AudioSet models are multi-label). */
     public record Tag(int index, String label, float score) {}
 
     private final List<String> names;
 
-    public ClassLabels(List<String> names) {
+    public ClassifierLabels(List<String> names) {
         this.names = List.copyOf(names);
     }
 
     /** Reads {@code index,mid,display_name} rows; the index must count up from 0. */
-    public static ClassLabels readCsv(Path csv) throws IOException {
-        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+    public static ClassifierLabels readCsv(Path path) throws IOException {
+        LabelCsv csv = LabelCsv.read(path);
         List<String> names = new ArrayList<>();
-        for (int i = 1; i < lines.size(); i++) {
-            String line = lines.get(i);
-            if (line.isBlank()) {
-                continue;
-            }
-            List<String> fields = CsvLine.split(line);
+        for (LabelCsv.Row row : csv.rows()) {
+            List<String> fields = row.fields();
             if (fields.size() < 3) {
-                throw new IOException(csv + " line " + (i + 1) + ": expected index,mid,display_name, got [" + line + "]");
+                throw csv.error(row, "expected index,mid,display_name, got " + fields);
             }
             if (Integer.parseInt(fields.get(0).trim()) != names.size()) {
-                throw new IOException(csv + " line " + (i + 1) + ": index " + fields.get(0) + " out of order, expected " + names.size());
+                throw csv.error(row, "index " + fields.get(0) + " out of order, expected " + names.size());
             }
             String name = fields.size() == 3 ? fields.get(2) : String.join(",", fields.subList(2, fields.size()));
             names.add(name.replace('_', ' ').trim());
         }
-        return new ClassLabels(names);
+        return new ClassifierLabels(names);
     }
 
     public int size() {
