@@ -70,17 +70,19 @@ public final class TopKHeap {
     /** Offers a pair; returns whether it was kept. */
     public boolean offer(int id, float score) {
         float key = higherIsBetter ? -score : score;
+        if (size == k) {
+            // Kept only if it ranks before the worst kept pair. The common case in a scan is a
+            // rejection, so it stays this short (NaN fails both comparisons and is rejected too).
+            if (key < keys[0] || (key == keys[0] && id < ids[0])) {
+                siftDown(0, id, key);
+                return true;
+            }
+            return false;
+        }
         if (Float.isNaN(key)) {
             return false;
         }
-        if (size < k) {
-            siftUp(size++, id, key);
-            return true;
-        }
-        if (worse(keys[0], ids[0], key, id) == false) {
-            return false;
-        }
-        siftDown(0, id, key);
+        siftUp(size++, id, key);
         return true;
     }
 
@@ -108,6 +110,24 @@ public final class TopKHeap {
             sortedScores[i] = higherIsBetter ? -keys[order[i]] : keys[order[i]];
         }
         return new Hits(sortedIds, sortedScores);
+    }
+
+    /**
+     * Empties the heap into {@code ids}/{@code scores} (each at least {@link #size()} long), best
+     * first, in the order of {@link #sorted()} but without allocating; returns how many pairs there were.
+     */
+    public int drainBestFirst(int[] ids, float[] scores) {
+        int n = size;
+        // The root is the worst kept pair: pop it into the last free slot, then restore the heap.
+        for (int i = n - 1; i >= 0; i--) {
+            ids[i] = this.ids[0];
+            scores[i] = higherIsBetter ? -keys[0] : keys[0];
+            size--;
+            if (size > 0) {
+                siftDown(0, this.ids[size], keys[size]);
+            }
+        }
+        return n;
     }
 
     /** Whether (keyA, idA) ranks strictly after (keyB, idB). */

@@ -91,6 +91,30 @@ public class TopKHeapTests extends LuceneTestCase {
     }
 
     @Test
+    public void drainBestFirstMatchesSortedAndEmptiesTheHeap() {
+        SplittableRandom random = new SplittableRandom(29);
+        for (boolean higherIsBetter : new boolean[] { true, false }) {
+            for (int k : new int[] { 1, 7, 64 }) {
+                TopKHeap heap = new TopKHeap(k, higherIsBetter);
+                for (int round = 0; round < 2; round++) {
+                    for (int id = 0; id < 300; id++) {
+                        // few distinct scores, so that ties (broken by id) are common
+                        heap.offer(random.nextInt(1000), random.nextInt(20) / 4f);
+                    }
+                    TopKHeap.Hits expected = heap.sorted();
+                    int[] ids = new int[k];
+                    float[] scores = new float[k];
+                    assertEquals(expected.ids().length, heap.drainBestFirst(ids, scores));
+                    assertArrayEquals(expected.ids(), Arrays.copyOf(ids, expected.ids().length));
+                    assertArrayEquals(expected.scores(), Arrays.copyOf(scores, expected.scores().length), 0f);
+                    assertEquals(0, heap.size());
+                    assertEquals(higherIsBetter ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY, heap.threshold(), 0f);
+                }
+            }
+        }
+    }
+
+    @Test
     public void mergingHeapsEqualsOfferingEverythingToOne() {
         SplittableRandom random = new SplittableRandom(11);
         float[] scores = new float[500];

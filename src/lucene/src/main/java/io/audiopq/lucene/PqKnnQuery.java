@@ -1,6 +1,7 @@
 package io.audiopq.lucene;
 
 import io.audiopq.quantization.AdcTable;
+import io.audiopq.quantization.TopKHeap;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -208,7 +209,7 @@ public class PqKnnQuery extends KnnFloatVectorQuery {
         List<LeafCandidates> perLeaf = searcher.getTaskExecutor().invokeAll(tasks);
 
         // 2. The shard's best `wanted`: a segment's share of them is among its own best `wanted`.
-        CandidateHeap shardCandidates = new CandidateHeap(wanted);
+        TopKHeap shardCandidates = new TopKHeap(wanted, true);
         for (LeafCandidates candidates : perLeaf) {
             for (int i = 0; i < candidates.size; i++) {
                 shardCandidates.offer(candidates.docBase + candidates.docs[i], candidates.scores[i]);
@@ -222,7 +223,7 @@ public class PqKnnQuery extends KnnFloatVectorQuery {
         if (rescore) {
             rescoreInPlace(leaves, pqReaders, docs, scores, n);
         }
-        CandidateHeap results = new CandidateHeap(Math.max(1, Math.min(resultCount(), n)));
+        TopKHeap results = new TopKHeap(Math.max(1, Math.min(resultCount(), n)), true);
         for (int i = 0; i < n; i++) {
             results.offer(docs[i], scores[i]);
         }
@@ -268,7 +269,7 @@ public class PqKnnQuery extends KnnFloatVectorQuery {
         int wanted,
         QueryTimeout timeout
     ) throws IOException {
-        CandidateHeap heap = new CandidateHeap(wanted);
+        TopKHeap heap = new TopKHeap(wanted, true);
         if (pq != null) {
             String key = pq.tableKey(field);
             if (key == null) {

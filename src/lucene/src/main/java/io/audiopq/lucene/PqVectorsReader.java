@@ -357,7 +357,7 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
         }
         long size = (long) Math.ceil((double) collector.k() * oversample);
         int wanted = (int) Math.min(Math.max(size, collector.k()), count);
-        CandidateHeap heap = new CandidateHeap(wanted);
+        TopKHeap heap = new TopKHeap(wanted, true);
         scan(entry, table, preparedQuery, nprobe, wanted, accept, new HeapSink(entry.similarity(), heap, null, collector, null));
         int[] ords = new int[heap.size()];
         int n = heap.drainBestFirst(ords, new float[ords.length]);
@@ -402,7 +402,7 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
         AcceptDocs acceptDocs,
         boolean everyAccepted,
         int nprobe,
-        CandidateHeap candidates,
+        TopKHeap candidates,
         QueryTimeout timeout
     ) throws IOException {
         PqFieldEntry entry = fields.get(field);
@@ -416,7 +416,7 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
             scanAccepted(entry, table, preparedQuery, acceptDocs.iterator(), sink);
         } else {
             int probes = nprobe == FIELD_DEFAULT_NPROBE ? entry.nprobe() : nprobe;
-            scan(entry, table, preparedQuery, probes, Math.min(candidates.capacity(), entry.count()), acceptDocs == null ? null : acceptDocs.bits(), sink);
+            scan(entry, table, preparedQuery, probes, Math.min(candidates.k(), entry.count()), acceptDocs == null ? null : acceptDocs.bits(), sink);
         }
         return sink.visited;
     }
@@ -703,11 +703,11 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
     }
 
     /**
-     * Into a {@link CandidateHeap} by ADC score, keyed by ord ({@code ordToDoc == null}) or by doc;
+     * Into a {@link TopKHeap} by ADC score, keyed by ord ({@code ordToDoc == null}) or by doc;
      * stopped by the collector (when given) or the timeout.
      */
     private static final class HeapSink extends Sink {
-        private final CandidateHeap heap;
+        private final TopKHeap heap;
         private final LongValues ordToDoc;
         private final KnnCollector collector;
         private final QueryTimeout timeout;
@@ -715,7 +715,7 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
         private float bound;
         long visited;
 
-        HeapSink(VectorSimilarityFunction similarity, CandidateHeap heap, LongValues ordToDoc, KnnCollector collector, QueryTimeout timeout) {
+        HeapSink(VectorSimilarityFunction similarity, TopKHeap heap, LongValues ordToDoc, KnnCollector collector, QueryTimeout timeout) {
             super(similarity);
             this.heap = heap;
             this.ordToDoc = ordToDoc;
@@ -731,7 +731,7 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
 
         @Override
         float adcBound() {
-            float minScore = heap.minScore();
+            float minScore = heap.threshold();
             if (Float.compare(minScore, boundFor) != 0) {
                 boundFor = minScore;
                 bound = PqSimilarity.adcBound(similarity, minScore);
