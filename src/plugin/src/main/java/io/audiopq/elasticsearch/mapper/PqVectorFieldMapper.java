@@ -88,6 +88,7 @@ public final class PqVectorFieldMapper extends FieldMapper {
             if (context.isWithinMultiField()) {
                 throw new MapperParsingException("field [" + name + "] of type [" + CONTENT_TYPE + "] can't be used in multi-fields");
             }
+            checkIndexVersion(name, context.indexVersionCreated());
             Builder builder = new Builder(
                 name,
                 bundles,
@@ -100,6 +101,21 @@ public final class PqVectorFieldMapper extends FieldMapper {
             builder.resolveBundle(context);
             return builder;
         };
+    }
+
+    /**
+     * The child {@code dense_vector} must be indexed, and {@code dense_vector} is indexed by default
+     * (with no way for a plugin to ask otherwise) only in indices created by 8.11 or later.
+     */
+    static void checkIndexVersion(String field, IndexVersion created) {
+        if (created.before(DenseVectorFieldMapper.INDEXED_BY_DEFAULT_INDEX_VERSION)) {
+            throw new MapperParsingException(
+                // The constant's own release string reads "8.10.5-8.11.0": the version is shared by two releases.
+                "field [" + field + "] of type [" + CONTENT_TYPE + "] needs an index created by Elasticsearch 8.11 or later, "
+                    + "but this index was created by ["
+                    + created.toReleaseVersion() + "]; reindex into a new index to add the field"
+            );
+        }
     }
 
     static void checkCodec(String field, IndexSettings settings) {
@@ -610,17 +626,17 @@ public final class PqVectorFieldMapper extends FieldMapper {
         };
     }
 
+    /**
+     * The child is a mapper of its own, so that lookups find {@code <field>.pq} (native {@code knn}
+     * on it); it is the parent's storage, not a field the user declared, so it does not count
+     * towards {@code index.mapping.total_fields.limit}: a {@code pq_vector} counts once.
+     */
     @Override
     public Iterator<Mapper> iterator() {
         List<Mapper> mappers = new ArrayList<>();
         multiFieldsIterator().forEachRemaining(mappers::add);
         mappers.add(child);
         return mappers.iterator();
-    }
-
-    @Override
-    public int getTotalFieldsCount() {
-        return super.getTotalFieldsCount() + child.getTotalFieldsCount();
     }
 
     @Override

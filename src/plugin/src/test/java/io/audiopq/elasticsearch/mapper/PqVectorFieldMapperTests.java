@@ -1,307 +1,372 @@
 package io.audiopq.elasticsearch.mapper;
 
-import io.audiopq.elasticsearch.PqSingleNodeTestCase;
+import io.audiopq.elasticsearch.AudioPqPlugin;
 import io.audiopq.elasticsearch.PqTestBundles;
 import io.audiopq.lucene.PqVectorsReader;
 import io.audiopq.model.ModelBundle;
 
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReaderContext;
-import org.elasticsearch.action.bulk.BulkItemResponse;
-import org.elasticsearch.action.bulk.BulkRequestBuilder;
-import org.elasticsearch.action.bulk.BulkResponse;
-import org.elasticsearch.action.support.WriteRequest;
+import org.apache.lucene.search.FieldExistsQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.tests.util.LuceneTestCase;
 import org.elasticsearch.common.settings.Settings;
-import org.elasticsearch.index.IndexService;
-import org.elasticsearch.index.engine.Engine;
+import org.elasticsearch.common.util.BigArrays;
+import org.elasticsearch.core.CheckedConsumer;
+import org.elasticsearch.index.IndexVersion;
+import org.elasticsearch.index.codec.CodecService;
+import org.elasticsearch.index.mapper.DocumentParsingException;
+import org.elasticsearch.index.mapper.LuceneDocument;
 import org.elasticsearch.index.mapper.MappedFieldType;
+import org.elasticsearch.index.mapper.MapperParsingException;
 import org.elasticsearch.index.mapper.MapperService;
+import org.elasticsearch.index.mapper.MapperTestCase;
+import org.elasticsearch.index.mapper.ParsedDocument;
+import org.elasticsearch.index.mapper.SourceToParse;
+import org.elasticsearch.index.mapper.TextSearchInfo;
+import org.elasticsearch.index.mapper.ValueFetcher;
 import org.elasticsearch.index.mapper.vectors.DenseVectorFieldMapper;
-import org.elasticsearch.index.shard.IndexShard;
-import org.elasticsearch.indices.IndicesService;
-import org.elasticsearch.xcontent.XContentType;
+import org.elasticsearch.index.query.SearchExecutionContext;
+import org.elasticsearch.plugins.Plugin;
+import org.elasticsearch.search.lookup.Source;
+import org.elasticsearch.search.lookup.SourceProvider;
+import org.elasticsearch.test.index.IndexVersionUtils;
+import org.elasticsearch.xcontent.XContentBuilder;
+import org.junit.AfterClass;
+import org.junit.AssumptionViolatedException;
+import org.junit.BeforeClass;
 
-import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
 
-import static org.elasticsearch.test.hamcrest.ElasticsearchAssertions.assertHitCount;
 import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.matchesRegex;
 import static org.hamcrest.Matchers.instanceOf;
 
-/** Mapping parsing and validation, indexing and value checks of {@code pq_vector} inside a node. */
-public class PqVectorFieldMapperTests extends PqSingleNodeTestCase {
+/**
+ * {@code pq_vector} through Elasticsearch's {@link MapperTestCase}: mapping round trips, merges
+ * (every option is fixed once the mapping exists), meta, null and malformed values, fetching,
+ * synthetic {@code _source}. The plugin is the real one, reading the small codebook bundles of
+ * {@link PqTestBundles} from its config folder, so mappings resolve against real bundles and
+ * segments are written in the PQ format. Each test class instance picks one of the three
+ * bundles (cosine, l2_norm with 4-bit codes, dot_product).
+ */
+// The plugin lists its models folder; Lucene's ExtrasFS would add stray extraN entries there.
+@LuceneTestCase.SuppressFileSystems("ExtrasFS")
+public class PqVectorFieldMapperTests extends MapperTestCase {
 
-    public void testMappingTakesShapeAndChecksumFromTheBundle() {
-        createIndexWithMapping("idx", "{\"emb\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE + "\"}}");
-        ModelBundle bundle = bundle(PqTestBundles.COSINE);
+    /** A test bundle's shape as its mapping records it. */
+    private record Shape(String model, int dims, int m, int bits, String similarity) {}
 
-        Map<String, Object> emb = fieldMapping("idx", "emb");
-        assertEquals("pq_vector", emb.get("type"));
-        assertEquals(PqTestBundles.COSINE, emb.get("model"));
-        assertEquals(bundle.checksum(), emb.get("model_checksum"));
-        assertEquals(16, emb.get("dims"));
-        assertEquals(4, emb.get("m"));
-        assertEquals(8, emb.get("bits"));
-        assertEquals("cosine", emb.get("similarity"));
-        assertEquals(true, emb.get("store_raw"));
-        assertNull("the child is internal, not part of the mapping", emb.get("fields"));
+    private static final List<Shape> SHAPES = List.of(
+        new Shape(PqTestBundles.COSINE, 16, 4, 8, "cosine"),
+        new Shape(PqTestBundles.L2, 8, 2, 4, "l2_norm"),
+        new Shape(PqTestBundles.DOT, 8, 4, 8, "dot_product")
+    );
+    /** A well-formed checksum no test bundle has: a mapping carrying it was created on a node with another bundle. */
+    private static final String FOREIGN_CHECKSUM = "ab".repeat(32);
 
-        MapperService mapperService = indexService("idx").mapperService();
-        MappedFieldType parent = mapperService.fieldType("emb");
-        assertThat(parent, instanceOf(PqVectorFieldType.class));
-        MappedFieldType child = mapperService.fieldType("emb.pq");
-        assertThat(child, instanceOf(DenseVectorFieldMapper.DenseVectorFieldType.class));
-        DenseVectorFieldMapper.DenseVectorFieldType dense = (DenseVectorFieldMapper.DenseVectorFieldType) child;
-        assertEquals(16, dense.getVectorDimensions());
-        assertEquals(DenseVectorFieldMapper.VectorSimilarity.COSINE, dense.getSimilarity());
-        assertNotNull(dense.getIndexOptions());
-        assertFalse("flat options would bypass the PQ reader", dense.getIndexOptions().isFlat());
+    private static Path models;
+    private static AudioPqPlugin plugin;
+
+    private final Shape shape = randomFrom(SHAPES);
+
+    @BeforeClass
+    public static void startPlugin() {
+        Path config = createTempDir();
+        models = PqTestBundles.writeAll(config);
+        plugin = new AudioPqPlugin(Settings.EMPTY, config);
     }
 
-    public void testExplicitValuesAndSimilarityOverride() {
-        createIndexWithMapping(
-            "idx",
-            "{\"emb\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.L2 + "\", \"dims\": 8, \"m\": 2, \"bits\": 4, "
-                + "\"similarity\": \"cosine\", \"store_raw\": false, \"ivf\": {\"enabled\": false}}}"
-        );
-        Map<String, Object> emb = fieldMapping("idx", "emb");
-        assertEquals("cosine", emb.get("similarity"));
-        assertEquals(false, emb.get("store_raw"));
-        assertEquals(bundle(PqTestBundles.L2).checksum(), emb.get("model_checksum"));
-        assertNull(emb.get("ivf"));
+    @AfterClass
+    public static void closePlugin() {
+        plugin.close();
+        plugin = null;
+        models = null;
     }
 
-    public void testSegmentsCarryTheBundlesCodebook() throws Exception {
-        createIndexWithMapping("idx", "{\"emb\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE + "\"}}");
-        float[][] vectors = PqTestBundles.clustered(new Random(PqTestBundles.DATA_SEED), 50, 16, 12, 0.3f, false);
-        Map<String, String> docs = new LinkedHashMap<>();
-        for (int i = 0; i < vectors.length; i++) {
-            docs.put("d" + i, "{\"emb\": " + vectorJson(vectors[i]) + "}");
-        }
-        indexDocs("idx", docs);
-        indicesAdmin().prepareFlush("idx").get();
+    @Override
+    protected Collection<? extends Plugin> getPlugins() {
+        return List.of(plugin);
+    }
 
-        String codebookId = bundle(PqTestBundles.COSINE).quantizer().id();
-        IndexShard shard = indexService("idx").getShard(0);
-        int vectorsSeen = 0;
-        try (Engine.Searcher searcher = shard.acquireSearcher("test")) {
-            assertFalse(searcher.getIndexReader().leaves().isEmpty());
-            for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
-                PqVectorsReader reader = PqVectorsReader.forField(leaf.reader(), "emb.pq");
-                assertNotNull("segment " + leaf + " does not hold emb.pq in the PQ format", reader);
-                assertEquals(codebookId, reader.codebook("emb.pq").id());
-                assertTrue(reader.hasRawVectors("emb.pq"));
-                vectorsSeen += leaf.reader().getFloatVectorValues("emb.pq").size();
+    private static ModelBundle bundle(String name) {
+        return PqTestBundles.load(models, name);
+    }
+
+    @Override
+    protected void minimalMapping(XContentBuilder b) throws IOException {
+        b.field("type", "pq_vector").field("model", shape.model());
+    }
+
+    /** The mapping as Elasticsearch records it once the bundle has filled it in (so a mapping with meta serialises to itself). */
+    @Override
+    protected void metaMapping(XContentBuilder b) throws IOException {
+        recordedMapping(b, shape, bundle(shape.model()).checksum());
+    }
+
+    private static void recordedMapping(XContentBuilder b, Shape shape, String checksum) throws IOException {
+        b.field("type", "pq_vector")
+            .field("model", shape.model())
+            .field("similarity", shape.similarity())
+            .field("dims", shape.dims())
+            .field("m", shape.m())
+            .field("bits", shape.bits())
+            .field("store_raw", true)
+            .field("model_checksum", checksum);
+    }
+
+    @Override
+    protected Object getSampleValueForDocument() {
+        return randomVector(shape.dims(), shape.similarity());
+    }
+
+    @Override
+    protected Object generateRandomInputValue(MappedFieldType ft) {
+        PqVectorFieldType pq = (PqVectorFieldType) ft;
+        return randomVector(pq.dims(), pq.similarity().jsonName());
+    }
+
+    /** A vector every similarity accepts: non-zero, and of unit length for dot_product. */
+    private static List<Float> randomVector(int dims, String similarity) {
+        float[] v = new float[dims];
+        double norm = 0;
+        while (norm < 1e-3) {
+            norm = 0;
+            for (int i = 0; i < dims; i++) {
+                v[i] = randomFloat() * 2 - 1;
+                norm += (double) v[i] * v[i];
             }
         }
-        assertEquals(50, vectorsSeen);
-    }
-
-    public void testUnknownBundleIsRejected() {
-        Exception e = expectThrows(Exception.class, () -> createIndexWithMapping("idx", "{\"emb\": {\"type\": \"pq_vector\", \"model\": \"nope\"}}"));
-        assertThat(rootMessage(e), containsString("model bundle [nope] is not available on node [" + NODE_NAME + "]"));
-        // Lucene's test file system may add stray entries (extraN) to the models folder, which
-        // the list rightly shows too: check that the test's bundles are listed, not the whole list.
-        for (String bundle : new String[] { PqTestBundles.COSINE, PqTestBundles.DOT, PqTestBundles.L2 }) {
-            assertThat(rootMessage(e), containsString("bundles on this node: ["));
-            assertThat(rootMessage(e), matchesRegex("(?s).*bundles on this node: \\[[^\\]]*\\b" + bundle + "\\b.*"));
+        List<Float> out = new ArrayList<>(dims);
+        for (float x : v) {
+            out.add(similarity.equals("dot_product") ? (float) (x / Math.sqrt(norm)) : x);
         }
+        return out;
     }
 
-    public void testModelIsRequired() {
-        Exception e = expectThrows(Exception.class, () -> createIndexWithMapping("idx", "{\"emb\": {\"type\": \"pq_vector\"}}"));
-        assertThat(rootMessage(e), containsString("[model] is required"));
-    }
-
-    public void testExplicitShapeMustMatchTheBundle() {
-        for (String[] option : List.of(new String[] { "dims", "12", "16" }, new String[] { "m", "8", "4" }, new String[] { "bits", "4", "8" })) {
-            Exception e = expectThrows(
-                Exception.class,
-                () -> createIndexWithMapping(
-                    "idx",
-                    "{\"emb\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE + "\", \"" + option[0] + "\": " + option[1] + "}}"
-                )
-            );
-            assertThat(
-                rootMessage(e),
-                containsString(
-                    "field [emb] of type [pq_vector]: [" + option[0] + "] is [" + option[1] + "] but model bundle [" + PqTestBundles.COSINE
-                        + "] has " + option[0] + " = " + option[2]
-                )
-            );
-        }
-    }
-
-    public void testBadOptionsAreRejectedWithTheirName() {
-        Map<String, String> cases = new LinkedHashMap<>();
-        cases.put("\"similarity\": \"max_inner_product\"", "unknown [similarity] [max_inner_product]; expected one of [l2_norm, cosine, dot_product]");
-        cases.put("\"ivf\": true", "[ivf] must be an object {\"nlist\": <lists>, \"nprobe\": <lists probed>} (or {\"enabled\": false}), got [true]");
-        cases.put("\"ivf\": {\"nprobe\": 4}", "[ivf.nlist] is required");
-        cases.put("\"ivf\": {\"nlist\": 0}", "[ivf.nlist] must be in [1, 65536], got [0]");
-        cases.put("\"ivf\": {\"nlist\": 70000}", "[ivf.nlist] must be in [1, 65536], got [70000]");
-        cases.put("\"ivf\": {\"nlist\": \"many\"}", "[ivf.nlist] must be an integer, got [many]");
-        cases.put("\"ivf\": {\"nlist\": 8, \"nprobe\": 9}", "[ivf.nprobe] must be in [1, 8] (1 to ivf.nlist), got [9]");
-        cases.put("\"ivf\": {\"nlist\": 8, \"nprobe\": 0}", "[ivf.nprobe] must be in [1, 8] (1 to ivf.nlist), got [0]");
-        cases.put("\"ivf\": {\"nlist\": 8, \"probes\": 2}", "unknown [ivf] option [probes]; expected [nlist], [nprobe] or [enabled]");
-        cases.put("\"ivf\": {\"enabled\": false, \"nlist\": 8}", "[ivf] with [enabled: false] takes no other options");
-        cases.put("\"ivf\": {\"enabled\": \"no\", \"nlist\": 8}", "[ivf.enabled] must be a boolean, got [no]");
-        cases.put("\"bits\": 6", "[bits] must be 4 or 8, got [6]");
-        cases.put("\"dims\": \"sixteen\"", "[dims] must be an integer, got [sixteen]");
-        cases.put("\"model_checksum\": \"abc\"", "[model_checksum] must be a lowercase hex SHA-256");
-        cases.put("\"colour\": \"red\"", "unknown parameter [colour]");
-        cases.put("\"fields\": {\"raw\": {\"type\": \"keyword\"}}", "does not support multi-fields");
-        for (Map.Entry<String, String> c : cases.entrySet()) {
-            Exception e = expectThrows(
-                Exception.class,
-                () -> createIndexWithMapping("idx", "{\"emb\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE + "\", " + c.getKey() + "}}")
-            );
-            assertThat(c.getKey(), rootMessage(e), containsString(c.getValue()));
-        }
-    }
-
-    public void testIvfOptionsAreRecordedWithTheirDefaultAndNotUpdatable() {
-        createIndexWithMapping(
-            "idx",
-            "{\"a\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE + "\", \"ivf\": {\"nlist\": 64, \"nprobe\": 5}}, "
-                + "\"b\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE + "\", \"ivf\": {\"nlist\": 64}}, "
-                + "\"c\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE + "\", \"ivf\": {\"enabled\": true, \"nlist\": 4}}}"
+    /**
+     * Every option is fixed once the mapping exists: the codes on disk were written with the
+     * bundle's codebook, in its shape, with or without raw vectors and inverted lists. A mapping
+     * with a checksum no local bundle has is taken as recorded (as for an index created on another
+     * node), which is how dims, m and bits can differ at all without a second bundle of each shape.
+     */
+    @Override
+    protected void registerParameters(ParameterChecker checker) throws IOException {
+        Shape other = SHAPES.get((SHAPES.indexOf(shape) + 1) % SHAPES.size());
+        checker.registerConflictCheck(
+            "model",
+            fieldMapping(this::minimalMapping),
+            fieldMapping(b -> b.field("type", "pq_vector").field("model", other.model()))
         );
-        assertEquals(Map.of("nlist", 64, "nprobe", 5), fieldMapping("idx", "a").get("ivf"));
-        assertEquals("nprobe defaults to min(16, nlist)", Map.of("nlist", 64, "nprobe", 16), fieldMapping("idx", "b").get("ivf"));
-        assertEquals(Map.of("nlist", 4, "nprobe", 4), fieldMapping("idx", "c").get("ivf"));
-
-        // The recorded form merges cleanly with itself...
-        String same = "{\"a\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE + "\", \"ivf\": {\"nlist\": 64, \"nprobe\": 5}}}";
-        assertTrue(indicesAdmin().preparePutMapping("idx").setSource("{\"properties\": " + same + "}", XContentType.JSON).get().isAcknowledged());
-        // ...but the lists are part of the written segments: neither nlist nor the default nprobe can change.
-        for (String changed : List.of("{\"nlist\": 64, \"nprobe\": 6}", "{\"nlist\": 32, \"nprobe\": 5}", "{\"enabled\": false}")) {
-            Exception e = expectThrows(
-                Exception.class,
-                () -> indicesAdmin().preparePutMapping("idx")
-                    .setSource(
-                        "{\"properties\": {\"a\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE + "\", \"ivf\": " + changed + "}}}",
-                        XContentType.JSON
-                    )
-                    .get()
-            );
-            assertThat(changed, rootMessage(e), containsString("Cannot update parameter [ivf]"));
-        }
+        checker.registerConflictCheck(
+            "similarity",
+            b -> b.field("similarity", shape.similarity().equals("l2_norm") ? "cosine" : "l2_norm")
+        );
+        checker.registerConflictCheck("store_raw", b -> b.field("store_raw", false));
+        // The lists are trained into the segments: not even the default nprobe can change.
+        checker.registerConflictCheck("ivf", fieldMapping(b -> {
+            minimalMapping(b);
+            b.startObject("ivf").field("nlist", 64).field("nprobe", 5).endObject();
+        }), fieldMapping(b -> {
+            minimalMapping(b);
+            b.startObject("ivf").field("nlist", 64).field("nprobe", 6).endObject();
+        }));
+        checker.registerConflictCheck(
+            "model_checksum",
+            fieldMapping(this::minimalMapping),
+            fieldMapping(b -> recordedMapping(b, shape, FOREIGN_CHECKSUM))
+        );
+        Shape foreign = new Shape(shape.model(), 16, 4, 8, shape.similarity());
+        checker.registerConflictCheck(
+            "dims",
+            fieldMapping(b -> recordedMapping(b, foreign, FOREIGN_CHECKSUM)),
+            fieldMapping(b -> recordedMapping(b, new Shape(foreign.model(), 32, 4, 8, foreign.similarity()), FOREIGN_CHECKSUM))
+        );
+        checker.registerConflictCheck(
+            "m",
+            fieldMapping(b -> recordedMapping(b, foreign, FOREIGN_CHECKSUM)),
+            fieldMapping(b -> recordedMapping(b, new Shape(foreign.model(), 16, 8, 8, foreign.similarity()), FOREIGN_CHECKSUM))
+        );
+        checker.registerConflictCheck(
+            "bits",
+            fieldMapping(b -> recordedMapping(b, foreign, FOREIGN_CHECKSUM)),
+            fieldMapping(b -> recordedMapping(b, new Shape(foreign.model(), 16, 4, 4, foreign.similarity()), FOREIGN_CHECKSUM))
+        );
     }
 
-    public void testNonElasticsearchCodecIsRejected() {
-        Exception e = expectThrows(
-            Exception.class,
-            () -> indicesAdmin().prepareCreate("idx")
-                .setSettings(Settings.builder().put("index.codec", "lucene_default"))
-                .setMapping("{\"properties\": {\"emb\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE + "\"}}}")
-                .get()
-        );
-        assertThat(rootMessage(e), containsString("needs an Elasticsearch codec, but index [idx] has [index.codec: lucene_default]"));
+    @Override
+    protected boolean supportsIgnoreMalformed() {
+        return false;
     }
 
-    public void testMappingIsIdempotentAndNotUpdatable() {
-        String mapping = "{\"emb\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE + "\"}}";
-        createIndexWithMapping("idx", mapping);
-        // The same mapping again (without the recorded values) merges cleanly.
-        assertTrue(indicesAdmin().preparePutMapping("idx").setSource("{\"properties\": " + mapping + "}", XContentType.JSON).get().isAcknowledged());
-        Exception e = expectThrows(
-            Exception.class,
-            () -> indicesAdmin().preparePutMapping("idx")
-                .setSource("{\"properties\": {\"emb\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.L2 + "\"}}}", XContentType.JSON)
-                .get()
-        );
-        assertThat(rootMessage(e), containsString("Cannot update parameter [model] from [" + PqTestBundles.COSINE + "] to [" + PqTestBundles.L2 + "]"));
+    @Override
+    protected boolean supportsStoredFields() {
+        return false; // no [store] option: the vectors format keeps the raw vectors (store_raw)
     }
 
-    public void testBadVectorsFailTheirItemAndTheRestOfTheBulkIndexes() {
-        createIndexWithMapping(
-            "idx",
-            "{\"emb\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE + "\"}, \"title\": {\"type\": \"text\"}}"
+    @Override
+    protected boolean supportsEmptyInputArray() {
+        return false; // [] is a vector of the wrong length, rejected like any other
+    }
+
+    @Override
+    protected boolean supportsDocValuesSkippers() {
+        return false; // no doc values
+    }
+
+    /** Indices created before 8.11 do not index {@code dense_vector} by default, which the child needs: refused with a clear error. */
+    @Override
+    protected Set<IndexVersion> getSupportedVersions() {
+        return releasedVersions(true);
+    }
+
+    @Override
+    protected Set<IndexVersion> getUnsupportedVersions() {
+        return releasedVersions(false);
+    }
+
+    private static Set<IndexVersion> releasedVersions(boolean supported) {
+        return IndexVersionUtils.allReleasedVersions()
+            .stream()
+            .filter(v -> v.onOrAfter(DenseVectorFieldMapper.INDEXED_BY_DEFAULT_INDEX_VERSION) == supported)
+            .collect(Collectors.toSet());
+    }
+
+    @Override
+    protected IndexVersion boostNotAllowedIndexVersion() {
+        return DenseVectorFieldMapper.INDEXED_BY_DEFAULT_INDEX_VERSION; // the oldest index a pq_vector can be added to
+    }
+
+    public void testOldIndexVersionIsRefusedWithTheReason() {
+        IndexVersion old = randomFrom(getUnsupportedVersions());
+        MapperParsingException e = expectThrows(MapperParsingException.class, () -> createMapperService(old, fieldMapping(this::minimalMapping)));
+        assertThat(
+            e.getMessage(),
+            containsString("field [field] of type [pq_vector] needs an index created by Elasticsearch 8.11 or later, but this index was created by [")
         );
-        float[] good = PqTestBundles.clustered(new Random(1), 1, 16, 1, 0.3f, false)[0];
-        String goodJson = vectorJson(good);
-        String fifteen = goodJson.substring(0, goodJson.lastIndexOf(',')) + "]";
-        String zeros = vectorJson(new float[16]);
-        String overflow = goodJson.replaceFirst("\\[[^,]*,", "[1e39,");
-        String withString = goodJson.replaceFirst("\\[[^,]*,", "[\"0.5\",");
+    }
 
-        Map<String, String> docs = new LinkedHashMap<>();
-        docs.put("ok1", "{\"emb\": " + goodJson + "}");
-        docs.put("short", "{\"emb\": " + fifteen + "}");
-        docs.put("zero", "{\"emb\": " + zeros + "}");
-        docs.put("inf", "{\"emb\": " + overflow + "}");
-        docs.put("string", "{\"emb\": " + withString + "}");
-        docs.put("scalar", "{\"emb\": 3}");
-        docs.put("nested-array", "{\"emb\": [" + goodJson + "]}");
-        docs.put("ok2", "{\"emb\": " + goodJson + ", \"title\": \"second\"}");
-        docs.put("no-vector", "{\"title\": \"no vector at all\"}");
+    /** Searchable through {@code pq_knn} and {@code exists}, though not a text field. */
+    @Override
+    protected void assertSearchable(MappedFieldType fieldType) {
+        assertThat(fieldType, instanceOf(PqVectorFieldType.class));
+        assertTrue(fieldType.isSearchable());
+        assertSame(TextSearchInfo.NONE, fieldType.getTextSearchInfo());
+    }
 
-        BulkRequestBuilder bulk = client().prepareBulk().setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
-        docs.forEach((id, source) -> bulk.add(client().prepareIndex("idx").setId(id).setSource(source, XContentType.JSON)));
-        BulkResponse response = bulk.get();
+    /** The vector is indexed under the child {@code <field>.pq}, which the exists query asks; no {@code _field_names} entry. */
+    @Override
+    protected void assertExistsQuery(MappedFieldType fieldType, Query query, LuceneDocument fields) {
+        assertThat(query, instanceOf(FieldExistsQuery.class));
+        assertEquals("field.pq", ((FieldExistsQuery) query).getField());
+        assertEquals(shape.dims(), fields.getField("field.pq").fieldType().vectorDimension());
+        assertNoFieldNamesField(fields);
+    }
 
-        Map<String, String> expectedErrors = new HashMap<>();
-        expectedErrors.put("short", "field [emb] of type [pq_vector] expects vectors of [16] dimensions (model bundle [cos16]), the document has [15]");
-        expectedErrors.put("zero", "field [emb] of type [pq_vector] with similarity [cosine]: the document's vector is a zero vector");
-        expectedErrors.put("inf", "field [emb] of type [pq_vector]: element [0] is [1e39], which is not a finite float");
-        expectedErrors.put("string", "field [emb] of type [pq_vector] takes an array of 16 numbers, but element [0] is the string [0.5]");
-        expectedErrors.put("scalar", "field [emb] of type [pq_vector] takes an array of 16 numbers, got [VALUE_NUMBER]");
-        expectedErrors.put("nested-array", "field [emb] of type [pq_vector] takes an array of 16 numbers, but element [0] is a nested array");
-        for (BulkItemResponse item : response.getItems()) {
-            String expected = expectedErrors.get(item.getId());
-            if (expected == null) {
-                assertFalse(item.getId() + ": " + item.getFailureMessage(), item.isFailed());
-            } else {
-                assertTrue(item.getId() + " should have failed", item.isFailed());
-                assertThat(item.getId(), rootMessage(item.getFailure().getCause()), containsString(expected));
+    /** pq_vector has no doc values to compare with: the fetched value must be the vector that was sent. */
+    @Override
+    protected void assertFetch(MapperService mapperService, String field, Object value, String format) throws IOException {
+        MappedFieldType ft = mapperService.fieldType(field);
+        SearchExecutionContext context = createSearchExecutionContext(mapperService);
+        ValueFetcher fetcher = ft.valueFetcher(context, format);
+        ParsedDocument doc = mapperService.documentMapper().parse(source(b -> b.field(ft.name(), value)));
+        withPqIndex(mapperService, doc, reader -> {
+            LeafReaderContext leaf = reader.leaves().get(0);
+            Source source = SourceProvider.fromLookup(mapperService.mappingLookup(), null, mapperService.getMapperMetrics().sourceFieldMetrics())
+                .getSource(leaf, 0);
+            fetcher.setNextReader(leaf);
+            // As for dense_vector, the fetched values are the vector's elements.
+            assertVectorEquals((List<?>) value, fetcher.fetchValues(source, 0, new ArrayList<>()));
+        });
+    }
+
+    /** A document holds one vector: several in one array are refused (index several as nested objects). */
+    @Override
+    protected void assertFetchMany(MapperService mapperService, String field, Object value, String format, int count) throws IOException {
+        DocumentParsingException e = expectThrows(
+            DocumentParsingException.class,
+            () -> mapperService.documentMapper().parse(source(b -> b.field(field, value)))
+        );
+        assertThat(e.getCause().getMessage(), containsString("but element [0] is a nested array"));
+        assertFetch(mapperService, field, ((List<?>) value).get(0), format);
+    }
+
+    /**
+     * Indexes {@code doc} through the mapping's per-field codec and hands the reader to {@code test}.
+     * Not {@link #withLuceneIndex}: its zstd stored fields need the native library that
+     * Elasticsearch's own build provides ({@code es.nativelibs.path}) and a Maven build has not;
+     * {@code legacy_default} is the same per-field codec with Lucene's stored fields.
+     */
+    private static void withPqIndex(MapperService mapperService, ParsedDocument doc, CheckedConsumer<DirectoryReader, IOException> test)
+        throws IOException {
+        Codec codec = new CodecService(mapperService, BigArrays.NON_RECYCLING_INSTANCE, null).codec(CodecService.LEGACY_DEFAULT_CODEC);
+        try (Directory dir = newDirectory(); IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig().setCodec(codec))) {
+            writer.addDocuments(doc.docs());
+            try (DirectoryReader reader = DirectoryReader.open(writer)) {
+                test.accept(reader);
             }
         }
-        assertHitCount(client().prepareSearch("idx").setSize(0), 3L);
     }
 
-    public void testDotProductNeedsUnitVectors() {
-        createIndexWithMapping("idx", "{\"emb\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.DOT + "\"}}");
-        Exception e = expectThrows(
-            Exception.class,
-            () -> client().prepareIndex("idx").setId("1").setSource("{\"emb\": [1,1,0,0,0,0,0,0]}", XContentType.JSON).get()
-        );
-        assertThat(rootMessage(e), containsString("with similarity [dot_product]: the document's vector must have unit length"));
-        client().prepareIndex("idx").setId("2").setSource("{\"emb\": [0.6,0.8,0,0,0,0,0,0]}", XContentType.JSON).get();
-    }
-
-    public void testSearchReturnsTheVectorAndExistsQueryWorks() throws Exception {
-        createIndexWithMapping("idx", "{\"emb\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.L2 + "\"}}");
-        indexDocs("idx", Map.of("1", "{\"emb\": [1.5, -2, 0, 0, 0, 0, 0, 0.25]}"));
-        // Like dense_vector, search responses leave vectors out of _source unless asked for.
-        assertEquals(Map.of(), search("idx", "{\"query\": {\"exists\": {\"field\": \"emb\"}}}").get(0).source());
-        List<Hit> hits = search("idx", "{\"_source\": {\"exclude_vectors\": false}, \"query\": {\"exists\": {\"field\": \"emb\"}}}");
-        assertEquals(1, hits.size());
-        // Rebuilt from the stored float32 vector (see PqVectorSourceSingleNodeTests), so whole numbers come back as floats.
-        assertEquals(List.of(1.5, -2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.25), hits.get(0).source().get("emb"));
-        assertEquals(0, search("idx", "{\"query\": {\"exists\": {\"field\": \"other\"}}}").size());
-    }
-
-    private Map<String, Object> fieldMapping(String index, String field) {
-        Map<String, Object> mapping = indicesAdmin().prepareGetMappings(TEST_REQUEST_TIMEOUT, index).get().mappings().get(index).sourceAsMap();
-        @SuppressWarnings("unchecked")
-        Map<String, Object> properties = (Map<String, Object>) mapping.get("properties");
-        @SuppressWarnings("unchecked")
-        Map<String, Object> result = (Map<String, Object>) properties.get(field);
-        return result;
-    }
-
-    private IndexService indexService(String index) {
-        return getInstanceFromNode(IndicesService.class).indexServiceSafe(resolveIndex(index));
-    }
-
-    static String rootMessage(Throwable e) {
-        StringBuilder all = new StringBuilder();
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            all.append(t.getMessage()).append(" | ");
+    private static void assertVectorEquals(List<?> expected, List<?> actual) {
+        assertEquals(expected.size(), actual.size());
+        for (int i = 0; i < expected.size(); i++) {
+            // cosine vectors come back as the stored unit vector times its magnitude: equal up to float rounding
+            assertEquals("element " + i, ((Number) expected.get(i)).floatValue(), ((Number) actual.get(i)).floatValue(), 1e-6f);
         }
-        return all.toString();
+    }
+
+    /** Segments written through the mapping's codec hold the child in the PQ format, encoded with the bundle's codebook. */
+    public void testSegmentsAreWrittenWithTheBundlesCodebook() throws IOException {
+        MapperService mapperService = createMapperService(fieldMapping(this::minimalMapping));
+        SourceToParse source = source(b -> b.field("field", getSampleValueForDocument()));
+        ParsedDocument doc = mapperService.documentMapper().parse(source);
+        withPqIndex(mapperService, doc, reader -> {
+            PqVectorsReader pq = PqVectorsReader.forField(reader.leaves().get(0).reader(), "field.pq");
+            assertNotNull("field.pq is not in the PQ format", pq);
+            assertEquals(bundle(shape.model()).quantizer().id(), pq.codebook("field.pq").id());
+        });
+        assertThat(mapperService.fieldType("field.pq"), instanceOf(DenseVectorFieldMapper.DenseVectorFieldType.class));
+    }
+
+    @Override
+    protected SyntheticSourceSupport syntheticSourceSupport(boolean ignoreMalformed) {
+        return new SyntheticSourceSupport() {
+            @Override
+            public SyntheticSourceExample example(int maxValues) {
+                // One vector per document, kept as sent.
+                Object vector = getSampleValueForDocument();
+                return new SyntheticSourceExample(vector, vector, PqVectorFieldMapperTests.this::minimalMapping);
+            }
+
+            @Override
+            public List<SyntheticSourceInvalidExample> invalidExample() {
+                return List.of();
+            }
+        };
+    }
+
+    @Override
+    public void testSyntheticSourceKeepArrays() {
+        // An array of vectors is refused (see assertFetchMany), so there is no array to keep.
+    }
+
+    @Override
+    protected IngestScriptSupport ingestScriptSupport() {
+        throw new AssumptionViolatedException("pq_vector has no [script] option");
+    }
+
+    @Override
+    protected List<SortShortcutSupport> getSortShortcutSupport() {
+        return List.of(); // not sortable: no doc values (testSortShortcuts checks that sorting is refused)
     }
 }
