@@ -6,6 +6,7 @@ import io.audiopq.elasticsearch.action.TransportEmbedAudioAction;
 import io.audiopq.elasticsearch.ingest.AudioEmbeddingProcessor;
 import io.audiopq.elasticsearch.ingest.AudioEmbeddingProcessorFactory;
 import io.audiopq.elasticsearch.mapper.PqVectorFieldMapper;
+import io.audiopq.elasticsearch.query.AudioEmbeddingQueryVectorBuilder;
 import io.audiopq.elasticsearch.query.QueryAudio;
 import io.audiopq.elasticsearch.query.LikeDocument;
 import io.audiopq.elasticsearch.query.PqKnnQueryBuilder;
@@ -45,7 +46,8 @@ import java.util.function.Supplier;
  * plugin-descriptor.properties). It loads the model bundles from {@code <config>/audio-pq/models/},
  * serves them at {@code GET _audio_pq/models}, and registers the {@code pq_vector} field, the
  * {@code pq_knn} query (with query by sound through the embed action,
- * {@code POST _audio_pq/models/{name}/_embed}) and the {@code audio_embedding} ingest processor.
+ * {@code POST _audio_pq/models/{name}/_embed}), the {@code audio_embedding} query vector builder
+ * (a clip as {@code knn}'s query vector) and the {@code audio_embedding} ingest processor.
  * Audio users send goes through one {@link AudioEmbeddingService}, which bounds how many clips are
  * decoded at once and reserves their memory on the plugin's {@code audio_pq} circuit breaker
  * ({@code breaker.audio_pq.limit}); {@link SearchCostLimits} bounds the {@code pq_knn} clauses and
@@ -173,6 +175,13 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, CircuitBreake
     @Override
     public List<QuerySpec<?>> getQueries() {
         return List.of(new QuerySpec<>(PqKnnQueryBuilder.NAME, PqKnnQueryBuilder::new, PqKnnQueryBuilder::fromXContent));
+    }
+
+    /** {@code audio_embedding}: a clip as the query vector of Elasticsearch's {@code knn} query, section and retriever. */
+    @Override
+    public List<QueryVectorBuilderSpec<?>> getQueryVectorBuilders() {
+        return List.of(new QueryVectorBuilderSpec<>(AudioEmbeddingQueryVectorBuilder.NAME, AudioEmbeddingQueryVectorBuilder::new,
+            (parser, context) -> AudioEmbeddingQueryVectorBuilder.fromXContent(parser)));
     }
 
     @Override
