@@ -7,6 +7,7 @@ import io.audiopq.elasticsearch.ingest.AudioEmbeddingProcessor;
 import io.audiopq.elasticsearch.ingest.AudioEmbeddingProcessorFactory;
 import io.audiopq.elasticsearch.mapper.PqVectorFieldMapper;
 import io.audiopq.elasticsearch.query.AudioEmbeddingQueryVectorBuilder;
+import io.audiopq.elasticsearch.query.KnnOnPqVectorFilter;
 import io.audiopq.elasticsearch.query.QueryAudio;
 import io.audiopq.elasticsearch.query.LikeDocument;
 import io.audiopq.elasticsearch.query.PqKnnQueryBuilder;
@@ -15,7 +16,9 @@ import io.audiopq.elasticsearch.query.SearchCostLimits;
 import io.audiopq.model.AudioEmbedderCache;
 import io.audiopq.model.ModelRegistry;
 
+import org.elasticsearch.action.support.MappedActionFilter;
 import org.elasticsearch.cluster.node.DiscoveryNodes;
+import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.common.breaker.CircuitBreaker;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
 import org.elasticsearch.common.settings.Setting;
@@ -78,6 +81,8 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, CircuitBreake
     // Set by the node (setCircuitBreaker) before any component exists; null in tests without a node.
     private volatile CircuitBreaker breaker;
     private final AudioEmbeddingService audio;
+    // Set in createComponents; read by the search filter, which only runs once the node is started.
+    private volatile ClusterService clusterService;
 
     /** Elasticsearch's plugin constructor with settings and the node's config folder. */
     public AudioPqPlugin(Settings settings, Path configPath) {
@@ -131,6 +136,7 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, CircuitBreake
     @Override
     public Collection<?> createComponents(PluginServices services) {
         nodeName = services.clusterService().getNodeName();
+        clusterService = services.clusterService();
         SearchCostLimits.init(settings, services.clusterService().getClusterSettings());
         // Components are injectable: TransportEmbedAudioAction receives the audio service.
         return List.of(loadRegistry(services.environment().configDir()), bundles, audioModels, audio);
@@ -155,6 +161,12 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, CircuitBreake
     @Override
     public Collection<ActionHandler> getActions() {
         return List.of(new ActionHandler(EmbedAudioAction.INSTANCE, TransportEmbedAudioAction.class));
+    }
+
+    /** Names {@code pq_knn} and {@code <field>.pq} where Elasticsearch refuses a {@code knn} on a {@code pq_vector} field. */
+    @Override
+    public Collection<MappedActionFilter> getMappedActionFilters() {
+        return List.of(new KnnOnPqVectorFilter(() -> clusterService.state()));
     }
 
     @Override

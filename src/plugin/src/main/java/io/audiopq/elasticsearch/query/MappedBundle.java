@@ -73,6 +73,31 @@ final class MappedBundle {
         return bundles.keySet().iterator().next();
     }
 
+    /** The full paths of the fields of {@code type} in a mapping (through objects and nested objects); empty without mappings. */
+    static List<String> fieldsOfType(MappingMetadata metadata, String type) {
+        List<String> paths = new ArrayList<>();
+        if (metadata != null) {
+            collect(metadata.sourceAsMap(), "", type, paths);
+        }
+        return paths;
+    }
+
+    private static void collect(Map<String, Object> object, String prefix, String type, List<String> paths) {
+        if (object.get(PROPERTIES) instanceof Map<?, ?> properties) {
+            for (Map.Entry<?, ?> entry : properties.entrySet()) {
+                if (entry.getValue() instanceof Map<?, ?> child) {
+                    String path = prefix + entry.getKey();
+                    if (type.equals(child.get(TYPE))) {
+                        paths.add(path);
+                    }
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> childObject = (Map<String, Object>) child;
+                    collect(childObject, path + ".", type, paths);
+                }
+            }
+        }
+    }
+
     /** The mapping of {@code field} (a dotted path through objects and nested objects), following one alias; null if unmapped. */
     private static Map<String, Object> fieldMapping(MappingMetadata metadata, String field) {
         if (metadata == null) {

@@ -6,8 +6,10 @@ import io.audiopq.quantization.Metric;
 import io.audiopq.quantization.ProductQuantizer;
 
 import org.apache.lucene.search.Explanation;
+import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.action.search.SearchRequestBuilder;
 import org.elasticsearch.action.support.WriteRequest;
+import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.search.SearchHit;
 
 import java.io.IOException;
@@ -458,6 +460,23 @@ public class PqKnnQuerySingleNodeTests extends PqSingleNodeTestCase {
             () -> client().prepareIndex("gone").setId("1").setSource("{\"emb\": [1, 2, 3, 4]}", org.elasticsearch.xcontent.XContentType.JSON).get()
         );
         assertThat(allMessages(missing), containsString("cannot index field [emb] on node [" + NODE_NAME + "]: the mapping was created with model bundle [gone] checksum [" + recorded + "], but on this node it is not installed"));
+    }
+
+    /** Elasticsearch's knn on the pq_vector field itself is refused, naming pq_knn and the sub-field it does work on. */
+    public void testKnnOnThePqVectorFieldNamesPqKnnAndTheSubField() throws IOException {
+        indexCorpus();
+        String knn = "{\"field\": \"emb\", \"query_vector\": " + vectorJson(queryNear(3, 2)) + ", \"k\": 5, \"num_candidates\": 5}";
+        String expected = "[knn] queries are only supported on [dense_vector] fields; [emb] is a [pq_vector] field: search it with the "
+            + "[pq_knn] query, or run [knn] on its [emb.pq] sub-field";
+        for (String body : new String[] { "{\"query\": {\"knn\": " + knn + "}}", "{\"knn\": " + knn + "}", "{\"retriever\": {\"knn\": " + knn + "}}" }) {
+            Exception e = expectThrows(Exception.class, () -> search("idx", body));
+            assertEquals(body, RestStatus.BAD_REQUEST, ExceptionsHelper.status(e));
+            assertEquals(body, expected, e.getMessage());
+        }
+        // Any other field type keeps Elasticsearch's own message.
+        Exception text = expectThrows(Exception.class, () -> search("idx", "{\"knn\": " + knn.replace("\"emb\"", "\"title\"") + "}"));
+        assertThat(allMessages(text), containsString(KnnOnPqVectorFilter.KNN_REFUSAL));
+        assertThat(allMessages(text), org.hamcrest.Matchers.not(containsString("pq_knn")));
     }
 
     public void testQueryErrorsNameTheProblem() throws IOException {
