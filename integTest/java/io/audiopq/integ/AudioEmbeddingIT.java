@@ -48,7 +48,7 @@ public class AudioEmbeddingIT {
 
     private void putPipeline(String id, String model) {
         RealNode.Response r = node.put("/_ingest/pipeline/" + id, """
-            {"processors": [{"audio_embedding": {"field": "audio", "model": "%s", "remove_binary": true}}]}
+            {"processors": [{"audio_embedding": {"field": "audio", "model_id": "%s", "remove_binary": true}}]}
             """.formatted(model));
         assertEquals(r.body(), 200, r.status());
     }

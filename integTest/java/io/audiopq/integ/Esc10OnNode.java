@@ -54,7 +54,7 @@ final class Esc10OnNode {
     /** Creates ingest pipeline {@code name}: one clip-level {@code audio_embedding} processor with {@code bundle}, audio removed. */
     void putClipPipeline(String name, String bundle) {
         ok(node.put("/_ingest/pipeline/" + name, """
-            {"processors": [{"audio_embedding": {"field": "audio", "model": "%s", "remove_binary": true, "include_segments": false}}]}
+            {"processors": [{"audio_embedding": {"field": "audio", "model_id": "%s", "remove_binary": true, "include_segments": false}}]}
             """.formatted(bundle)));
     }
 
@@ -165,7 +165,7 @@ final class Esc10OnNode {
         int k = size() - 1;
         return rankings(index, vectors, (q, v) -> """
             {"size": %d, %s "query": {"pq_knn": {"field": "%s", "query_vector": %s, "k": %d, "num_candidates": %d,
-              "rescore": {"oversample": 0}, "filter": {"bool": {"must_not": {"term": {"n": %d}}}}}}}""".formatted(k, HITS, field, v, k, k, q));
+              "rescore_vector": {"oversample": 0}, "filter": {"bool": {"must_not": {"term": {"n": %d}}}}}}}""".formatted(k, HITS, field, v, k, k, q));
     }
 
     static void ok(RealNode.Response r) {

@@ -100,7 +100,7 @@ public class HostileAudioIT {
     public void bulkIndexesGoodAudioAndFailsEveryBadDocumentNamingTheField() {
         node.delete("/hostile");
         RealNode.Response p = node.put("/_ingest/pipeline/hostile", """
-            {"processors": [{"audio_embedding": {"field": "audio", "model": "%s", "remove_binary": true}}]}
+            {"processors": [{"audio_embedding": {"field": "audio", "model_id": "%s", "remove_binary": true}}]}
             """.formatted(BUNDLE));
         assertEquals(p.body(), 200, p.status());
         RealNode.Response created = node.put("/hostile", """

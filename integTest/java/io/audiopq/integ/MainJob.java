@@ -56,7 +56,7 @@ public final class MainJob {
 
         Document example = folder == null ? documentOf(DemoClips.query("two-tone siren")) : documents.get(0);
         // query_audio: the node embeds the clip once (clip level, same bundle as the pipeline).
-        String queryAudio = "{\"audio\": \"" + Base64.getEncoder().encodeToString(example.audio()) + "\", \"model\": \"" + BUNDLE + "\"}";
+        String queryAudio = "{\"audio\": \"" + Base64.getEncoder().encodeToString(example.audio()) + "\", \"model_id\": \"" + BUNDLE + "\"}";
         System.out.println();
         System.out.println("1) Search by sound: clips most like '" + example.title() + "' (best segment per clip)");
         printHits(search(segmentQuery(queryAudio, 10)));
@@ -105,7 +105,7 @@ public final class MainJob {
     private void createPipelineAndIndex() {
         check(node.put("/_ingest/pipeline/" + PIPELINE, """
             {"description": "AudioPQ main job: audio to segment embeddings",
-             "processors": [{"audio_embedding": {"field": "audio", "model": "%s", "remove_binary": true}}]}
+             "processors": [{"audio_embedding": {"field": "audio", "model_id": "%s", "remove_binary": true}}]}
             """.formatted(BUNDLE)), "create pipeline");
         node.delete("/" + INDEX);
         check(node.put("/" + INDEX, """

@@ -155,7 +155,7 @@ public class NodeFuzzIT {
         }
         NODE.delete("/" + INDEX);
         RealNode.Response p = NODE.put("/_ingest/pipeline/" + PIPELINE, """
-            {"processors": [{"audio_embedding": {"field": "audio", "model": "%s", "remove_binary": true}}]}
+            {"processors": [{"audio_embedding": {"field": "audio", "model_id": "%s", "remove_binary": true}}]}
             """.formatted(BUNDLE));
         assertEquals(p.body(), 200, p.status());
         RealNode.Response created = NODE.put("/" + INDEX, """
@@ -391,7 +391,7 @@ public class NodeFuzzIT {
         long t0 = System.nanoTime();
         RealNode.Response r = NODE.post("/" + INDEX + "/_search", """
             {"size": 3, "_source": false, "query": {"pq_knn": {"field": "audio_embedding.embedding", "k": 3,
-              "query_audio": {"audio": %s, "model": "%s"}}}}""".formatted(in.json(), BUNDLE));
+              "query_audio": {"audio": %s, "model_id": "%s"}}}}""".formatted(in.json(), BUNDLE));
         t.time(System.nanoTime() - t0, 1);
         if (r.status() == 200) {
             List<Object> hits = (List<Object>) ((Map<String, Object>) r.json().get("hits")).get("hits");

@@ -44,7 +44,7 @@ public class NodeRestartIT {
         assertEquals(200, node.post("/" + INDEX + "/_flush", null).status());
 
         String search = """
-            {"size": 5, "query": {"pq_knn": {"field": "emb", "query_vector": %s, "k": 5, "rescore": {"oversample": 0}}}}"""
+            {"size": 5, "query": {"pq_knn": {"field": "emb", "query_vector": %s, "k": 5, "rescore_vector": {"oversample": 0}}}}"""
             .formatted(json(query));
         List<Map<String, Object>> before = hits(node.post("/" + INDEX + "/_search", search));
         assertEquals("r17", before.get(0).get("_id"));

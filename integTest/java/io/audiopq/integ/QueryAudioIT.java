@@ -42,7 +42,7 @@ public class QueryAudioIT {
             return;
         }
         RealNode.Response pipeline = node.put("/_ingest/pipeline/query-audio", """
-            {"processors": [{"audio_embedding": {"field": "audio", "model": "%s", "remove_binary": true}}]}
+            {"processors": [{"audio_embedding": {"field": "audio", "model_id": "%s", "remove_binary": true}}]}
             """.formatted(BUNDLE));
         assertEquals(pipeline.body(), 200, pipeline.status());
         RealNode.Response created = node.put("/" + INDEX, """
@@ -69,7 +69,7 @@ public class QueryAudioIT {
 
     /** {@code model} null leaves it out: the field's mapping names the bundle. */
     private RealNode.Response search(String audioBase64, String model) {
-        String modelOption = model == null ? "" : ", \"model\": \"" + model + "\"";
+        String modelOption = model == null ? "" : ", \"model_id\": \"" + model + "\"";
         return node.post("/" + INDEX + "/_search", """
             {"_source": false, "query": {"pq_knn": {"field": "audio_embedding.embedding", "k": 6,
                 "query_audio": {"audio": "%s"%s}}}}
@@ -118,7 +118,7 @@ public class QueryAudioIT {
             {"query": {"pq_knn": {"field": "no_such_field", "k": 6, "query_audio": {"audio": "%s"}}}}""".formatted(clip));
         assertEquals(unmapped.body(), 400, unmapped.status());
         assertTrue(reason(unmapped), reason(unmapped).contains(
-            "[pq_knn] [query_audio] has no [model] and field [no_such_field] is not a [pq_vector] field in any targeted index"));
+            "[pq_knn] [query_audio] has no [model_id] and field [no_such_field] is not a [pq_vector] field in any targeted index"));
     }
 
     @Test

@@ -127,14 +127,14 @@ public final class EsEndToEnd {
 
         List<QuerySet> sets = new ArrayList<>();
         sets.add(new QuerySet("`pq_knn` ADC only (oversample 0)", "e2e_pq8",
-            q -> pqKnn(q, "\"rescore\": {\"oversample\": 0}")));
+            q -> pqKnn(q, "\"rescore_vector\": {\"oversample\": 0}")));
         sets.add(new QuerySet("`pq_knn` default (num_candidates 10, rescore 40)", "e2e_pq8", q -> pqKnn(q, null)));
         sets.add(new QuerySet("`pq_knn` num_candidates 100 (rescore 400)", "e2e_pq8",
             q -> pqKnn(q, "\"num_candidates\": " + NUM_CANDIDATES)));
         sets.add(new QuerySet("`pq_knn` ADC only, codes only", "e2e_pq8_codes",
-            q -> pqKnn(q, "\"rescore\": {\"oversample\": 0}")));
+            q -> pqKnn(q, "\"rescore_vector\": {\"oversample\": 0}")));
         if (bundle4 != null) {
-            sets.add(new QuerySet("`pq_knn` 4-bit M=32 ADC only", "e2e_pq4", q -> pqKnn(q, "\"rescore\": {\"oversample\": 0}")));
+            sets.add(new QuerySet("`pq_knn` 4-bit M=32 ADC only", "e2e_pq4", q -> pqKnn(q, "\"rescore_vector\": {\"oversample\": 0}")));
             sets.add(new QuerySet("`pq_knn` 4-bit M=32 default (rescore 40)", "e2e_pq4", q -> pqKnn(q, null)));
         }
         sets.add(new QuerySet("`knn` on `emb.pq` (num_candidates 100)", "e2e_pq8", q -> knn("emb.pq", q)));

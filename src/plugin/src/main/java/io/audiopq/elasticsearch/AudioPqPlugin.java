@@ -6,6 +6,8 @@ import io.audiopq.elasticsearch.action.TransportEmbedAudioAction;
 import io.audiopq.elasticsearch.ingest.AudioEmbeddingProcessor;
 import io.audiopq.elasticsearch.ingest.AudioEmbeddingProcessorFactory;
 import io.audiopq.elasticsearch.mapper.PqVectorFieldMapper;
+import io.audiopq.elasticsearch.query.AudioEmbeddingQueryVectorBuilder;
+import io.audiopq.elasticsearch.query.KnnOnPqVectorFilter;
 import io.audiopq.elasticsearch.query.QueryAudio;
 import io.audiopq.elasticsearch.query.LikeDocument;
 import io.audiopq.elasticsearch.query.PqKnnQueryBuilder;
@@ -14,7 +16,9 @@ import io.audiopq.elasticsearch.query.SearchCostLimits;
 import io.audiopq.model.AudioEmbedderCache;
 import io.audiopq.model.ModelRegistry;
 
+import org.elasticsearch.action.support.MappedActionFilter;
 import org.elasticsearch.cluster.node.DiscoveryNodes;
+import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.common.breaker.CircuitBreaker;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
 import org.elasticsearch.common.settings.Setting;
@@ -45,7 +49,8 @@ import java.util.function.Supplier;
  * plugin-descriptor.properties). It loads the model bundles from {@code <config>/audio-pq/models/},
  * serves them at {@code GET _audio_pq/models}, and registers the {@code pq_vector} field, the
  * {@code pq_knn} query (with query by sound through the embed action,
- * {@code POST _audio_pq/models/{name}/_embed}) and the {@code audio_embedding} ingest processor.
+ * {@code POST _audio_pq/models/{name}/_embed}), the {@code audio_embedding} query vector builder
+ * (a clip as {@code knn}'s query vector) and the {@code audio_embedding} ingest processor.
  * Audio users send goes through one {@link AudioEmbeddingService}, which bounds how many clips are
  * decoded at once and reserves their memory on the plugin's {@code audio_pq} circuit breaker
  * ({@code breaker.audio_pq.limit}); {@link SearchCostLimits} bounds the {@code pq_knn} clauses and
@@ -76,6 +81,8 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, CircuitBreake
     // Set by the node (setCircuitBreaker) before any component exists; null in tests without a node.
     private volatile CircuitBreaker breaker;
     private final AudioEmbeddingService audio;
+    // Set in createComponents; read by the search filter, which only runs once the node is started.
+    private volatile ClusterService clusterService;
 
     /** Elasticsearch's plugin constructor with settings and the node's config folder. */
     public AudioPqPlugin(Settings settings, Path configPath) {
@@ -129,6 +136,7 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, CircuitBreake
     @Override
     public Collection<?> createComponents(PluginServices services) {
         nodeName = services.clusterService().getNodeName();
+        clusterService = services.clusterService();
         SearchCostLimits.init(settings, services.clusterService().getClusterSettings());
         // Components are injectable: TransportEmbedAudioAction receives the audio service.
         return List.of(loadRegistry(services.environment().configDir()), bundles, audioModels, audio);
@@ -155,6 +163,12 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, CircuitBreake
         return List.of(new ActionHandler(EmbedAudioAction.INSTANCE, TransportEmbedAudioAction.class));
     }
 
+    /** Names {@code pq_knn} and {@code <field>.pq} where Elasticsearch refuses a {@code knn} on a {@code pq_vector} field. */
+    @Override
+    public Collection<MappedActionFilter> getMappedActionFilters() {
+        return List.of(new KnnOnPqVectorFilter(() -> clusterService.state()));
+    }
+
     @Override
     public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
         return Map.of(AudioEmbeddingProcessor.TYPE, new AudioEmbeddingProcessorFactory(audio));
@@ -173,6 +187,13 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, CircuitBreake
     @Override
     public List<QuerySpec<?>> getQueries() {
         return List.of(new QuerySpec<>(PqKnnQueryBuilder.NAME, PqKnnQueryBuilder::new, PqKnnQueryBuilder::fromXContent));
+    }
+
+    /** {@code audio_embedding}: a clip as the query vector of Elasticsearch's {@code knn} query, section and retriever. */
+    @Override
+    public List<QueryVectorBuilderSpec<?>> getQueryVectorBuilders() {
+        return List.of(new QueryVectorBuilderSpec<>(AudioEmbeddingQueryVectorBuilder.NAME, AudioEmbeddingQueryVectorBuilder::new,
+            (parser, context) -> AudioEmbeddingQueryVectorBuilder.fromXContent(parser)));
     }
 
     @Override

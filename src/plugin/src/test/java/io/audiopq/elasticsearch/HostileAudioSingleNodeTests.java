@@ -163,7 +163,7 @@ public class HostileAudioSingleNodeTests extends BundleNodeTestCase {
 
     public void testBulkAndSimulateFailBadAudioNamingTheSourceField() {
         putJsonPipeline("audio", """
-            {"processors": [{"audio_embedding": {"field": "audio", "model": "%s", "remove_binary": true}}]}
+            {"processors": [{"audio_embedding": {"field": "audio", "model_id": "%s", "remove_binary": true}}]}
             """.formatted(BUNDLE));
         client().admin().indices().prepareCreate("sounds")
             .setSettings(Settings.builder().put("index.number_of_shards", 1).put("index.number_of_replicas", 0).put("index.codec", "default"))
@@ -191,7 +191,7 @@ public class HostileAudioSingleNodeTests extends BundleNodeTestCase {
         assertThat(items[2].getFailureMessage(), containsString("field [audio] holds unusable audio"));
 
         String body = """
-            {"pipeline": {"processors": [{"audio_embedding": {"field": "audio", "model": "%s"}}]}, "docs": [{"_source": {"audio": "%s"}}]}
+            {"pipeline": {"processors": [{"audio_embedding": {"field": "audio", "model_id": "%s"}}]}, "docs": [{"_source": {"audio": "%s"}}]}
             """.formatted(BUNDLE, huge);
         SimulatePipelineResponse simulated = client().admin().cluster().prepareSimulatePipeline(new BytesArray(body), XContentType.JSON).get();
         SimulateDocumentBaseResult result = (SimulateDocumentBaseResult) simulated.getResults().get(0);
@@ -239,7 +239,7 @@ public class HostileAudioSingleNodeTests extends BundleNodeTestCase {
         StringBuilder audio = new StringBuilder("{\"bool\": {\"should\": [");
         for (int i = 0; i < 200; i++) {
             audio.append(i == 0 ? "" : ",").append("{\"nested\": {\"path\": \"n\", \"ignore_unmapped\": true, \"query\": ")
-                .append("{\"pq_knn\": {\"field\": \"v\", \"query_audio\": {\"audio\": \"").append(clip).append("\", \"model\": \"")
+                .append("{\"pq_knn\": {\"field\": \"v\", \"query_audio\": {\"audio\": \"").append(clip).append("\", \"model_id\": \"")
                 .append(BUNDLE).append("\"}}}}}");
         }
         audio.append("]}}");

@@ -7,6 +7,8 @@ import io.audiopq.model.AudioEmbedderCache;
 import io.audiopq.model.AudioSpec;
 
 import org.elasticsearch.cluster.metadata.ProjectId;
+import org.elasticsearch.common.logging.DeprecationCategory;
+import org.elasticsearch.common.logging.DeprecationLogger;
 import org.elasticsearch.common.unit.ByteSizeValue;
 import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.ingest.Processor;
@@ -34,6 +36,14 @@ public final class AudioEmbeddingProcessorFactory implements Processor.Factory {
     /** Upper bound for {@code max_bytes}. */
     public static final ByteSizeValue MAX_BYTES_LIMIT = ByteSizeValue.ofMb(512);
 
+    /** The audio bundle option, named as Elasticsearch's inference processor names it. */
+    public static final String MODEL_ID = "model_id";
+    /** The option's earlier name, still accepted with a deprecation warning. */
+    static final String MODEL_ALIAS = "model";
+    // Only deprecation loggers below org.elasticsearch feed Elasticsearch's Warning response header (its log4j configuration
+    // attaches the header appender there); a logger named after this class would only write the deprecation log.
+    private static final DeprecationLogger DEPRECATION = DeprecationLogger.getLogger("org.elasticsearch.ingest.audio_embedding");
+
     private final AudioEmbeddingService audio;
 
     /** @param audio the node's audio service: every document's clip is decoded and embedded through it */
@@ -46,7 +56,7 @@ public final class AudioEmbeddingProcessorFactory implements Processor.Factory {
         Map<String, Object> config, ProjectId projectId) {
         String type = AudioEmbeddingProcessor.TYPE;
         String field = readStringProperty(type, tag, config, "field");
-        String modelName = readStringProperty(type, tag, config, "model");
+        String modelName = modelId(tag, config);
         String targetField = readStringProperty(type, tag, config, "target_field", DEFAULT_TARGET_FIELD);
         boolean ignoreMissing = readBooleanProperty(type, tag, config, "ignore_missing", false);
         boolean removeBinary = readBooleanProperty(type, tag, config, "remove_binary", false);
@@ -84,8 +94,23 @@ public final class AudioEmbeddingProcessorFactory implements Processor.Factory {
         try {
             return audio.audioBundle(name, "this processor");
         } catch (RuntimeException e) {
-            throw newConfigurationException(type, tag, "model", e.getMessage());
+            throw newConfigurationException(type, tag, MODEL_ID, e.getMessage());
         }
+    }
+
+    /** {@code model_id}, or its deprecated alias {@code model} (with a deprecation warning); not both. */
+    private static String modelId(String tag, Map<String, Object> config) {
+        String type = AudioEmbeddingProcessor.TYPE;
+        if (config.containsKey(MODEL_ALIAS) == false) {
+            return readStringProperty(type, tag, config, MODEL_ID);
+        }
+        if (config.containsKey(MODEL_ID)) {
+            throw newConfigurationException(type, tag, MODEL_ALIAS, "is a deprecated alias of [" + MODEL_ID + "]: set only [" + MODEL_ID
+                + "]");
+        }
+        DEPRECATION.warn(DeprecationCategory.API, "audio_embedding_model", "[" + type + "] processor option [" + MODEL_ALIAS
+            + "] is deprecated, use [" + MODEL_ID + "]");
+        return readStringProperty(type, tag, config, MODEL_ALIAS);
     }
 
     /** Seconds: a number, or a time string such as {@code "90s"} or {@code "5m"}; > 0 and at most {@code max}. */

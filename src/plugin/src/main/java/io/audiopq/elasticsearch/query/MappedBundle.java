@@ -35,7 +35,7 @@ final class MappedBundle {
     static String of(String field, ResolvedIndices indices, String subject) {
         if (indices.getRemoteClusterIndices().isEmpty() == false) {
             throw new IllegalArgumentException(
-                subject + " requires [model] when the search targets remote clusters " + indices.getRemoteClusterIndices().keySet()
+                subject + " requires [model_id] when the search targets remote clusters " + indices.getRemoteClusterIndices().keySet()
                     + ": their mappings are not known on this node; pass the bundle of field [" + field + "]"
             );
         }
@@ -57,20 +57,45 @@ final class MappedBundle {
         }
         if (bundles.isEmpty()) {
             throw new IllegalArgumentException(
-                subject + " has no [model] and field [" + field + "] is not a [" + PqVectorFieldMapper.CONTENT_TYPE
+                subject + " has no [model_id] and field [" + field + "] is not a [" + PqVectorFieldMapper.CONTENT_TYPE
                     + "] field in any targeted index" + (otherTypes.isEmpty() ? "" : " (" + String.join(", ", otherTypes) + ")")
-                    + ": query a [" + PqVectorFieldMapper.CONTENT_TYPE + "] field, whose mapping names its bundle, or pass [model]"
+                    + ": query a [" + PqVectorFieldMapper.CONTENT_TYPE + "] field, whose mapping names its bundle, or pass [model_id]"
             );
         }
         if (bundles.size() > 1) {
             List<String> found = new ArrayList<>();
             bundles.forEach((bundle, in) -> found.add("[" + bundle + "] in " + in.stream().sorted().toList()));
             throw new IllegalArgumentException(
-                subject + " has no [model] and field [" + field + "] is mapped to different bundles in the targeted indices: "
-                    + String.join(", ", found) + "; pass [model] (the bundle that embedded the indexed audio) or search fewer indices"
+                subject + " has no [model_id] and field [" + field + "] is mapped to different bundles in the targeted indices: "
+                    + String.join(", ", found) + "; pass [model_id] (the bundle that embedded the indexed audio) or search fewer indices"
             );
         }
         return bundles.keySet().iterator().next();
+    }
+
+    /** The full paths of the fields of {@code type} in a mapping (through objects and nested objects); empty without mappings. */
+    static List<String> fieldsOfType(MappingMetadata metadata, String type) {
+        List<String> paths = new ArrayList<>();
+        if (metadata != null) {
+            collect(metadata.sourceAsMap(), "", type, paths);
+        }
+        return paths;
+    }
+
+    private static void collect(Map<String, Object> object, String prefix, String type, List<String> paths) {
+        if (object.get(PROPERTIES) instanceof Map<?, ?> properties) {
+            for (Map.Entry<?, ?> entry : properties.entrySet()) {
+                if (entry.getValue() instanceof Map<?, ?> child) {
+                    String path = prefix + entry.getKey();
+                    if (type.equals(child.get(TYPE))) {
+                        paths.add(path);
+                    }
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> childObject = (Map<String, Object>) child;
+                    collect(childObject, path + ".", type, paths);
+                }
+            }
+        }
     }
 
     /** The mapping of {@code field} (a dotted path through objects and nested objects), following one alias; null if unmapped. */

@@ -3,6 +3,7 @@ package io.audiopq.elasticsearch.query;
 import io.audiopq.elasticsearch.mapper.PqVectorFieldType;
 import io.audiopq.lucene.PqFormatConfig;
 import io.audiopq.lucene.PqKnnQuery;
+import io.audiopq.model.Similarity;
 
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
@@ -20,10 +21,12 @@ import org.elasticsearch.index.query.QueryBuilder;
 import org.elasticsearch.index.query.QueryRewriteContext;
 import org.elasticsearch.index.query.SearchExecutionContext;
 import org.elasticsearch.search.internal.MaxClauseCountQueryVisitor;
+import org.elasticsearch.search.vectors.VectorSimilarityQuery;
 import org.elasticsearch.xcontent.ConstructingObjectParser;
 import org.elasticsearch.xcontent.ObjectParser;
 import org.elasticsearch.xcontent.ParseField;
 import org.elasticsearch.xcontent.XContentBuilder;
+import org.elasticsearch.xcontent.XContentParseException;
 import org.elasticsearch.xcontent.XContentParser;
 
 import java.io.IOException;
@@ -39,7 +42,7 @@ import java.util.function.Supplier;
  *
  * <pre>
  * {"pq_knn": {"field": "embedding", "query_vector": [...], "k": 10, "num_candidates": 50, "nprobe": 8,
- *             "rescore": {"oversample": 4}, "filter": {...}, "boost": 1, "_name": "..."}}
+ *             "rescore_vector": {"oversample": 4}, "similarity": 0.8, "filter": {...}, "boost": 1, "_name": "..."}}
  * </pre>
  *
  * Two modes:
@@ -55,7 +58,10 @@ import java.util.function.Supplier;
  *       the scores add up.</li>
  * </ul>
  * Scores are on {@code knn}'s scale: l2_norm {@code 1/(1+d²)}, cosine {@code (1+cos)/2},
- * dot_product {@code (1+dot)/2}, times {@code boost}.
+ * dot_product {@code (1+dot)/2}, times {@code boost}. {@code similarity}, as in {@code knn}, is a
+ * minimum in the similarity's own terms (for l2_norm a maximum distance): documents whose score
+ * (before {@code boost}) is below what that similarity scores do not match. {@code rescore} is a
+ * deprecated alias of {@code rescore_vector}.
  *
  * <p>Inputs other than a plain vector (a {@link QueryVectorSource}) are resolved in
  * {@link #doRewrite} on the coordinating node, so shard requests always carry the vector.
@@ -67,24 +73,28 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
     public static final ParseField QUERY_VECTOR = new ParseField("query_vector");
     public static final ParseField K = new ParseField("k");
     public static final ParseField NUM_CANDIDATES = new ParseField("num_candidates");
-    public static final ParseField RESCORE = new ParseField("rescore");
+    public static final ParseField RESCORE_VECTOR = new ParseField("rescore_vector", "rescore");
     public static final ParseField OVERSAMPLE = new ParseField("oversample");
     public static final ParseField FILTER = new ParseField("filter");
     public static final ParseField NPROBE = new ParseField("nprobe");
+    public static final ParseField SIMILARITY = new ParseField("similarity");
     /** Like {@code knn}: more candidates than this per shard is refused. */
     public static final int MAX_CANDIDATES = 10_000;
     /**
      * Version of this builder's wire format, written first so that a node reading another layout
-     * fails clearly. 1: the original layout; 2: 1 followed by an optional {@code nprobe}. A query
-     * without {@code nprobe} is still written as 1, so nodes that read only 1 (an older plugin in a
-     * rolling upgrade) keep understanding every query they could before.
+     * fails clearly. 1: the original layout; 2: 1 followed by an optional {@code nprobe}; 3: 2
+     * followed by an optional {@code similarity}. A query is written in the oldest layout that holds
+     * its options, so nodes that read only 1 (an older plugin in a rolling upgrade) keep
+     * understanding every query they could before.
      */
-    static final int WIRE_VERSION = 2;
+    static final int WIRE_VERSION = 3;
+    /** The layout with {@code nprobe}, without {@code similarity}. */
+    static final int WIRE_VERSION_BEFORE_SIMILARITY = 2;
     /** The first layout, without {@code nprobe}. */
     static final int WIRE_VERSION_BEFORE_NPROBE = 1;
 
     private static final ConstructingObjectParser<Float, Void> RESCORE_PARSER = new ConstructingObjectParser<>(
-        "rescore",
+        RESCORE_VECTOR.getPreferredName(),
         false,
         args -> (Float) args[0]
     );
@@ -103,7 +113,8 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
         PARSER.declareObject((b, v) -> b.vectorSource = v, (p, c) -> QueryAudio.fromXContent(p), new ParseField(QueryAudio.NAME));
         PARSER.declareInt((b, v) -> b.k = v, K);
         PARSER.declareInt((b, v) -> b.numCandidates = v, NUM_CANDIDATES);
-        PARSER.declareObject((b, v) -> b.oversample = v, RESCORE_PARSER, RESCORE);
+        PARSER.declareObject((b, v) -> b.oversample = v, RESCORE_PARSER, RESCORE_VECTOR);
+        PARSER.declareFloat((b, v) -> b.similarity = v, SIMILARITY);
         PARSER.declareFieldArray(
             (b, v) -> b.filters.addAll(v),
             (p, c) -> AbstractQueryBuilder.parseInnerQueryBuilder(p),
@@ -125,6 +136,8 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
     private Float oversample;
     /** Inverted lists visited per segment; null for the field's default ({@code ivf.nprobe} of the mapping). */
     private Integer nprobe;
+    /** Minimum similarity (knn's {@code similarity}), in the field similarity's own terms; null for none. */
+    private Float similarity;
     private List<QueryBuilder> filters = new ArrayList<>();
     /** This clause's identity across rewrite copies, for {@link SearchCostLimits}; never serialised or compared. */
     private Object clause = SearchCostLimits.newClause();
@@ -148,9 +161,9 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
     public PqKnnQueryBuilder(StreamInput in) throws IOException {
         super(in);
         int wireVersion = in.readVInt();
-        if (wireVersion != WIRE_VERSION && wireVersion != WIRE_VERSION_BEFORE_NPROBE) {
+        if (wireVersion < WIRE_VERSION_BEFORE_NPROBE || wireVersion > WIRE_VERSION) {
             throw new IllegalStateException(
-                "[" + NAME + "] query sent in wire format " + wireVersion + ", this node reads " + WIRE_VERSION_BEFORE_NPROBE + " and "
+                "[" + NAME + "] query sent in wire format " + wireVersion + ", this node reads " + WIRE_VERSION_BEFORE_NPROBE + " to "
                     + WIRE_VERSION
                     + ": every node needs the same audio-pq plugin version"
             );
@@ -162,7 +175,8 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
         numCandidates = in.readOptionalVInt();
         oversample = in.readOptionalFloat();
         filters = new ArrayList<>(readQueries(in));
-        nprobe = wireVersion >= WIRE_VERSION ? in.readOptionalVInt() : null;
+        nprobe = wireVersion >= WIRE_VERSION_BEFORE_SIMILARITY ? in.readOptionalVInt() : null;
+        similarity = wireVersion >= WIRE_VERSION ? in.readOptionalFloat() : null;
     }
 
     @Override
@@ -170,8 +184,8 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
         if (resolvedVector != null) {
             throw new IllegalStateException("[" + NAME + "] cannot be serialised while its [" + vectorSource.key() + "] is being resolved; rewrite it first");
         }
-        // Only a query that uses nprobe needs the new layout (see WIRE_VERSION).
-        int wireVersion = nprobe == null ? WIRE_VERSION_BEFORE_NPROBE : WIRE_VERSION;
+        // The oldest layout that holds the query's options (see WIRE_VERSION).
+        int wireVersion = similarity != null ? WIRE_VERSION : nprobe != null ? WIRE_VERSION_BEFORE_SIMILARITY : WIRE_VERSION_BEFORE_NPROBE;
         out.writeVInt(wireVersion);
         out.writeString(fieldName);
         out.writeOptionalFloatArray(queryVector);
@@ -180,8 +194,11 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
         out.writeOptionalVInt(numCandidates);
         out.writeOptionalFloat(oversample);
         writeQueries(out, filters);
-        if (wireVersion >= WIRE_VERSION) {
+        if (wireVersion >= WIRE_VERSION_BEFORE_SIMILARITY) {
             out.writeOptionalVInt(nprobe);
+        }
+        if (wireVersion >= WIRE_VERSION) {
+            out.writeOptionalFloat(similarity);
         }
     }
 
@@ -190,7 +207,7 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
         try {
             builder = PARSER.apply(parser, null);
         } catch (IllegalArgumentException e) {
-            throw new ParsingException(parser.getTokenLocation(), e.getMessage(), e);
+            throw new ParsingException(parser.getTokenLocation(), innermost(e).getMessage(), e);
         }
         try {
             builder.validate();
@@ -198,6 +215,20 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
             throw new ParsingException(parser.getTokenLocation(), e.getMessage());
         }
         return builder;
+    }
+
+    /**
+     * The error under the object parser's "[x] failed to parse field [y]" wrappers (e.g. invalid
+     * base64 in {@code query_audio}), so that users read it as the reason of the 400 rather than
+     * some causes down.
+     */
+    private static Throwable innermost(IllegalArgumentException e) {
+        Throwable t = e;
+        while (t instanceof XContentParseException
+            && (t.getCause() instanceof IllegalArgumentException || t.getCause() instanceof ParsingException)) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     /** Checks that the options make one valid query; messages name the option and the value. */
@@ -240,16 +271,20 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
         if (oversample != null) {
             if (k == null) {
                 throw new IllegalArgumentException(
-                    "[" + NAME + "] [rescore] applies to top-k mode only: set [k] (scoring mode scores every document by ADC)"
+                    "[" + NAME + "] [rescore_vector] applies to top-k mode only: set [k] (scoring mode scores every document by ADC)"
                 );
             }
             if (Float.isNaN(oversample)
                 || (oversample != 0f && (oversample < 1f || oversample > PqFormatConfig.MAX_RESCORE_OVERSAMPLE))) {
                 throw new IllegalArgumentException(
-                    "[" + NAME + "] [rescore.oversample] must be 0 (no rescoring) or in [1, " + PqFormatConfig.MAX_RESCORE_OVERSAMPLE
+                    "[" + NAME + "] [rescore_vector.oversample] must be 0 (no rescoring) or in [1, " + PqFormatConfig.MAX_RESCORE_OVERSAMPLE
                         + "], got [" + oversample + "]"
                 );
             }
+        }
+        if (similarity != null && Float.isFinite(similarity) == false) {
+            throw new IllegalArgumentException("[" + NAME + "] [" + SIMILARITY.getPreferredName() + "] must be a finite number, got ["
+                + similarity + "]");
         }
     }
 
@@ -263,6 +298,7 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
         copy.numCandidates = numCandidates;
         copy.oversample = oversample;
         copy.nprobe = nprobe;
+        copy.similarity = similarity;
         copy.filters = new ArrayList<>(filters);
         copy.clause = clause;
         copy.boost = boost;
@@ -300,6 +336,16 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
         return this;
     }
 
+    /**
+     * Minimum similarity, as {@code knn}'s {@code similarity}: in the field similarity's own terms
+     * (cosine or dot product; for l2_norm the largest distance); null for none.
+     */
+    public PqKnnQueryBuilder similarity(Float similarity) {
+        this.similarity = similarity;
+        validate();
+        return this;
+    }
+
     public PqKnnQueryBuilder addFilter(QueryBuilder filter) {
         filters.add(Objects.requireNonNull(filter, "filter"));
         return this;
@@ -332,6 +378,10 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
 
     public Integer nprobe() {
         return nprobe;
+    }
+
+    public Float similarity() {
+        return similarity;
     }
 
     public List<QueryBuilder> filters() {
@@ -373,7 +423,10 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
             builder.field(NPROBE.getPreferredName(), nprobe);
         }
         if (oversample != null) {
-            builder.startObject(RESCORE.getPreferredName()).field(OVERSAMPLE.getPreferredName(), oversample).endObject();
+            builder.startObject(RESCORE_VECTOR.getPreferredName()).field(OVERSAMPLE.getPreferredName(), oversample).endObject();
+        }
+        if (similarity != null) {
+            builder.field(SIMILARITY.getPreferredName(), similarity);
         }
         if (filters.isEmpty() == false) {
             builder.startArray(FILTER.getPreferredName());
@@ -478,7 +531,19 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
                 .add(filter, BooleanClause.Occur.FILTER)
                 .build();
         }
+        if (similarity != null) {
+            // As knn does: the threshold in score terms, compared with scores before boost.
+            query = new VectorSimilarityQuery(query, similarity, scoreOf(pqField.similarity(), similarity));
+        }
         return query;
+    }
+
+    /** The score {@code knn} reports for a raw {@code similarity} (for l2_norm a distance), as Elasticsearch's dense_vector does. */
+    static float scoreOf(Similarity function, float similarity) {
+        return switch (function) {
+            case L2_NORM -> 1f / (1f + similarity * similarity);
+            case COSINE, DOT_PRODUCT -> (1f + similarity) / 2f;
+        };
     }
 
     @Override
@@ -491,11 +556,12 @@ public final class PqKnnQueryBuilder extends AbstractQueryBuilder<PqKnnQueryBuil
             && Objects.equals(numCandidates, other.numCandidates)
             && Objects.equals(oversample, other.oversample)
             && Objects.equals(nprobe, other.nprobe)
+            && Objects.equals(similarity, other.similarity)
             && filters.equals(other.filters);
     }
 
     @Override
     protected int doHashCode() {
-        return Objects.hash(fieldName, Arrays.hashCode(queryVector), vectorSource, resolvedVector, k, numCandidates, oversample, nprobe, filters);
+        return Objects.hash(fieldName, Arrays.hashCode(queryVector), vectorSource, resolvedVector, k, numCandidates, oversample, nprobe, similarity, filters);
     }
 }

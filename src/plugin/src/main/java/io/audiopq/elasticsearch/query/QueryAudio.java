@@ -1,15 +1,9 @@
 package io.audiopq.elasticsearch.query;
 
 import io.audiopq.elasticsearch.AudioEmbeddingService;
-import io.audiopq.elasticsearch.action.EmbedAudioAction;
-import io.audiopq.elasticsearch.ingest.AudioEmbeddingProcessorFactory;
 
-import org.elasticsearch.ResourceNotFoundException;
-import org.elasticsearch.common.breaker.CircuitBreakingException;
-import org.elasticsearch.common.util.concurrent.EsRejectedExecutionException;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.client.internal.Client;
-import org.elasticsearch.common.Strings;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.index.query.QueryRewriteContext;
@@ -24,15 +18,16 @@ import java.util.Base64;
 import java.util.Objects;
 
 /**
- * {@code "query_audio": {"audio": "<base64>", "model": "<bundle>"}}: query by sound. The
- * coordinating node embeds the clip once with the audio bundle {@code model}
- * ({@link EmbedAudioAction}, the ingest processor's decode and embed code) and searches with its
- * <b>clip-level</b> embedding, the vector the processor writes to {@code <target_field>.embedding}.
+ * {@code "query_audio": {"audio": "<base64>", "model_id": "<bundle>"}}: query by sound. The
+ * coordinating node embeds the clip once with the audio bundle {@code model_id} through
+ * {@link AudioEmbeddingQueryVectorBuilder} (the builder {@code knn} takes a clip with) and searches
+ * with its <b>clip-level</b> embedding, the vector the processor writes to
+ * {@code <target_field>.embedding}. {@code model} is a deprecated alias of {@code model_id}.
  *
- * <p>{@code model} is optional: without it the coordinating node takes the bundle that the
+ * <p>{@code model_id} is optional: without it the coordinating node takes the bundle that the
  * targeted indices' mappings name for the {@code pq_vector} field ({@link #complete}); indices that
  * disagree, a field that is no {@code pq_vector} anywhere, and remote clusters (whose mappings are
- * not known there) are refused, asking for {@code model}. An explicit {@code model} wins; it must be
+ * not known there) are refused, asking for {@code model_id}. An explicit {@code model_id} wins; it must be
  * the bundle that embedded the indexed audio: a bundle with other dimensions fails on the shards,
  * one with the same dimensions but another network gives meaningless scores. The audio is decoded
  * from base64 when the query is parsed (invalid base64 or an oversized clip is refused then);
@@ -42,14 +37,14 @@ import java.util.Objects;
 public final class QueryAudio implements QueryVectorSource {
 
     public static final String NAME = "query_audio";
-    private static final ParseField AUDIO = new ParseField("audio");
-    private static final ParseField MODEL = new ParseField("model");
-    private static final String SUBJECT = "[" + PqKnnQueryBuilder.NAME + "] [" + NAME + "] [audio]";
+    private static final ParseField MODEL_ID = new ParseField(AudioEmbeddingQueryVectorBuilder.MODEL_ID.getPreferredName(), "model");
+    private static final String SUBJECT = "[" + PqKnnQueryBuilder.NAME + "] [" + NAME + "]";
 
     private static final ObjectParser<Parsed, Void> PARSER = new ObjectParser<>(NAME, Parsed::new);
     static {
-        PARSER.declareField((p, v) -> p.audio = v, AudioEmbeddingService::value, AUDIO, ObjectParser.ValueType.VALUE);
-        PARSER.declareString((p, v) -> p.model = v, MODEL);
+        PARSER.declareField((p, v) -> p.audio = v, AudioEmbeddingService::value, AudioEmbeddingQueryVectorBuilder.AUDIO,
+            ObjectParser.ValueType.VALUE);
+        PARSER.declareString((p, v) -> p.model = v, MODEL_ID);
     }
 
     private static final class Parsed {
@@ -66,11 +61,11 @@ public final class QueryAudio implements QueryVectorSource {
      */
     public QueryAudio(byte[] audio, String model) {
         if (audio == null || audio.length == 0) {
-            throw new IllegalArgumentException("[" + PqKnnQueryBuilder.NAME + "] [" + NAME + "] requires [audio]: base64-encoded audio");
+            throw new IllegalArgumentException(SUBJECT + " requires [audio]: base64-encoded audio");
         }
         if (model != null && model.isEmpty()) {
-            throw new IllegalArgumentException("[" + PqKnnQueryBuilder.NAME + "] [" + NAME
-                + "] [model] must not be empty: name the audio bundle that embedded the indexed audio, or leave [model] out to use "
+            throw new IllegalArgumentException(SUBJECT
+                + " [model_id] must not be empty: name the audio bundle that embedded the indexed audio, or leave [model_id] out to use "
                 + "the field's");
         }
         this.audio = audio;
@@ -86,13 +81,10 @@ public final class QueryAudio implements QueryVectorSource {
         return model.isEmpty() ? null : model; // see writeTo
     }
 
+    /** Decodes the clip after the object parser has run, so that its errors are not wrapped as the cause of a parse failure. */
     public static QueryAudio fromXContent(XContentParser parser) throws IOException {
         Parsed parsed = PARSER.parse(parser, null);
-        if (parsed.audio == null) {
-            return new QueryAudio(null, parsed.model); // names the missing option
-        }
-        return new QueryAudio(AudioEmbeddingService.bytes(parsed.audio, AudioEmbeddingProcessorFactory.DEFAULT_MAX_BYTES.getBytes(), SUBJECT),
-            parsed.model);
+        return new QueryAudio(AudioEmbeddingQueryVectorBuilder.clip(parsed.audio, SUBJECT), parsed.model);
     }
 
     @Override
@@ -126,61 +118,36 @@ public final class QueryAudio implements QueryVectorSource {
     @Override
     public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
         builder.startObject(NAME);
-        builder.field(AUDIO.getPreferredName(), Base64.getEncoder().encodeToString(audio));
+        builder.field(AudioEmbeddingQueryVectorBuilder.AUDIO.getPreferredName(), Base64.getEncoder().encodeToString(audio));
         if (model != null) {
-            builder.field(MODEL.getPreferredName(), model);
+            builder.field(MODEL_ID.getPreferredName(), model);
         }
         return builder.endObject();
     }
 
-    /** Without {@code model}: the bundle the targeted indices map {@code field} to (the same in all of them). */
+    /** Without {@code model_id}: the bundle the targeted indices map {@code field} to (the same in all of them). */
     @Override
     public QueryVectorSource complete(String field, QueryRewriteContext context) {
         if (model != null) {
             return this;
         }
-        String subject = "[" + PqKnnQueryBuilder.NAME + "] [" + NAME + "]";
         if (context.getResolvedIndices() == null) {
             // Only the search action's coordinating rewrite knows the targeted indices.
             throw new IllegalArgumentException(
-                subject + " requires [model] here: the bundle of field [" + field + "] is read from the targeted indices' mappings, "
+                SUBJECT + " requires [model_id] here: the bundle of field [" + field + "] is read from the targeted indices' mappings, "
                     + "which only a search's coordinating node knows"
             );
         }
-        return new QueryAudio(audio, MappedBundle.of(field, context.getResolvedIndices(), subject));
+        return new QueryAudio(audio, MappedBundle.of(field, context.getResolvedIndices(), SUBJECT));
     }
 
+    /** Embeds the clip through {@link AudioEmbeddingQueryVectorBuilder}, the one code path for query clips; failures name this input. */
     @Override
     public void resolve(String field, Client client, ActionListener<float[]> listener) {
-        client.execute(
-            EmbedAudioAction.INSTANCE,
-            new EmbedAudioAction.Request(model, audio),
-            ActionListener.wrap(response -> listener.onResponse(response.embedding()), e -> listener.onFailure(named(e)))
-        );
-    }
-
-    /** The action's failure, its message prefixed with this input's name so users see which part of the query was wrong. */
-    private static Exception named(Exception e) {
-        String prefix = "[" + PqKnnQueryBuilder.NAME + "] [" + NAME + "] ";
-        if (e instanceof ResourceNotFoundException) {
-            return new ResourceNotFoundException(prefix + "{}", e, e.getMessage());
+        if (model == null) {
+            throw new IllegalStateException(SUBJECT + " must be completed with the field's bundle before it is resolved");
         }
-        if (e instanceof IllegalArgumentException) {
-            return new IllegalArgumentException(prefix + e.getMessage(), e);
-        }
-        // The 429s (breaker, decode turns) keep their type and status, and name the input too.
-        if (e instanceof CircuitBreakingException c) {
-            CircuitBreakingException named = new CircuitBreakingException(prefix + c.getMessage(), c.getBytesWanted(), c.getByteLimit(),
-                c.getDurability());
-            named.initCause(c);
-            return named;
-        }
-        if (e instanceof EsRejectedExecutionException r) {
-            EsRejectedExecutionException named = new EsRejectedExecutionException(prefix + r.getMessage(), r.isExecutorShutdown());
-            named.initCause(r);
-            return named;
-        }
-        return e;
+        new AudioEmbeddingQueryVectorBuilder(model, audio).buildVector(client, SUBJECT + " ", listener);
     }
 
     @Override

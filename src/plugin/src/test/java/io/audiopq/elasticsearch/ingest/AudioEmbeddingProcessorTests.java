@@ -69,7 +69,7 @@ public class AudioEmbeddingProcessorTests extends ESTestCase {
     private AudioEmbeddingProcessor processor(Object... options) throws Exception {
         Map<String, Object> config = new HashMap<>();
         config.put("field", "audio");
-        config.put("model", "stats");
+        config.put("model_id", "stats");
         for (int i = 0; i < options.length; i += 2) {
             if (options[i + 1] == null) {
                 config.remove(options[i]);
@@ -229,12 +229,13 @@ public class AudioEmbeddingProcessorTests extends ESTestCase {
 
     public void testOptionValidation() {
         assertConfigError("field", "[field] required property is missing", "field", null);
-        assertConfigError("model", "[model] required property is missing", "model", null);
-        assertConfigError("model", "model bundle [nope] is not installed", "model", "nope");
-        assertConfigError("model", "bundles here: [broken, stats, vecs]", "model", "nope");
-        assertConfigError("model", "model bundle [broken] failed to load on this node: model bundle [broken]: key [audio.backbone.model]",
-            "model", "broken");
-        assertConfigError("model", "is of kind [vectors]; this processor needs a bundle of kind [audio]", "model", "vecs");
+        assertConfigError("model_id", "[model_id] required property is missing", "model_id", null);
+        assertConfigError("model_id", "model bundle [nope] is not installed", "model_id", "nope");
+        assertConfigError("model_id", "bundles here: [broken, stats, vecs]", "model_id", "nope");
+        assertConfigError("model_id", "model bundle [broken] failed to load on this node: model bundle [broken]: key [audio.backbone.model]",
+            "model_id", "broken");
+        assertConfigError("model_id", "is of kind [vectors]; this processor needs a bundle of kind [audio]", "model_id", "vecs");
+        assertConfigError("model", "is a deprecated alias of [model_id]: set only [model_id]", "model", "stats");
         assertConfigError("segment_window", "must be > 0 and at most 3600.0 seconds, got [0]", "segment_window", 0);
         assertConfigError("segment_window", "must be a number of seconds or a time value such as \"90s\", got [long]", "segment_window", "long");
         assertConfigError("segment_hop", "longer than segment_window", "segment_window", 1, "segment_hop", 2);
@@ -254,6 +255,12 @@ public class AudioEmbeddingProcessorTests extends ESTestCase {
         assertEquals(List.of(property), e.getMetadata("es.property_name"));
         assertEquals(List.of(AudioEmbeddingProcessor.TYPE), e.getMetadata("es.processor_type"));
         assertEquals(List.of("t1"), e.getMetadata("es.processor_tag"));
+    }
+
+    public void testModelIsADeprecatedAliasOfModelId() throws Exception {
+        AudioEmbeddingProcessor p = processor("model_id", null, "model", "stats");
+        assertEquals("stats", p.model().bundle().name());
+        assertWarnings("[audio_embedding] processor option [model] is deprecated, use [model_id]");
     }
 
     public void testOptionsAreRead() throws Exception {

@@ -43,7 +43,7 @@ public class AudioEmbeddingSingleNodeTests extends BundleNodeTestCase {
 
     private static String pipeline(String model) {
         return """
-            {"processors": [{"audio_embedding": {"field": "audio", "model": "%s", "remove_binary": true, "tag": "embed"}}]}
+            {"processors": [{"audio_embedding": {"field": "audio", "model_id": "%s", "remove_binary": true, "tag": "embed"}}]}
             """.formatted(model);
     }
 
@@ -121,9 +121,9 @@ public class AudioEmbeddingSingleNodeTests extends BundleNodeTestCase {
 
     public void testPipelineWithAFailedOrMissingBundleIsRejected() {
         assertThat(messages(expectThrows(Throwable.class, () -> putJsonPipeline("bad", pipeline("broken-audio")))),
-            containsString("[model] model bundle [broken-audio] failed to load on this node"));
+            containsString("[model_id] model bundle [broken-audio] failed to load on this node"));
         assertThat(messages(expectThrows(Throwable.class, () -> putJsonPipeline("missing", pipeline("nope")))),
-            containsString("[model] model bundle [nope] is not installed"));
+            containsString("[model_id] model bundle [nope] is not installed"));
     }
 
     /** The messages of an exception and its causes (the test helper wraps the node's error). */

@@ -47,7 +47,7 @@ public class Mn04ProcessorTests extends ESTestCase {
 
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> tags(byte[] audio) throws Exception {
-        Map<String, Object> config = new HashMap<>(Map.of("field", "audio", "model", "mn04", "top_tags", 3, "min_tag_score", 0.0));
+        Map<String, Object> config = new HashMap<>(Map.of("field", "audio", "model_id", "mn04", "top_tags", 3, "min_tag_score", 0.0));
         AudioEmbeddingProcessor p = factory.create(null, null, null, config, null);
         Map<String, Object> source = new HashMap<>(Map.of("audio", Base64.getEncoder().encodeToString(audio)));
         IngestDocument doc = new IngestDocument("index", "id", 1, null, null, source);

@@ -40,7 +40,7 @@ public final class ProcessorThroughput {
         try (AudioEmbedderCache audio = new AudioEmbedderCache(1)) {
             ModelRegistry registry = ModelRegistry.load(models, ModelRegistry.Listener.NONE, audio::check);
             AudioEmbeddingProcessorFactory factory = new AudioEmbeddingProcessorFactory(AudioEmbeddingService.unbounded(() -> registry, audio));
-            AudioEmbeddingProcessor p = factory.create(null, null, null, new HashMap<>(Map.of("field", "audio", "model", bundle)), null);
+            AudioEmbeddingProcessor p = factory.create(null, null, null, new HashMap<>(Map.of("field", "audio", "model_id", bundle)), null);
             for (int pass = 0; pass < 2; pass++) { // pass 0 warms up (JIT, ONNX Runtime's lazy initialisation)
                 double seconds = 0;
                 long start = System.nanoTime();

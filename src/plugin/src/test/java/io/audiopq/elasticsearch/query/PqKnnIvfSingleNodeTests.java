@@ -61,7 +61,7 @@ public class PqKnnIvfSingleNodeTests extends PqSingleNodeTestCase {
     private String query(String field, float[] vector, int k, Integer nprobe, float oversample) {
         return "{\"size\": " + k + ", \"_source\": false, \"query\": {\"pq_knn\": {\"field\": \"" + field + "\", \"query_vector\": "
             + vectorJson(vector) + ", \"k\": " + k + (nprobe == null ? "" : ", \"nprobe\": " + nprobe)
-            + ", \"rescore\": {\"oversample\": " + oversample + "}}}}";
+            + ", \"rescore_vector\": {\"oversample\": " + oversample + "}}}}";
     }
 
     public void testSegmentsCarryTheMappingsLists() throws IOException {

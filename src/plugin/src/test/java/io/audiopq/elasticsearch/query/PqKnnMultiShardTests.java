@@ -88,11 +88,11 @@ public class PqKnnMultiShardTests extends ESIntegTestCase {
                 q[j] += 0.1f * (float) random().nextGaussian();
             }
             String topK = "{\"size\": 10, \"query\": {\"pq_knn\": {\"field\": \"emb\", \"query_vector\": " + vectorJson(q)
-                + ", \"k\": 10, \"rescore\": {\"oversample\": 0}}}}";
+                + ", \"k\": 10, \"rescore_vector\": {\"oversample\": 0}}}}";
             assertSameHits(topK, 10, 1e-6f);
 
             String filtered = "{\"size\": 10, \"query\": {\"pq_knn\": {\"field\": \"emb\", \"query_vector\": " + vectorJson(q)
-                + ", \"k\": 10, \"rescore\": {\"oversample\": 0}, \"filter\": {\"term\": {\"category\": \"c2\"}}}}}";
+                + ", \"k\": 10, \"rescore_vector\": {\"oversample\": 0}, \"filter\": {\"term\": {\"category\": \"c2\"}}}}}";
             assertSameHits(filtered, 10, 1e-6f);
 
             String scoring = "{\"size\": 15, \"query\": {\"pq_knn\": {\"field\": \"emb\", \"query_vector\": " + vectorJson(q) + "}}}";

@@ -1,41 +1,83 @@
 package io.audiopq.elasticsearch.query;
 
+import io.audiopq.elasticsearch.AudioPqPlugin;
+import io.audiopq.elasticsearch.PqTestBundles;
 
-import org.elasticsearch.action.ActionListener;
-import org.elasticsearch.action.support.PlainActionFuture;
-import org.elasticsearch.client.internal.Client;
-import org.elasticsearch.common.Strings;
-import org.elasticsearch.common.io.stream.StreamOutput;
-import org.elasticsearch.index.query.QueryBuilder;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.Query;
+import org.elasticsearch.cluster.metadata.IndexMetadata;
+import org.elasticsearch.common.compress.CompressedXContent;
+import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.index.IndexVersion;
+import org.elasticsearch.index.mapper.MapperService;
 import org.elasticsearch.index.query.QueryBuilders;
-import org.elasticsearch.index.query.QueryRewriteContext;
-import org.elasticsearch.xcontent.XContentBuilder;
-import org.elasticsearch.xcontent.XContentParser;
-import org.elasticsearch.xcontent.XContentParserConfiguration;
-import org.elasticsearch.xcontent.json.JsonXContent;
+import org.elasticsearch.index.query.SearchExecutionContext;
+import org.elasticsearch.plugins.Plugin;
+import org.elasticsearch.search.vectors.VectorSimilarityQuery;
+import org.elasticsearch.test.AbstractQueryTestCase;
+import io.audiopq.lucene.PqScoringQuery;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 
-import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.instanceOf;
 
-/** Wire and JSON round trips of {@code pq_knn}, its validation, and the rewrite that resolves a query input into a vector. */
-public class PqKnnQueryBuilderTests extends PqKnnQueryTestCase {
+/**
+ * Elasticsearch's query builder checks for {@code pq_knn} (JSON and wire round trips, unknown
+ * fields and objects, equality, boost and name, cacheability, Lucene query equality) on a
+ * {@code pq_vector} field mapped to the real {@code cos16} test bundle. Inputs resolved by a
+ * rewrite ({@code like}, {@code query_audio}) are covered by {@link PqKnnQueryParsingTests},
+ * {@link QueryAudioTests} and the single-node tests.
+ */
+public class PqKnnQueryBuilderTests extends AbstractQueryTestCase<PqKnnQueryBuilder> {
 
-    private PqKnnQueryBuilder randomBuilder() {
-        PqKnnQueryBuilder builder;
-        if (randomBoolean()) {
-            float[] vector = new float[randomIntBetween(1, 32)];
-            for (int i = 0; i < vector.length; i++) {
-                vector[i] = randomFloat() * 2 - 1;
-            }
-            builder = new PqKnnQueryBuilder(randomAlphaOfLength(6), vector);
-        } else {
-            builder = new PqKnnQueryBuilder(
-                randomAlphaOfLength(6),
-                new LikeDocument(randomAlphaOfLength(5).toLowerCase(java.util.Locale.ROOT), randomAlphaOfLength(8), randomBoolean() ? null : randomAlphaOfLength(3))
-            );
+    private static final String PQ_FIELD = "pq_emb";
+    private static final int DIMS = 16; // PqTestBundles.COSINE
+
+    /** The plugin, with the test bundles written into its node's config folder before it loads them (on first use). */
+    public static class PluginWithBundles extends AudioPqPlugin {
+        public PluginWithBundles(Settings settings, Path configPath) {
+            super(settings, withBundles(configPath));
         }
+
+        // The test framework starts the plugin twice (with and without a mapping type) on one config folder.
+        private static synchronized Path withBundles(Path configPath) {
+            if (Files.exists(configPath.resolve(AudioPqPlugin.MODELS_PATH).resolve(PqTestBundles.COSINE)) == false) {
+                PqTestBundles.writeAll(configPath);
+            }
+            return configPath;
+        }
+    }
+
+    @Override
+    protected Collection<Class<? extends Plugin>> getPlugins() {
+        return List.of(PluginWithBundles.class);
+    }
+
+    @Override
+    protected Settings createTestIndexSettings() {
+        // pq_vector indices need an Elasticsearch codec; the plugin is built for the current index version.
+        return Settings.builder().put(IndexMetadata.SETTING_VERSION_CREATED, IndexVersion.current()).put("index.codec", "default").build();
+    }
+
+    @Override
+    protected void initializeAdditionalMappings(MapperService mapperService) throws IOException {
+        mapperService.merge("_doc", new CompressedXContent("""
+            {"_doc": {"properties": {"%s": {"type": "pq_vector", "model": "%s"}}}}""".formatted(PQ_FIELD, PqTestBundles.COSINE)),
+            MapperService.MergeReason.MAPPING_UPDATE);
+    }
+
+    @Override
+    protected PqKnnQueryBuilder doCreateTestQueryBuilder() {
+        float[] vector = new float[DIMS];
+        for (int i = 0; i < DIMS; i++) {
+            vector[i] = randomFloatBetween(-1f, 1f, true);
+        }
+        vector[0] += 2f; // never the zero vector, which cosine refuses
+        PqKnnQueryBuilder builder = new PqKnnQueryBuilder(PQ_FIELD, vector);
         if (randomBoolean()) {
             int k = randomIntBetween(1, 100);
             builder.k(k);
@@ -46,202 +88,33 @@ public class PqKnnQueryBuilderTests extends PqKnnQueryTestCase {
                 builder.oversample(randomBoolean() ? 0f : randomFloatBetween(1f, 100f, true));
             }
             if (randomBoolean()) {
-                builder.nprobe(randomIntBetween(1, 1 << 16));
+                builder.nprobe(randomIntBetween(1, 64));
             }
         }
+        if (randomBoolean()) {
+            builder.similarity(randomFloatBetween(-1f, 1f, true));
+        }
         for (int i = randomIntBetween(0, 2); i > 0; i--) {
-            builder.addFilter(QueryBuilders.termQuery(randomAlphaOfLength(4), randomAlphaOfLength(4)));
-        }
-        if (randomBoolean()) {
-            builder.boost(randomFloatBetween(0.1f, 10f, true));
-        }
-        if (randomBoolean()) {
-            builder.queryName(randomAlphaOfLength(5));
+            builder.addFilter(QueryBuilders.termQuery(KEYWORD_FIELD_NAME, randomAlphaOfLength(4)));
         }
         return builder;
     }
 
-    public void testStreamRoundTrip() throws IOException {
-        for (int i = 0; i < 50; i++) {
-            PqKnnQueryBuilder original = randomBuilder();
-            QueryBuilder copy = copyWriteable(original, writeables, PqKnnQueryBuilder::new);
-            assertEquals(original, copy);
-            assertEquals(original.hashCode(), copy.hashCode());
-            assertNotSame(original, copy);
+    @Override
+    protected void doAssertLuceneQuery(PqKnnQueryBuilder builder, Query query, SearchExecutionContext context) {
+        if (builder.similarity() != null) {
+            assertThat(query, instanceOf(VectorSimilarityQuery.class));
+            VectorSimilarityQuery threshold = (VectorSimilarityQuery) query;
+            assertEquals(builder.similarity(), threshold.getSimilarity(), 0f);
+            query = threshold.getInnerKnnQuery();
         }
-    }
-
-    public void testXContentRoundTrip() throws IOException {
-        for (int i = 0; i < 50; i++) {
-            PqKnnQueryBuilder original = randomBuilder();
-            XContentBuilder json = JsonXContent.contentBuilder();
-            original.toXContent(json, org.elasticsearch.xcontent.ToXContent.EMPTY_PARAMS);
-            try (XContentParser parser = createParser(json)) {
-                QueryBuilder parsed = org.elasticsearch.index.query.AbstractQueryBuilder.parseTopLevelQuery(parser);
-                assertEquals(Strings.toString(json), original, parsed);
-            }
-        }
-    }
-
-    public void testParsesTheDocumentedForm() throws IOException {
-        String json = """
-            {"pq_knn": {"field": "emb", "query_vector": [0.5, -1, 2], "k": 10, "num_candidates": 40,
-                        "rescore": {"oversample": 3}, "filter": {"term": {"genre": "jazz"}}, "boost": 2, "_name": "sound"}}""";
-        PqKnnQueryBuilder expected = new PqKnnQueryBuilder("emb", new float[] { 0.5f, -1f, 2f }).k(10).numCandidates(40).oversample(3f);
-        expected.addFilter(QueryBuilders.termQuery("genre", "jazz")).boost(2f).queryName("sound");
-        assertEquals(expected, parse(json));
-
-        PqKnnQueryBuilder like = (PqKnnQueryBuilder) parse("{\"pq_knn\": {\"field\": \"emb\", \"like\": {\"index\": \"sounds\", \"id\": \"42\"}}}");
-        assertEquals(new LikeDocument("sounds", "42", null), like.vectorSource());
-        assertNull(like.queryVector());
-        assertNull("no k: scoring mode", like.k());
-    }
-
-    public void testInvalidQueriesAreRejectedWithTheOptionNamed() {
-        assertParseError("{\"pq_knn\": {\"query_vector\": [1]}}", "[pq_knn] requires [field]");
-        assertParseError("{\"pq_knn\": {\"field\": \"f\"}}", "requires exactly one of [query_vector], [like] and [query_audio]");
-        assertParseError(
-            "{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"like\": {\"index\": \"i\", \"id\": \"1\"}}}",
-            "The following fields are not allowed together: [query_vector, like]"
-        );
-        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"k\": 0}}", "[k] must be in [1, 10000], got [0]");
-        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"k\": 3, \"num_candidates\": 2}}", "[num_candidates] must be in [k=3, 10000], got [2]");
-        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"rescore\": {\"oversample\": 2}}}", "[rescore] applies to top-k mode only");
-        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"nprobe\": 8}}", "[nprobe] applies to top-k mode only: set [k]");
-        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"k\": 5, \"nprobe\": 0}}", "[nprobe] must be >= 1, got [0]");
-        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"similarity\": 0.5}}", "unknown field [similarity]");
-        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"like\": {\"index\": \"i\"}}}", "Required [id]");
-    }
-
-    public void testNprobeIsParsedAndPrinted() throws IOException {
-        PqKnnQueryBuilder parsed = (PqKnnQueryBuilder) parse("{\"pq_knn\": {\"field\": \"emb\", \"query_vector\": [1, 2], \"k\": 5, \"nprobe\": 3}}");
-        assertEquals(Integer.valueOf(3), parsed.nprobe());
-        assertEquals(new PqKnnQueryBuilder("emb", new float[] { 1f, 2f }).k(5).nprobe(3), parsed);
-        assertNotEquals(new PqKnnQueryBuilder("emb", new float[] { 1f, 2f }).k(5).nprobe(4), parsed);
-        assertThat(Strings.toString(parsed), containsString("\"nprobe\":3"));
-        assertNull(((PqKnnQueryBuilder) parse("{\"pq_knn\": {\"field\": \"emb\", \"query_vector\": [1], \"k\": 5}}")).nprobe());
-    }
-
-    /**
-     * A query without nprobe keeps the first wire layout (version 1, exactly the bytes an older
-     * plugin writes and reads); one with nprobe is written as version 2, and both are read back.
-     */
-    public void testWireLayoutStaysVersion1WithoutNprobe() throws IOException {
-        PqKnnQueryBuilder plain = new PqKnnQueryBuilder("emb", new float[] { 1f, 2f }).k(5).numCandidates(7);
-        PqKnnQueryBuilder probing = new PqKnnQueryBuilder("emb", new float[] { 1f, 2f }).k(5).numCandidates(7).nprobe(3);
-        assertEquals(PqKnnQueryBuilder.WIRE_VERSION_BEFORE_NPROBE, wireVersionOf(plain));
-        assertEquals(PqKnnQueryBuilder.WIRE_VERSION, wireVersionOf(probing));
-        assertEquals(plain, copyWriteable(plain, writeables, PqKnnQueryBuilder::new));
-        assertEquals(probing, copyWriteable(probing, writeables, PqKnnQueryBuilder::new));
-
-        // A version-1 stream (as an older node writes it) is read, with no nprobe.
-        try (org.elasticsearch.common.io.stream.BytesStreamOutput out = new org.elasticsearch.common.io.stream.BytesStreamOutput()) {
-            writeVersion1(out, plain);
-            try (org.elasticsearch.common.io.stream.StreamInput in = new org.elasticsearch.common.io.stream.NamedWriteableAwareStreamInput(out.bytes().streamInput(), writeables)) {
-                PqKnnQueryBuilder read = new PqKnnQueryBuilder(in);
-                assertEquals(plain, read);
-                assertNull(read.nprobe());
-            }
-        }
-    }
-
-    /** The wire version byte of {@code builder}: the first value after the standard boost and name. */
-    private int wireVersionOf(PqKnnQueryBuilder builder) throws IOException {
-        try (org.elasticsearch.common.io.stream.BytesStreamOutput out = new org.elasticsearch.common.io.stream.BytesStreamOutput()) {
-            builder.writeTo(out);
-            org.elasticsearch.common.io.stream.StreamInput in = out.bytes().streamInput();
-            in.readFloat(); // boost
-            in.readOptionalString(); // _name
-            return in.readVInt();
-        }
-    }
-
-    /** What the plugin wrote before nprobe existed, field by field. */
-    private static void writeVersion1(StreamOutput out, PqKnnQueryBuilder b) throws IOException {
-        out.writeFloat(b.boost());
-        out.writeOptionalString(b.queryName());
-        out.writeVInt(1);
-        out.writeString(b.fieldName());
-        out.writeOptionalFloatArray(b.queryVector());
-        out.writeOptionalNamedWriteable(b.vectorSource());
-        out.writeOptionalVInt(b.k());
-        out.writeOptionalVInt(b.numCandidates());
-        out.writeOptionalFloat(b.oversample());
-        out.writeNamedWriteableCollection(b.filters());
-    }
-
-    public void testALikeQueryIsResolvedToAVectorByTheRewrite() throws IOException {
-        float[] vector = { 0.25f, 0.5f, -1f };
-        QueryVectorSource source = new FixedSource(vector);
-        PqKnnQueryBuilder original = new PqKnnQueryBuilder("emb", source).k(5).oversample(0f);
-        original.addFilter(QueryBuilders.termQuery("genre", "jazz"));
-        QueryRewriteContext context = new QueryRewriteContext(XContentParserConfiguration.EMPTY, null, () -> 0L);
-
-        QueryBuilder pending = original.rewrite(context);
-        assertNotSame(original, pending);
-        assertTrue("the input is fetched asynchronously, once", context.hasAsyncActions());
-        assertEquals(0, ((FixedSource) source).calls);
-        expectThrows(IllegalStateException.class, () -> copyWriteable(pending, writeables, PqKnnQueryBuilder::new));
-        assertSame("not fetched yet", pending, pending.rewrite(new QueryRewriteContext(XContentParserConfiguration.EMPTY, null, () -> 0L)));
-
-        PlainActionFuture<Void> done = new PlainActionFuture<>();
-        context.executeAsyncActions(done);
-        done.actionGet();
-        assertEquals(1, ((FixedSource) source).calls);
-
-        QueryBuilder resolved = pending.rewrite(context);
-        PqKnnQueryBuilder expected = new PqKnnQueryBuilder("emb", vector).k(5).oversample(0f);
-        expected.addFilter(QueryBuilders.termQuery("genre", "jazz"));
-        assertEquals(expected, resolved);
-        // What goes to the shards: a plain vector, serialisable.
-        assertEquals(expected, copyWriteable(resolved, writeables, PqKnnQueryBuilder::new));
-    }
-
-    public void testLikeReadsTheVectorFromTheSource() {
-        LikeDocument like = new LikeDocument("i", "7", null);
-        assertArrayEquals(new float[] { 1f, 2.5f }, like.vectorOf("a.b", java.util.Map.of("a", java.util.Map.of("b", List.of(1, 2.5)))), 0f);
-        IllegalArgumentException nested = expectThrows(
-            IllegalArgumentException.class,
-            () -> like.vectorOf("segs.emb", java.util.Map.of("segs", List.of(java.util.Map.of("emb", List.of(1, 2)), java.util.Map.of("emb", List.of(3, 4)))))
-        );
-        assertThat(nested.getMessage(), containsString("has 2 vectors in field [segs.emb] (one per object of [segs])"));
-        IllegalArgumentException notNumbers = expectThrows(IllegalArgumentException.class, () -> like.vectorOf("f", java.util.Map.of("f", "text")));
-        assertThat(notNumbers.getMessage(), containsString("field [f] is not an array of numbers"));
-    }
-
-    /** A query input resolved without I/O, standing in for a future {@code query_audio}. */
-    private static final class FixedSource implements QueryVectorSource {
-        private final float[] vector;
-        int calls;
-
-        FixedSource(float[] vector) {
-            this.vector = vector;
-        }
-
-        @Override
-        public String key() {
-            return "fixed";
-        }
-
-        @Override
-        public void resolve(String field, Client client, ActionListener<float[]> listener) {
-            calls++;
-            listener.onResponse(vector.clone());
-        }
-
-        @Override
-        public String getWriteableName() {
-            return "fixed";
-        }
-
-        @Override
-        public void writeTo(StreamOutput out) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
-            return builder.field("fixed", true);
+        if (builder.k() != null) {
+            assertThat(query, instanceOf(AdcExplainedQuery.class));
+        } else if (builder.filters().isEmpty()) {
+            assertThat(query, instanceOf(PqScoringQuery.class));
+        } else {
+            assertThat(query, instanceOf(BooleanQuery.class));
+            assertEquals(1 + 1, ((BooleanQuery) query).clauses().size()); // the scoring query and one clause for all filters
         }
     }
 }

@@ -6,8 +6,10 @@ import io.audiopq.quantization.Metric;
 import io.audiopq.quantization.ProductQuantizer;
 
 import org.apache.lucene.search.Explanation;
+import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.action.search.SearchRequestBuilder;
 import org.elasticsearch.action.support.WriteRequest;
+import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.search.SearchHit;
 
 import java.io.IOException;
@@ -136,13 +138,40 @@ public class PqKnnQuerySingleNodeTests extends PqSingleNodeTestCase {
         }
     }
 
+    /**
+     * {@code similarity} as knn's: a cosine of 0.9 is the score 0.95; in scoring mode exactly the
+     * documents whose ADC score reaches it match, in top-k mode the best k are cut at it; boost
+     * scales the scores after the cut.
+     */
+    public void testSimilarityDropsDocumentsBelowTheThreshold() throws IOException {
+        indexCorpus();
+        float[] q = queryNear(4, 1);
+        float threshold = 0.95f; // (1 + 0.9) / 2
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < N; i++) {
+            if (hasVector(i) && adcScore(q, vectors[i]) >= threshold) {
+                expected.add("d" + i);
+            }
+        }
+        assertTrue("some documents pass, some do not: " + expected, expected.size() > 1 && expected.size() < docsWithVectors().size());
+        List<Hit> scoring = search("idx", "{\"size\": 200, \"query\": {\"pq_knn\": {\"field\": \"emb\", \"similarity\": 0.9, \"boost\": 2, "
+            + "\"query_vector\": " + vectorJson(q) + "}}}");
+        assertEquals(new java.util.TreeSet<>(expected), new java.util.TreeSet<>(scoring.stream().map(Hit::id).toList()));
+        for (Hit hit : scoring) {
+            assertEquals(hit.id(), 2 * adcScore(q, vectors[index(hit.id())]), hit.score(), 1e-5f);
+        }
+        List<Hit> topK = search("idx", "{\"size\": 200, \"query\": {\"pq_knn\": {\"field\": \"emb\", \"similarity\": 0.9, \"k\": 100, "
+            + "\"rescore_vector\": {\"oversample\": 0}, \"query_vector\": " + vectorJson(q) + "}}}");
+        assertEquals(new java.util.TreeSet<>(expected), new java.util.TreeSet<>(topK.stream().map(Hit::id).toList()));
+    }
+
     public void testTopKWithoutRescoringReturnsTheBestAdcScores() throws IOException {
         indexCorpus();
         float[] q = queryNear(11, 2);
         List<Hit> hits = search(
             "idx",
             "{\"size\": 20, \"query\": {\"pq_knn\": {\"field\": \"emb\", \"query_vector\": " + vectorJson(q)
-                + ", \"k\": 7, \"rescore\": {\"oversample\": 0}}}}"
+                + ", \"k\": 7, \"rescore_vector\": {\"oversample\": 0}}}}"
         );
         assertEquals(7, hits.size());
         List<Float> expectedScores = docsWithVectors().stream().map(i -> adcScore(q, vectors[i])).sorted(Comparator.reverseOrder()).limit(7).toList();
@@ -211,7 +240,7 @@ public class PqKnnQuerySingleNodeTests extends PqSingleNodeTestCase {
         List<Hit> topK = search(
             "idx",
             "{\"size\": 20, \"query\": {\"pq_knn\": {\"field\": \"emb\", \"query_vector\": " + vectorJson(q)
-                + ", \"k\": 5, \"rescore\": {\"oversample\": 0}, " + filter + "}}}"
+                + ", \"k\": 5, \"rescore_vector\": {\"oversample\": 0}, " + filter + "}}}"
         );
         List<Integer> c1 = docsWithVectors().stream().filter(i -> i % 3 == 1).toList();
         List<Float> expected = c1.stream().map(i -> adcScore(q, vectors[i])).sorted(Comparator.reverseOrder()).limit(5).toList();
@@ -268,7 +297,7 @@ public class PqKnnQuerySingleNodeTests extends PqSingleNodeTestCase {
     public void testExplainShowsTheAdcDistance() throws IOException {
         indexCorpus();
         float[] q = queryNear(60, 5);
-        for (String mode : List.of(", \"k\": 3, \"rescore\": {\"oversample\": 0}", "")) {
+        for (String mode : List.of(", \"k\": 3, \"rescore_vector\": {\"oversample\": 0}", "")) {
             SearchRequestBuilder request = searchRequest(
                 "idx",
                 "{\"size\": 3, \"explain\": true, \"query\": {\"pq_knn\": {\"field\": \"emb\", \"query_vector\": " + vectorJson(q) + mode + "}}}"
@@ -366,7 +395,7 @@ public class PqKnnQuerySingleNodeTests extends PqSingleNodeTestCase {
             "tracks",
             "{\"size\": 20, \"query\": {\"nested\": {\"path\": \"segments\", \"score_mode\": \"max\", "
                 + "\"query\": {\"pq_knn\": {\"field\": \"segments.emb\", \"query_vector\": " + vectorJson(q)
-                + ", \"k\": 4, \"rescore\": {\"oversample\": 0}}}}}}"
+                + ", \"k\": 4, \"rescore_vector\": {\"oversample\": 0}}}}}}"
         );
         Set<String> expectedParents = new HashSet<>();
         List<float[]> flat = new ArrayList<>();
@@ -433,6 +462,23 @@ public class PqKnnQuerySingleNodeTests extends PqSingleNodeTestCase {
         assertThat(allMessages(missing), containsString("cannot index field [emb] on node [" + NODE_NAME + "]: the mapping was created with model bundle [gone] checksum [" + recorded + "], but on this node it is not installed"));
     }
 
+    /** Elasticsearch's knn on the pq_vector field itself is refused, naming pq_knn and the sub-field it does work on. */
+    public void testKnnOnThePqVectorFieldNamesPqKnnAndTheSubField() throws IOException {
+        indexCorpus();
+        String knn = "{\"field\": \"emb\", \"query_vector\": " + vectorJson(queryNear(3, 2)) + ", \"k\": 5, \"num_candidates\": 5}";
+        String expected = "[knn] queries are only supported on [dense_vector] fields; [emb] is a [pq_vector] field: search it with the "
+            + "[pq_knn] query, or run [knn] on its [emb.pq] sub-field";
+        for (String body : new String[] { "{\"query\": {\"knn\": " + knn + "}}", "{\"knn\": " + knn + "}", "{\"retriever\": {\"knn\": " + knn + "}}" }) {
+            Exception e = expectThrows(Exception.class, () -> search("idx", body));
+            assertEquals(body, RestStatus.BAD_REQUEST, ExceptionsHelper.status(e));
+            assertEquals(body, expected, e.getMessage());
+        }
+        // Any other field type keeps Elasticsearch's own message.
+        Exception text = expectThrows(Exception.class, () -> search("idx", "{\"knn\": " + knn.replace("\"emb\"", "\"title\"") + "}"));
+        assertThat(allMessages(text), containsString(KnnOnPqVectorFilter.KNN_REFUSAL));
+        assertThat(allMessages(text), org.hamcrest.Matchers.not(containsString("pq_knn")));
+    }
+
     public void testQueryErrorsNameTheProblem() throws IOException {
         indexCorpus();
         Map<String, String> cases = new LinkedHashMap<>();
@@ -441,7 +487,7 @@ public class PqKnnQuerySingleNodeTests extends PqSingleNodeTestCase {
         cases.put("{\"field\": \"title\", \"query_vector\": [1, 2, 3]}", "[pq_knn] queries are only supported on [pq_vector] fields, but field [title] is of type [text]");
         cases.put("{\"field\": \"emb\", \"query_vector\": [1], \"num_candidates\": 5}", "[num_candidates] applies to top-k mode only");
         cases.put("{\"field\": \"emb\", \"query_vector\": [1], \"k\": 5, \"num_candidates\": 2}", "[num_candidates] must be in [k=5, 10000], got [2]");
-        cases.put("{\"field\": \"emb\", \"query_vector\": [1], \"k\": 5, \"rescore\": {\"oversample\": 0.5}}", "[rescore.oversample] must be 0 (no rescoring) or in [1, 100.0], got [0.5]");
+        cases.put("{\"field\": \"emb\", \"query_vector\": [1], \"k\": 5, \"rescore_vector\": {\"oversample\": 0.5}}", "[rescore_vector.oversample] must be 0 (no rescoring) or in [1, 100.0], got [0.5]");
         cases.put("{\"field\": \"emb\", \"query_vector\": [1], \"nprobe\": 4}", "[nprobe] applies to top-k mode only: set [k]");
         cases.put("{\"field\": \"emb\"}", "requires exactly one of [query_vector], [like] and [query_audio]");
         for (Map.Entry<String, String> c : cases.entrySet()) {

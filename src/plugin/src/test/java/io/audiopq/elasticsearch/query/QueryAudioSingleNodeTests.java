@@ -81,7 +81,7 @@ public class QueryAudioSingleNodeTests extends BundleNodeTestCase {
     /** Creates {@code index} with {@code mapping} and indexes {@code clips} (id → base64) through the {@code audio_embedding} pipeline. */
     private void indexCorpus(String index, String mapping, Map<String, String> clips) {
         putJsonPipeline("audio", """
-            {"processors": [{"audio_embedding": {"field": "audio", "model": "%s", "remove_binary": true}}]}
+            {"processors": [{"audio_embedding": {"field": "audio", "model_id": "%s", "remove_binary": true}}]}
             """.formatted(BUNDLE));
         createSoundIndex(index, mapping);
         BulkRequestBuilder bulk = client().prepareBulk().setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
@@ -126,7 +126,7 @@ public class QueryAudioSingleNodeTests extends BundleNodeTestCase {
     /** A {@code pq_knn} object; {@code model} null leaves it out. */
     private static String queryAudio(String field, String base64, String model, boolean topK) {
         return "{\"field\": \"" + field + "\", \"query_audio\": {\"audio\": \"" + base64 + "\""
-            + (model == null ? "" : ", \"model\": \"" + model + "\"") + "}" + (topK ? ", \"k\": 6" : "") + "}";
+            + (model == null ? "" : ", \"model_id\": \"" + model + "\"") + "}" + (topK ? ", \"k\": 6" : "") + "}";
     }
 
     public void testANewRecordingFindsItsKindFirst() throws IOException {
@@ -181,15 +181,15 @@ public class QueryAudioSingleNodeTests extends BundleNodeTestCase {
 
         Exception conflict = expectThrows(Exception.class, () -> search("{\"pq_knn\": " + queryAudio(clip, null, true) + "}", INDEX, "vectors"));
         assertEquals(RestStatus.BAD_REQUEST, ExceptionsHelper.status(conflict));
-        assertThat(messages(conflict), containsString("[pq_knn] [query_audio] has no [model] and field [audio_embedding.embedding] is mapped "
+        assertThat(messages(conflict), containsString("[pq_knn] [query_audio] has no [model_id] and field [audio_embedding.embedding] is mapped "
             + "to different bundles in the targeted indices: [" + BUNDLE + "] in [" + INDEX + "], [" + PqTestBundles.COSINE
-            + "] in [vectors]; pass [model]"));
+            + "] in [vectors]; pass [model_id]"));
 
         Exception missing = expectThrows(Exception.class,
             () -> search("{\"pq_knn\": " + queryAudio("audio_embedding.nothing", clip, null, true) + "}", INDEX, "vectors"));
         assertEquals(RestStatus.BAD_REQUEST, ExceptionsHelper.status(missing));
-        assertThat(messages(missing), containsString("[pq_knn] [query_audio] has no [model] and field [audio_embedding.nothing] is not a "
-            + "[pq_vector] field in any targeted index: query a [pq_vector] field, whose mapping names its bundle, or pass [model]"));
+        assertThat(messages(missing), containsString("[pq_knn] [query_audio] has no [model_id] and field [audio_embedding.nothing] is not a "
+            + "[pq_vector] field in any targeted index: query a [pq_vector] field, whose mapping names its bundle, or pass [model_id]"));
 
         Exception keyword = expectThrows(Exception.class, () -> search("{\"pq_knn\": " + queryAudio("kind", clip, null, false) + "}", INDEX));
         assertEquals(RestStatus.BAD_REQUEST, ExceptionsHelper.status(keyword));
@@ -205,7 +205,7 @@ public class QueryAudioSingleNodeTests extends BundleNodeTestCase {
         assertEquals(defaultDimensions(), response.embedding().length);
 
         String body = """
-            {"pipeline": {"processors": [{"audio_embedding": {"field": "audio", "model": "%s"}}]}, "docs": [{"_source": {"audio": "%s"}}]}
+            {"pipeline": {"processors": [{"audio_embedding": {"field": "audio", "model_id": "%s"}}]}, "docs": [{"_source": {"audio": "%s"}}]}
             """.formatted(BUNDLE, Base64.getEncoder().encodeToString(clip));
         SimulatePipelineResponse simulated = client().admin().cluster().prepareSimulatePipeline(new BytesArray(body), XContentType.JSON).get();
         SimulateDocumentBaseResult result = (SimulateDocumentBaseResult) simulated.getResults().get(0);

@@ -6,6 +6,7 @@ import org.elasticsearch.action.OriginalIndices;
 import org.elasticsearch.action.ResolvedIndices;
 import org.elasticsearch.action.support.IndicesOptions;
 import org.elasticsearch.cluster.metadata.IndexMetadata;
+import org.elasticsearch.common.ParsingException;
 import org.elasticsearch.common.Strings;
 import org.elasticsearch.common.io.stream.BytesStreamOutput;
 import org.elasticsearch.common.io.stream.StreamInput;
@@ -15,6 +16,7 @@ import org.elasticsearch.index.query.AbstractQueryBuilder;
 import org.elasticsearch.index.query.QueryBuilder;
 import org.elasticsearch.index.query.QueryBuilders;
 import org.elasticsearch.index.query.QueryRewriteContext;
+import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.xcontent.ToXContent;
 import org.elasticsearch.xcontent.XContentBuilder;
 import org.elasticsearch.xcontent.XContentParser;
@@ -27,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.startsWith;
 
 /**
  * {@code pq_knn} with {@code query_audio}: wire and JSON (and CBOR) round trips, with and without
@@ -77,12 +80,12 @@ public class QueryAudioTests extends PqKnnQueryTestCase {
         // MIME line breaks in the base64 are allowed, as in the ingest processor.
         String wrapped = base64.substring(0, 8) + "\\r\\n" + base64.substring(8);
         PqKnnQueryBuilder query = (PqKnnQueryBuilder) parse("""
-            {"pq_knn": {"field": "clip.embedding", "query_audio": {"audio": "%s", "model": "audiopq-default"}, "k": 5}}""".formatted(wrapped));
+            {"pq_knn": {"field": "clip.embedding", "query_audio": {"audio": "%s", "model_id": "audiopq-default"}, "k": 5}}""".formatted(wrapped));
         assertEquals(new QueryAudio(wav, "audiopq-default"), query.vectorSource());
         assertNull("resolved by the rewrite", query.queryVector());
         assertEquals(Integer.valueOf(5), query.k());
         String json = Strings.toString(query);
-        assertThat(json, containsString("\"query_audio\":{\"audio\":\"" + base64 + "\",\"model\":\"audiopq-default\"}"));
+        assertThat(json, containsString("\"query_audio\":{\"audio\":\"" + base64 + "\",\"model_id\":\"audiopq-default\"}"));
     }
 
     public void testModelMayBeLeftOut() throws IOException {
@@ -140,14 +143,14 @@ public class QueryAudioTests extends PqKnnQueryTestCase {
 
         IllegalArgumentException conflict = expectThrows(IllegalArgumentException.class,
             () -> query.complete("clip.embedding", context(Map.of(), a, b, unmapped)));
-        assertEquals("[pq_knn] [query_audio] has no [model] and field [clip.embedding] is mapped to different bundles in the targeted "
-            + "indices: [bundle-a] in [a], [bundle-b] in [b]; pass [model] (the bundle that embedded the indexed audio) or search "
+        assertEquals("[pq_knn] [query_audio] has no [model_id] and field [clip.embedding] is mapped to different bundles in the targeted "
+            + "indices: [bundle-a] in [a], [bundle-b] in [b]; pass [model_id] (the bundle that embedded the indexed audio) or search "
             + "fewer indices", conflict.getMessage());
 
         IllegalArgumentException missing = expectThrows(IllegalArgumentException.class,
             () -> query.complete("clip.nothing", context(Map.of(), a, unmapped)));
-        assertEquals("[pq_knn] [query_audio] has no [model] and field [clip.nothing] is not a [pq_vector] field in any targeted index: "
-            + "query a [pq_vector] field, whose mapping names its bundle, or pass [model]", missing.getMessage());
+        assertEquals("[pq_knn] [query_audio] has no [model_id] and field [clip.nothing] is not a [pq_vector] field in any targeted index: "
+            + "query a [pq_vector] field, whose mapping names its bundle, or pass [model_id]", missing.getMessage());
         IllegalArgumentException wrongType = expectThrows(IllegalArgumentException.class,
             () -> query.complete("kind", context(Map.of(), a)));
         assertThat(wrongType.getMessage(), containsString("field [kind] is not a [pq_vector] field in any targeted index ([a] maps it as [keyword])"));
@@ -157,12 +160,12 @@ public class QueryAudioTests extends PqKnnQueryTestCase {
 
         IllegalArgumentException remote = expectThrows(IllegalArgumentException.class, () -> query.complete("clip.embedding",
             context(Map.of("eu", new OriginalIndices(new String[] { "sounds" }, IndicesOptions.strictExpandOpen())), a)));
-        assertEquals("[pq_knn] [query_audio] requires [model] when the search targets remote clusters [eu]: their mappings are not "
+        assertEquals("[pq_knn] [query_audio] requires [model_id] when the search targets remote clusters [eu]: their mappings are not "
             + "known on this node; pass the bundle of field [clip.embedding]", remote.getMessage());
 
         IllegalArgumentException noIndices = expectThrows(IllegalArgumentException.class,
             () -> query.complete("clip.embedding", new QueryRewriteContext(null, null, () -> 0L)));
-        assertThat(noIndices.getMessage(), containsString("[pq_knn] [query_audio] requires [model] here: the bundle of field [clip.embedding]"));
+        assertThat(noIndices.getMessage(), containsString("[pq_knn] [query_audio] requires [model_id] here: the bundle of field [clip.embedding]"));
     }
 
     private static String model(QueryVectorSource source) {
@@ -184,18 +187,40 @@ public class QueryAudioTests extends PqKnnQueryTestCase {
         return new QueryRewriteContext(null, null, () -> 0L, TransportVersion.current(), null, resolved, null, null, null);
     }
 
+    public void testModelIsADeprecatedAliasOfModelId() throws IOException {
+        PqKnnQueryBuilder query = (PqKnnQueryBuilder) parse("""
+            {"pq_knn": {"field": "f", "query_audio": {"audio": "UklGRg==", "model": "audiopq-default"}}}""");
+        assertEquals(new QueryAudio(Base64.getDecoder().decode("UklGRg=="), "audiopq-default"), query.vectorSource());
+        assertWarnings("Deprecated field [model] used, expected [model_id] instead");
+    }
+
+    /** Bad clips are the parse error itself (the reason users read in the 400), not the cause of a "failed to parse field" wrapper. */
+    public void testAudioErrorsAreTheTopLevelReason() {
+        String[][] cases = {
+            { "\"@@not base64@@\"", "[pq_knn] [query_audio] [audio] is not valid base64: " },
+            { "\"\"", "[pq_knn] [query_audio] requires [audio]: base64-encoded audio" },
+            { "42", "[pq_knn] [query_audio] [audio] must hold base64-encoded audio as a string, found integer" },
+            { "true", "[pq_knn] [query_audio] [audio] must hold base64-encoded audio as a string, found boolean" } };
+        for (String[] c : cases) {
+            ParsingException e = expectThrows(ParsingException.class,
+                () -> parse("{\"pq_knn\": {\"field\": \"f\", \"query_audio\": {\"audio\": " + c[0] + "}}}"));
+            assertThat(c[0], e.getMessage(), startsWith(c[1]));
+            assertEquals(RestStatus.BAD_REQUEST, e.status());
+        }
+    }
+
     public void testMalformedQueryAudioIsRejectedNamingIt() {
-        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_audio\": {\"audio\": \"@@not base64@@\", \"model\": \"m\"}}}",
+        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_audio\": {\"audio\": \"@@not base64@@\", \"model_id\": \"m\"}}}",
             "[pq_knn] [query_audio] [audio] is not valid base64");
-        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_audio\": {\"audio\": 42, \"model\": \"m\"}}}",
+        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_audio\": {\"audio\": 42, \"model_id\": \"m\"}}}",
             "[pq_knn] [query_audio] [audio] must hold base64-encoded audio as a string, found integer");
-        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_audio\": {\"audio\": \"\", \"model\": \"m\"}}}",
+        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_audio\": {\"audio\": \"\", \"model_id\": \"m\"}}}",
             "[pq_knn] [query_audio] requires [audio]");
-        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_audio\": {\"audio\": \"UklGRg==\", \"model\": \"\"}}}",
-            "[pq_knn] [query_audio] [model] must not be empty: name the audio bundle that embedded the indexed audio, or leave [model] out");
-        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_audio\": {\"audio\": \"UklGRg==\", \"model\": \"m\", \"rate\": 1}}}",
+        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_audio\": {\"audio\": \"UklGRg==\", \"model_id\": \"\"}}}",
+            "[pq_knn] [query_audio] [model_id] must not be empty: name the audio bundle that embedded the indexed audio, or leave [model_id] out");
+        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_audio\": {\"audio\": \"UklGRg==\", \"model_id\": \"m\", \"rate\": 1}}}",
             "unknown field [rate]");
-        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"query_audio\": {\"audio\": \"UklGRg==\", \"model\": \"m\"}}}",
+        assertParseError("{\"pq_knn\": {\"field\": \"f\", \"query_vector\": [1], \"query_audio\": {\"audio\": \"UklGRg==\", \"model_id\": \"m\"}}}",
             "The following fields are not allowed together: [query_vector, query_audio]");
     }
 }
