@@ -2,6 +2,8 @@ package io.audiopq.audio;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -74,8 +76,16 @@ final class DecoderFuzz implements AutoCloseable {
         }
     }
 
+    /**
+     * A wall-clock cap far above the CPU limit: a worker that is merely starved of CPU on a loaded
+     * machine is waited for up to this many times the limit before it counts as hung.
+     */
+    static final int WALL_LIMIT_FACTOR = 30;
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
     private final long hangLimitMillis;
     private final AudioDecoder decoder = new AudioDecoder();
+    private volatile Thread workerThread;
     private ExecutorService worker = newWorker();
     private final List<ExecutorService> abandoned = new ArrayList<>();
     private long printedBytes;
@@ -84,10 +94,11 @@ final class DecoderFuzz implements AutoCloseable {
         this.hangLimitMillis = hangLimitMillis;
     }
 
-    private static ExecutorService newWorker() {
+    private ExecutorService newWorker() {
         return Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "decoder-fuzz-worker");
             t.setDaemon(true);
+            workerThread = t;
             return t;
         });
     }
@@ -132,13 +143,39 @@ final class DecoderFuzz implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Waits for a case: the hang limit counts the worker's CPU time, not wall time, so that a decode
+     * starved of CPU by other processes is not called a hang (a real hang spins or blocks; blocking
+     * is caught by the wall cap).
+     */
+    private DecodedAudio await(Future<DecodedAudio> f) throws InterruptedException, ExecutionException, TimeoutException {
+        long cpuStart = workerCpuNanos();
+        long wallDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(hangLimitMillis * WALL_LIMIT_FACTOR);
+        while (true) {
+            try {
+                return f.get(hangLimitMillis, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                long cpuMillis = TimeUnit.NANOSECONDS.toMillis(workerCpuNanos() - cpuStart);
+                if (cpuMillis >= hangLimitMillis || System.nanoTime() >= wallDeadline) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private long workerCpuNanos() {
+        Thread t = workerThread;
+        long cpu = t == null ? -1 : THREADS.getThreadCpuTime(t.threadId());
+        return Math.max(cpu, 0);
+    }
+
     /** Decodes one input under the hang limit and records the outcome. */
     void runCase(AudioFuzzer.Case c, Stats stats, String name) {
         stats.cases++;
         long start = System.nanoTime();
         Future<DecodedAudio> f = worker.submit(() -> decoder.decode(c.bytes(), LIMITS));
         try {
-            DecodedAudio audio = f.get(hangLimitMillis, TimeUnit.MILLISECONDS);
+            DecodedAudio audio = await(f);
             stats.time(System.nanoTime() - start, name);
             stats.decoded++;
             if (AudioChecks.isFinite(audio.samples()) == false) {
@@ -148,7 +185,7 @@ final class DecoderFuzz implements AutoCloseable {
         } catch (TimeoutException e) {
             stats.time(System.nanoTime() - start);
             stats.hangs++;
-            stats.fail(name + ": still decoding after " + hangLimitMillis + " ms");
+            stats.fail(name + ": still decoding after " + hangLimitMillis + " ms of CPU time (or " + WALL_LIMIT_FACTOR + "x that of wall time)");
             f.cancel(true);
             worker.shutdownNow();
             abandoned.add(worker);

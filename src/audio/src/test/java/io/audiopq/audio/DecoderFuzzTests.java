@@ -7,7 +7,7 @@ import java.util.Map;
 /**
  * The CI subset of the decoder fuzz suite ({@link DecoderFuzzMain} runs the full one): a fixed
  * seed, 1,000 cases per format, every case through {@link AudioDecoder} on a worker thread with a
- * 2 s hang limit. Fails on any {@code Error}, any exception other than
+ * hang limit of 2 s of CPU time (60 s of wall time). Fails on any {@code Error}, any exception other than
  * {@link InvalidAudioException}, any hang, any non-finite decoded sample, and any decoder output
  * on stdout/stderr.
  */
