@@ -1,20 +1,14 @@
 package io.audiopq.train;
 
-import org.junit.Test;
+import org.apache.lucene.tests.util.LuceneTestCase;
 
 import java.util.Arrays;
 import java.util.List;
 
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertThrows;
-import static org.junit.Assert.assertTrue;
-
 /** The collapse detector, the refusal to write a collapsed bundle, and model selection on an inner split of the training labels. */
-public class CollapseTests {
+public class CollapseTests extends LuceneTestCase {
 
-    @Test
-    public void collapsingShuttleIsDetectedAndRefused() throws Exception {
+    public void testCollapsingShuttleIsDetectedAndRefused() throws Exception {
         // Space-Shuttle with gravity ≫ propulsion (none at all): the outputs are pulled onto the codewords and the
         // similarity loss never falls, the quantisation error vanishes, and the head ends below the backbone.
         Dataset ds = HeadTrainerTests.clusters(4);
@@ -30,8 +24,7 @@ public class CollapseTests {
         TrainCommand.refuseCollapse(s.collapse(), true, Progress.silent()); // --force: warns, writes
     }
 
-    @Test
-    public void healthyTrainingPasses() throws Exception {
+    public void testHealthyTrainingPasses() throws Exception {
         Dataset ds = HeadTrainerTests.clusters(4);
         int[] labels = Splits.labelFraction(ds.labels(), HeadTrainerTests.all(ds), 0.3, 5);
         ModelSelection.Selected s = ModelSelection.train(ds.vectors(), labels, new int[0], null, HeadTrainerTests.small(TrainConfig.Method.DQN),
@@ -44,8 +37,7 @@ public class CollapseTests {
         assertTrue(s.summary(), s.summary().contains("epoch " + s.chosenEpoch() + " of 30"));
     }
 
-    @Test
-    public void degenerateOutputsAndCodesAreDetected() {
+    public void testDegenerateOutputsAndCodesAreDetected() {
         // constant outputs: near-constant and a single code, whatever the losses did
         float[][] constant = new float[50][];
         for (int i = 0; i < constant.length; i++) {
@@ -80,8 +72,7 @@ public class CollapseTests {
         assertEquals(0, Collapse.belowBackbone(0.95, 0.96, 20).size());
     }
 
-    @Test
-    public void innerValidationComesFromTheTrainingLabelsOnly() {
+    public void testInnerValidationComesFromTheTrainingLabelsOnly() {
         int[] labels = new int[100];
         Arrays.fill(labels, -1);
         for (int i = 0; i < 40; i++) {

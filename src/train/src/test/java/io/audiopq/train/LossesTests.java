@@ -5,13 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.engine.Engine;
-import org.junit.Test;
-
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
+import org.apache.lucene.tests.util.LuceneTestCase;
 
 /** The losses on inputs small enough to compute by hand (DJL, PyTorch engine). */
-public class LossesTests {
+public class LossesTests extends LuceneTestCase {
 
     private static NDArray rows(NDManager nd, float[]... rows) {
         float[] flat = new float[rows.length * rows[0].length];
@@ -21,16 +18,14 @@ public class LossesTests {
         return nd.create(flat, new Shape(rows.length, rows[0].length));
     }
 
-    @Test
-    public void l2NormalizeScalesRowsToUnitLength() {
+    public void testL2NormalizeScalesRowsToUnitLength() {
         try (NDManager nd = NDManager.newBaseManager("PyTorch")) {
             float[] out = Losses.l2Normalize(rows(nd, new float[] { 3, 4 }, new float[] { 0, -2 })).toFloatArray();
             assertArrayEquals(new float[] { 0.6f, 0.8f, 0f, -1f }, out, 1e-7f);
         }
     }
 
-    @Test
-    public void pairwiseCosineByHand() {
+    public void testPairwiseCosineByHand() {
         try (NDManager nd = NDManager.newBaseManager("PyTorch")) {
             NDArray u = rows(nd, new float[] { 1, 0 }, new float[] { 0.6f, 0.8f });
             // cos = 0.6; similar pair: (1 - 0.6)² = 0.16 for each ordered pair
@@ -47,8 +42,7 @@ public class LossesTests {
         }
     }
 
-    @Test
-    public void pairwiseCosineGradientByHand() {
+    public void testPairwiseCosineGradientByHand() {
         // L = (1 - u0·u1)² (both ordered pairs, mean over 2); dL/du0 = -2 (1 - c) u1
         try (NDManager nd = NDManager.newBaseManager("PyTorch");
              GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
@@ -60,8 +54,7 @@ public class LossesTests {
         }
     }
 
-    @Test
-    public void quantizationLossIsMeanSquaredError() {
+    public void testQuantizationLossIsMeanSquaredError() {
         try (NDManager nd = NDManager.newBaseManager("PyTorch")) {
             NDArray u = rows(nd, new float[] { 1, 0 }, new float[] { 0, 1 });
             NDArray q = rows(nd, new float[] { 0.8f, 0.6f }, new float[] { 0, 1 });
@@ -69,8 +62,7 @@ public class LossesTests {
         }
     }
 
-    @Test
-    public void tripletLossesByHand() {
+    public void testTripletLossesByHand() {
         // a=(1,0) and p=(0.6,0.8) of class 0, n=(0,1) of class 1; squared distances 2-2cos:
         // d(a,p)=0.8, d(a,n)=2, d(p,n)=0.4; margin 0.5.
         // triplets: (a,p,n): 0.5+0.8-2 < 0 → 0; (p,a,n): 0.5+0.8-0.4 = 0.9; n has no positive.
