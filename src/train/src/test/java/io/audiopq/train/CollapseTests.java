@@ -9,18 +9,19 @@ import java.util.List;
 public class CollapseTests extends LuceneTestCase {
 
     public void testCollapsingShuttleIsDetectedAndRefused() throws Exception {
-        // Space-Shuttle with gravity ≫ propulsion (none at all): the outputs are pulled onto the codewords and the
-        // similarity loss never falls, the quantisation error vanishes, and the head ends below the backbone.
+        // Space-Shuttle with gravity ≫ propulsion (none at all): the outputs are pulled onto the codewords and
+        // the head ends far below the untrained backbone on the inner validation split (measured: mAP 0.45 vs 0.77).
+        // Before the tangent projection the similarity loss also stayed flat; now it can fall a little as the
+        // outputs cluster, so that criterion is not required here.
         Dataset ds = HeadTrainerTests.clusters(4);
         int[] labels = Splits.labelFraction(ds.labels(), HeadTrainerTests.all(ds), 0.3, 5);
         TrainConfig collapsing = HeadTrainerTests.small(TrainConfig.Method.SHUTTLE).withShuttle(0.9f, 0f, 0.9f);
         ModelSelection.Selected s = ModelSelection.train(ds.vectors(), labels, new int[0], null, collapsing, Progress.silent());
         assertTrue(s.collapse().describe(), s.collapse().collapsed());
-        assertTrue(s.collapse().describe(), s.collapse().criteria().stream().anyMatch(c -> c.startsWith("flat similarity loss")));
         assertTrue(s.collapse().describe(), s.collapse().criteria().stream().anyMatch(c -> c.startsWith("trained head below the untrained backbone")));
         TrainCommand.CollapseException refused = assertThrows(TrainCommand.CollapseException.class,
             () -> TrainCommand.refuseCollapse(s.collapse(), false, Progress.silent()));
-        assertTrue(refused.getMessage(), refused.getMessage().contains("flat similarity loss") && refused.getMessage().contains("--force"));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("below the untrained backbone") && refused.getMessage().contains("--force"));
         TrainCommand.refuseCollapse(s.collapse(), true, Progress.silent()); // --force: warns, writes
     }
 

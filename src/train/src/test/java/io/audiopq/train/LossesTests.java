@@ -29,16 +29,20 @@ public class LossesTests extends LuceneTestCase {
         try (NDManager nd = NDManager.newBaseManager("PyTorch")) {
             NDArray u = rows(nd, new float[] { 1, 0 }, new float[] { 0.6f, 0.8f });
             // cos = 0.6; similar pair: (1 - 0.6)² = 0.16 for each ordered pair
-            assertEquals(0.16f, Losses.pairwiseCosine(u, new int[] { 0, 0 }, 0f).getFloat(), 1e-6f);
+            assertEquals(0.16f, Losses.pairwiseCosine(u, new int[] { 0, 0 }, 0f, false).getFloat(), 1e-6f);
             // dissimilar pair, target 0: 0.36; target -1: (-1 - 0.6)² = 2.56
-            assertEquals(0.36f, Losses.pairwiseCosine(u, new int[] { 0, 1 }, 0f).getFloat(), 1e-6f);
-            assertEquals(2.56f, Losses.pairwiseCosine(u, new int[] { 0, 1 }, -1f).getFloat(), 1e-5f);
+            assertEquals(0.36f, Losses.pairwiseCosine(u, new int[] { 0, 1 }, 0f, false).getFloat(), 1e-6f);
+            assertEquals(2.56f, Losses.pairwiseCosine(u, new int[] { 0, 1 }, -1f, false).getFloat(), 1e-5f);
             // three items already where they should be: 0
             NDArray perfect = rows(nd, new float[] { 1, 0 }, new float[] { 0, 1 }, new float[] { 1, 0 });
-            assertEquals(0f, Losses.pairwiseCosine(perfect, new int[] { 0, 1, 0 }, 0f).getFloat(), 1e-7f);
+            assertEquals(0f, Losses.pairwiseCosine(perfect, new int[] { 0, 1, 0 }, 0f, false).getFloat(), 1e-7f);
             // one wrong pair out of 3×2 ordered pairs: items 0 and 2 orthogonal but of one class: 2 × 1² / 6
             NDArray wrong = rows(nd, new float[] { 1, 0 }, new float[] { 0, 1 }, new float[] { 0, 1 });
-            assertEquals(4f / 6f, Losses.pairwiseCosine(wrong, new int[] { 0, 1, 0 }, 0f).getFloat(), 1e-6f);
+            assertEquals(4f / 6f, Losses.pairwiseCosine(wrong, new int[] { 0, 1, 0 }, 0f, false).getFloat(), 1e-6f);
+            // balanced: the 2 similar ordered pairs (error 1 each) weigh half, the 4 dissimilar ones (errors 0, 0, 1, 1) the other half
+            assertEquals(0.5f * 2 / 2 + 0.5f * 2 / 4, Losses.pairwiseCosine(wrong, new int[] { 0, 1, 0 }, 0f, true).getFloat(), 1e-6f);
+            // one kind of pair only: its plain mean
+            assertEquals(0.16f, Losses.pairwiseCosine(u, new int[] { 0, 0 }, 0f, true).getFloat(), 1e-6f);
         }
     }
 
@@ -48,7 +52,7 @@ public class LossesTests extends LuceneTestCase {
              GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
             NDArray u = rows(nd, new float[] { 1, 0 }, new float[] { 0.6f, 0.8f });
             u.setRequiresGradient(true);
-            gc.backward(Losses.pairwiseCosine(u, new int[] { 3, 3 }, 0f));
+            gc.backward(Losses.pairwiseCosine(u, new int[] { 3, 3 }, 0f, false));
             float[] g = u.getGradient().toFloatArray();
             assertArrayEquals(new float[] { -0.8f * 0.6f, -0.8f * 0.8f, -0.8f * 1f, -0.8f * 0f }, g, 1e-6f);
         }
