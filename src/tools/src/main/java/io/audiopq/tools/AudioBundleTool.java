@@ -260,10 +260,10 @@ public final class AudioBundleTool {
             ProductQuantizer pq = ProductQuantizer.train(training, vectors.size(), d, m, bits, params);
             log.printf(Locale.ROOT, "trained %s on %d clip and segment embeddings%n", pq, vectors.size());
             ModelDescriptor descriptor = new ModelDescriptor(ModelDescriptor.FORMAT_VERSION, name, ModelKind.AUDIO,
-                "AudioPQ default: log-mel statistics (no learned weights), YAMNet-style front end, PQ trained on " + data.description(), d,
+                "AudioPQ default: log-mel statistics (no learned weights), YAMNet-style front end, PQ trained on " + data.name(), d,
                 Similarity.COSINE, new ModelDescriptor.Pq(ModelBundleWriter.CODEBOOK_FILE, m, bits), null,
                 new ModelDescriptor.Training((long) vectors.size(), seed, (long) params.iterations(),
-                    data.description() + ": clip and segment embeddings"),
+                    data.trainingSource()),
                 defaultSpec());
             Path folder = ModelBundleWriter.write(out, descriptor, pq, Map.of("backbone.onnx", backbone), true);
             return evaluate(folder, data, log);
@@ -343,7 +343,7 @@ public final class AudioBundleTool {
             log.printf(Locale.ROOT, "trained %s on %d mn04 clip and segment embeddings%n", pq, vectors.size());
             String bundleName = ms.length == 1 ? name : name + "-m" + m;
             Path folder = writeMn04Bundle(mn04Dir, out, bundleName, pq, new ModelDescriptor.Training((long) vectors.size(), seed,
-                (long) params.iterations(), training0.description() + ": clip and segment embeddings"));
+                (long) params.iterations(), training0.trainingSource()));
             if (evaluate == false || data.labelled() == false) {
                 ModelBundle bundle = ModelBundleLoader.load(folder);
                 log.println("wrote " + folder + " (checksum " + bundle.checksum() + "); not evaluated" + (evaluate ? " (the clips have no labels)" : ""));

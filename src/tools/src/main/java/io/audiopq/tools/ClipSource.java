@@ -14,11 +14,12 @@ import java.util.Set;
  * ESC-10 from its meta file, or the user's own folder, either every audio file under it or the
  * files a label CSV names.
  *
- * @param dir         the folder the clips' paths are relative to
- * @param clips       each clip's path (relative to {@code dir}) and label ({@code null}: unlabelled)
- * @param description what the clips are, for the bundle's {@code training.data}
+ * @param dir     the folder the clips' paths are relative to
+ * @param clips   each clip's path (relative to {@code dir}) and label ({@code null}: unlabelled)
+ * @param name    what the clips are ("ESC-10", or the folder's name), for the bundle's description
+ * @param details what {@link #trainingSource} says after the clip count (labels, licence)
  */
-public record ClipSource(Path dir, List<Clip> clips, String description) {
+public record ClipSource(Path dir, List<Clip> clips, String name, String details) {
 
     /** One clip: a path relative to the source's folder, and its label or {@code null}. */
     public record Clip(String file, String label) {}
@@ -40,7 +41,12 @@ public record ClipSource(Path dir, List<Clip> clips, String description) {
 
     /** The first {@code max} clips ({@code max} ≤ 0 or beyond the size: all). */
     public ClipSource first(int max) {
-        return max > 0 && max < clips.size() ? new ClipSource(dir, clips.subList(0, max), description + ", first " + max) : this;
+        return max > 0 && max < clips.size() ? new ClipSource(dir, clips.subList(0, max), name, details) : this;
+    }
+
+    /** The bundle's {@code training.source}: e.g. "ESC-10 (400 clips, clip and segment embeddings; CC BY 3.0)". */
+    public String trainingSource() {
+        return name + " (" + clips.size() + " clips" + details + ")";
     }
 
     /** ESC-10 as ../shared holds it: {@code esc10_meta.csv} (columns filename, esc10_class) beside the clips. */
@@ -49,7 +55,7 @@ public record ClipSource(Path dir, List<Clip> clips, String description) {
         for (String[] row : Esc10Evaluation.readMeta(dir.resolve("esc10_meta.csv"))) {
             clips.add(new Clip(row[0], row[1]));
         }
-        return new ClipSource(dir, clips, "ESC-10 (" + clips.size() + " clips; CC BY 3.0)");
+        return new ClipSource(dir, clips, "ESC-10", ", clip and segment embeddings; CC BY 3.0");
     }
 
     /**
@@ -73,7 +79,7 @@ public record ClipSource(Path dir, List<Clip> clips, String description) {
                 throw new IllegalArgumentException("--data [" + dir + "]: no audio file (" + String.join(", ", AUDIO_EXTENSIONS.stream().sorted().toList())
                     + ") under it");
             }
-            return new ClipSource(dir, clips, dir.getFileName() + " (" + clips.size() + " clips, unlabelled)");
+            return new ClipSource(dir, clips, dir.getFileName().toString(), ", unlabelled, clip and segment embeddings");
         }
         List<String> lines = Files.readAllLines(labels, StandardCharsets.UTF_8);
         if (lines.isEmpty()) {
@@ -101,7 +107,7 @@ public record ClipSource(Path dir, List<Clip> clips, String description) {
             clips.add(new Clip(name, value));
         }
         long classes = clips.stream().map(Clip::label).distinct().count();
-        return new ClipSource(dir, clips, dir.getFileName() + " (" + clips.size() + " clips, " + classes + " labels, " + labels.getFileName() + ")");
+        return new ClipSource(dir, clips, dir.getFileName().toString(), ", " + classes + " labels from " + labels.getFileName() + ", clip and segment embeddings");
     }
 
     private static boolean isAudio(Path p) {
