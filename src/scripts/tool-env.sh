@@ -18,9 +18,12 @@ module_classpath() { # prints the runtime classpath of module $1
   local cpfile=$repo/$module/target/runtime-classpath.txt
   if [ ! -f "$cpfile" ] || [ -n "$(find "$repo/src" "$repo/pom.xml" \( -name '*.java' -o -name pom.xml \) -newer "$cpfile" -print -quit)" ]; then
     echo "$(basename "$0"): building $module and the modules it uses (mvn package -DskipTests)" >&2
-    # One reactor run: build-classpath then names the sibling modules' jars; the module itself is last.
-    (cd "$repo" && mvn -B -ntp -q -pl "$module" -am package dependency:build-classpath -DskipTests \
-      -Dmdep.includeScope=runtime -Dmdep.outputFile="$cpfile") >&2
+    # One reactor run: build-classpath then names the sibling modules' jars; the module itself is last
+    # (every module writes the file in turn, so it is moved into place only when the whole build passed).
+    # -DskipUnitTests: the pom sets Surefire's skipTests from it, which overrides -DskipTests (the tests ran).
+    (cd "$repo" && mvn -B -ntp -q -pl "$module" -am package dependency:build-classpath -DskipTests -DskipUnitTests=true \
+      -Dmdep.includeScope=runtime -Dmdep.outputFile="$cpfile.partial") >&2
+    mv "$cpfile.partial" "$cpfile"
   fi
   echo "$repo/$module/target/classes:$(cat "$cpfile")"
 }

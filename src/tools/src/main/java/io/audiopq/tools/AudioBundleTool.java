@@ -36,7 +36,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Makes audio model bundles and measures them on ESC-10.
+ * Makes audio model bundles, their codebooks fitted on ESC-10 or on the user's own audio
+ * ({@link ClipSource}), and measures them on those clips when they are labelled.
  *
  * <ul>
  *   <li>{@code default}: the project's default bundle. Its backbone has no learned weights: an
@@ -48,16 +49,18 @@ import java.util.Map;
  *       embeddings of the same clips.</li>
  *   <li>{@code mn04}: a bundle around EfficientAT mn04 from {@code ../shared} (its files copied
  *       into the bundle folder, which must not be inside the repository's tracked tree), with
- *       its AudioSet classifier and a PQ codebook trained on its ESC-10 embeddings.</li>
+ *       its AudioSet classifier and a PQ codebook trained on its clip and segment embeddings.</li>
  * </ul>
  *
- * Both then reload the written bundle with the node's loader and report leave-one-out
- * query-by-example mAP on ESC-10 with float embeddings and with PQ-reconstructed collection
- * vectors (asymmetric distance), plus single-core throughput. Same inputs and seed give
- * byte-identical bundles on one machine.
+ * Both then reload the written bundle with the node's loader and, when the clips are labelled,
+ * report leave-one-out query-by-example mAP on them with float embeddings and with
+ * PQ-reconstructed collection vectors (asymmetric distance), plus single-core throughput. Same
+ * inputs and seed give byte-identical bundles on one machine.
  *
- * <p>Usage: {@code AudioBundleTool default|mn04 --esc10 DIR --out DIR [--mn04 DIR] [--name NAME]
- * [--m M] [--bits B] [--seed N]}; mn04 also takes {@code --max-clips N} (train on the first N
+ * <p>Usage: {@code AudioBundleTool default|mn04 (--esc10 DIR | --data DIR [--labels CSV]) --out DIR
+ * [--mn04 DIR] [--name NAME] [--m M] [--bits B] [--seed N]}: {@code --data} fits on every audio
+ * file under DIR (unlabelled: no evaluation) or on the files {@code --labels} lists (columns
+ * {@code filename}/{@code file} and {@code label}/{@code class}); mn04 also takes {@code --max-clips N} (train on the first N
  * clips) and {@code --evaluate false} (skip the evaluation), for a quick bundle in tests, and a
  * comma-separated {@code --m} (e.g. {@code --m 8,16,32}): one embedding pass, one codebook and
  * bundle per M, named {@code NAME-mM} (for the real-node evaluation at several code sizes).
@@ -79,7 +82,7 @@ public final class AudioBundleTool {
         @Override
         public String toString() {
             return String.format(Locale.ROOT,
-                "bundle %s (checksum %s)%nESC-10 leave-one-out, %d clips: float mAP %.4f (top-1 %.4f, P@5 %.4f, P@10 %.4f); "
+                "bundle %s (checksum %s)%nleave-one-out on the training clips, %d clips: float mAP %.4f (top-1 %.4f, P@5 %.4f, P@10 %.4f); "
                     + "PQ mAP %.4f (top-1 %.4f)%nthroughput: %.1f s of audio in %.2f s on one core = %.0f s of audio per second per core "
                     + "(decode, resample, front end, clip + segment inference)",
                 bundle, checksum, clips, floatMetrics.map(), floatMetrics.top1(), floatMetrics.precisionAt(5),
@@ -90,7 +93,8 @@ public final class AudioBundleTool {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: AudioBundleTool default|mn04 --esc10 DIR --out DIR [--mn04 DIR] [--name NAME] [--m M] [--bits B] [--seed N]");
+            System.err.println("usage: AudioBundleTool default|mn04 (--esc10 DIR | --data DIR [--labels CSV]) --out DIR [--mn04 DIR] [--name NAME] [--m M]"
+                + " [--bits B] [--seed N]");
             System.exit(2);
         }
         Map<String, String> options = new HashMap<>();
@@ -100,7 +104,7 @@ public final class AudioBundleTool {
             }
             options.put(args[i].substring(2), args[i + 1]);
         }
-        Path esc10 = Path.of(require(options, "esc10"));
+        ClipSource data = clipSource(options);
         Path out = Path.of(require(options, "out"));
         String mOption = options.getOrDefault("m", Integer.toString(DEFAULT_M));
         int[] ms = java.util.Arrays.stream(mOption.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
@@ -111,9 +115,9 @@ public final class AudioBundleTool {
         int bits = Integer.parseInt(options.getOrDefault("bits", Integer.toString(DEFAULT_BITS)));
         long seed = Long.parseLong(options.getOrDefault("seed", Long.toString(DEFAULT_SEED)));
         Report report = switch (args[0]) {
-            case "default" -> makeDefault(esc10, out, options.getOrDefault("name", DEFAULT_NAME), m, bits, seed, System.out);
+            case "default" -> makeDefault(data, out, options.getOrDefault("name", DEFAULT_NAME), m, bits, seed, System.out);
             case "mn04" -> {
-                List<Report> reports = makeMn04(Path.of(require(options, "mn04")), esc10, out, options.getOrDefault("name", "mn04"), ms, bits,
+                List<Report> reports = makeMn04(Path.of(require(options, "mn04")), data, out, options.getOrDefault("name", "mn04"), ms, bits,
                     seed, Integer.parseInt(options.getOrDefault("max-clips", "0")), Boolean.parseBoolean(options.getOrDefault("evaluate", "true")),
                     System.out);
                 for (int i = 0; i + 1 < reports.size(); i++) {
@@ -128,6 +132,23 @@ public final class AudioBundleTool {
         if (report != null) {
             System.out.println(report);
         }
+    }
+
+    /** {@code --esc10 DIR}, or {@code --data DIR} with an optional {@code --labels CSV}. */
+    static ClipSource clipSource(Map<String, String> options) throws IOException {
+        if (options.containsKey("data")) {
+            if (options.containsKey("esc10")) {
+                throw new IllegalArgumentException("--esc10 and --data exclude each other");
+            }
+            return ClipSource.folder(Path.of(options.get("data")), options.containsKey("labels") ? Path.of(options.get("labels")) : null);
+        }
+        if (options.containsKey("labels")) {
+            throw new IllegalArgumentException("--labels needs --data (ESC-10's labels come from its esc10_meta.csv)");
+        }
+        if (options.containsKey("esc10") == false) {
+            throw new IllegalArgumentException("--esc10 DIR or --data DIR is required");
+        }
+        return ClipSource.esc10(Path.of(options.get("esc10")));
     }
 
     private static String require(Map<String, String> options, String name) {
@@ -185,9 +206,8 @@ public final class AudioBundleTool {
             new SegmentSpec(1.0, 0.5));
     }
 
-    public static Report makeDefault(Path esc10, Path out, String name, int m, int bits, long seed, PrintStream log)
+    public static Report makeDefault(ClipSource data, Path out, String name, int m, int bits, long seed, PrintStream log)
         throws IOException, InvalidBundleException {
-        List<String[]> clips = Esc10Evaluation.readMeta(esc10.resolve("esc10_meta.csv"));
         int mels = defaultFrontEnd().nMels();
         int d = STATISTICS * mels;
         Path work = Files.createDirectories(out.resolve("." + name + ".work"));
@@ -202,8 +222,8 @@ public final class AudioBundleTool {
             try (OnnxModel model = OnnxModel.load(raw, 1)) {
                 AudioSpec spec = defaultSpec();
                 AudioEmbedder embedder = new AudioEmbedder(spec.frontEnd(), spec.segments(), model, spec.backbone().call(), null, null);
-                for (String[] clip : clips) {
-                    AudioEmbeddings e = embedder.embed(decode(esc10.resolve(clip[0])));
+                for (ClipSource.Clip clip : data.clips()) {
+                    AudioEmbeddings e = embedder.embed(decode(data.dir().resolve(clip.file())));
                     vectors.add(e.embedding());
                     for (SegmentEmbedding s : e.segments()) {
                         vectors.add(s.embedding());
@@ -240,13 +260,13 @@ public final class AudioBundleTool {
             ProductQuantizer pq = ProductQuantizer.train(training, vectors.size(), d, m, bits, params);
             log.printf(Locale.ROOT, "trained %s on %d clip and segment embeddings%n", pq, vectors.size());
             ModelDescriptor descriptor = new ModelDescriptor(ModelDescriptor.FORMAT_VERSION, name, ModelKind.AUDIO,
-                "AudioPQ default: log-mel statistics (no learned weights), YAMNet-style front end, PQ trained on ESC-10", d,
+                "AudioPQ default: log-mel statistics (no learned weights), YAMNet-style front end, PQ trained on " + data.name(), d,
                 Similarity.COSINE, new ModelDescriptor.Pq(ModelBundleWriter.CODEBOOK_FILE, m, bits), null,
                 new ModelDescriptor.Training((long) vectors.size(), seed, (long) params.iterations(),
-                    "ESC-10 (" + clips.size() + " clips, clip and segment embeddings; CC BY 3.0)"),
+                    data.trainingSource()),
                 defaultSpec());
             Path folder = ModelBundleWriter.write(out, descriptor, pq, Map.of("backbone.onnx", backbone), true);
-            return evaluate(folder, esc10, clips, log);
+            return evaluate(folder, data, log);
         } finally {
             deleteRecursively(work);
         }
@@ -280,11 +300,11 @@ public final class AudioBundleTool {
 
     /**
      * @param maxClips train on the first {@code maxClips} clips only (0 = all): a quick bundle for tests
-     * @param evaluate run the ESC-10 evaluation on the written bundle; otherwise the report carries no metrics
+     * @param evaluate run the evaluation on the written bundle (labelled clips only); otherwise the report carries no metrics
      */
-    public static Report makeMn04(Path mn04Dir, Path esc10, Path out, String name, int m, int bits, long seed, int maxClips, boolean evaluate,
+    public static Report makeMn04(Path mn04Dir, ClipSource data, Path out, String name, int m, int bits, long seed, int maxClips, boolean evaluate,
         PrintStream log) throws IOException, InvalidBundleException {
-        return makeMn04(mn04Dir, esc10, out, name, new int[] { m }, bits, seed, maxClips, evaluate, log).get(0);
+        return makeMn04(mn04Dir, data, out, name, new int[] { m }, bits, seed, maxClips, evaluate, log).get(0);
     }
 
     /**
@@ -293,19 +313,18 @@ public final class AudioBundleTool {
      * the bundle is named {@code name}; with several, {@code name-mM} each. Returns one report per
      * M, in order ({@code null} entries when not evaluated).
      */
-    public static List<Report> makeMn04(Path mn04Dir, Path esc10, Path out, String name, int[] ms, int bits, long seed, int maxClips,
+    public static List<Report> makeMn04(Path mn04Dir, ClipSource data, Path out, String name, int[] ms, int bits, long seed, int maxClips,
         boolean evaluate, PrintStream log) throws IOException, InvalidBundleException {
         if (ms.length == 0) {
             throw new IllegalArgumentException("need at least one M");
         }
-        List<String[]> clips = Esc10Evaluation.readMeta(esc10.resolve("esc10_meta.csv"));
-        List<String[]> training0 = maxClips > 0 && maxClips < clips.size() ? clips.subList(0, maxClips) : clips;
+        ClipSource training0 = data.first(maxClips);
         List<float[]> vectors = new ArrayList<>();
         AudioSpec spec = mn04Spec();
         try (OnnxModel model = OnnxModel.load(mn04Dir.resolve("mn04_as.onnx"), 1)) {
             AudioEmbedder embedder = new AudioEmbedder(spec.frontEnd(), spec.segments(), model, spec.backbone().call(), null, null);
-            for (String[] clip : training0) {
-                AudioEmbeddings e = embedder.embed(decode(esc10.resolve(clip[0])));
+            for (ClipSource.Clip clip : training0.clips()) {
+                AudioEmbeddings e = embedder.embed(decode(data.dir().resolve(clip.file())));
                 vectors.add(VectorMath.normalize(e.embedding()));
                 for (SegmentEmbedding s : e.segments()) {
                     vectors.add(VectorMath.normalize(s.embedding()));
@@ -324,13 +343,13 @@ public final class AudioBundleTool {
             log.printf(Locale.ROOT, "trained %s on %d mn04 clip and segment embeddings%n", pq, vectors.size());
             String bundleName = ms.length == 1 ? name : name + "-m" + m;
             Path folder = writeMn04Bundle(mn04Dir, out, bundleName, pq, new ModelDescriptor.Training((long) vectors.size(), seed,
-                (long) params.iterations(), "ESC-10 (" + training0.size() + " clips, clip and segment embeddings; CC BY 3.0)"));
-            if (evaluate == false) {
+                (long) params.iterations(), training0.trainingSource()));
+            if (evaluate == false || data.labelled() == false) {
                 ModelBundle bundle = ModelBundleLoader.load(folder);
-                log.println("wrote " + folder + " (checksum " + bundle.checksum() + "); not evaluated");
+                log.println("wrote " + folder + " (checksum " + bundle.checksum() + "); not evaluated" + (evaluate ? " (the clips have no labels)" : ""));
                 reports.add(null);
             } else {
-                reports.add(evaluate(folder, esc10, clips, log));
+                reports.add(evaluate(folder, data, log));
             }
         }
         return reports;
@@ -338,10 +357,18 @@ public final class AudioBundleTool {
 
     // ---------------------------------------------------------------- evaluation
 
-    /** Reloads the bundle as a node does and runs the leave-one-out evaluation through it. */
-    static Report evaluate(Path folder, Path esc10, List<String[]> clips, PrintStream log) throws IOException, InvalidBundleException {
+    /**
+     * Reloads the bundle as a node does and runs the leave-one-out evaluation through it on the
+     * clips; {@code null} (only the reload) when they are not labelled.
+     */
+    static Report evaluate(Path folder, ClipSource data, PrintStream log) throws IOException, InvalidBundleException {
         ModelBundle bundle = ModelBundleLoader.load(folder);
         log.println("wrote " + folder + " (checksum " + bundle.checksum() + ")");
+        if (data.labelled() == false) {
+            log.println("not evaluated: the clips have no labels");
+            return null;
+        }
+        List<ClipSource.Clip> clips = data.clips();
         float[][] queries = new float[clips.size()][];
         float[][] database = new float[clips.size()][];
         int[] labels = new int[clips.size()];
@@ -352,7 +379,7 @@ public final class AudioBundleTool {
             AudioEmbedder embedder = models.open(bundle).embedder();
             embedder.embed(new DecodedAudio(new float[32000], 32000, 1, AudioFormat.WAV)); // warm-up
             for (int i = 0; i < clips.size(); i++) {
-                byte[] bytes = Files.readAllBytes(esc10.resolve(clips.get(i)[0]));
+                byte[] bytes = Files.readAllBytes(data.dir().resolve(clips.get(i).file()));
                 long start = System.nanoTime();
                 DecodedAudio audio = new AudioDecoder().decode(bytes, new DecodeLimits(50_000_000, 60));
                 AudioEmbeddings e = embedder.embed(audio);
@@ -360,7 +387,7 @@ public final class AudioBundleTool {
                 audioSeconds += audio.durationSeconds();
                 queries[i] = VectorMath.normalize(e.embedding());
                 database[i] = bundle.quantizer().decode(bundle.quantizer().encode(queries[i]));
-                labels[i] = classIds.computeIfAbsent(clips.get(i)[1], k -> classIds.size());
+                labels[i] = classIds.computeIfAbsent(clips.get(i).label(), k -> classIds.size());
             }
         }
         return new Report(folder, bundle.checksum(), RetrievalMetrics.leaveOneOutCosine(queries, labels),

@@ -54,6 +54,17 @@ final class Args {
         }
     }
 
+    boolean bool(String key, boolean def) {
+        if (values.containsKey(key) == false) {
+            return def;
+        }
+        return switch (values.get(key)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("--" + key + " must be true or false, got [" + values.get(key) + "]");
+        };
+    }
+
     float number(String key, float def) {
         try {
             return values.containsKey(key) ? Float.parseFloat(values.get(key)) : def;
@@ -85,7 +96,7 @@ final class Args {
 
     /** Training options shared by the train and evaluate commands. */
     static final Set<String> TRAIN_OPTIONS = Set.of("method", "hidden", "d", "activation", "m", "lambda", "epochs", "warmup", "batch", "lr",
-        "weight-decay", "dissimilar", "margin", "mining", "momentum", "propulsion", "gravity", "codebook-every", "seed");
+        "weight-decay", "dissimilar", "balance-pairs", "margin", "mining", "momentum", "propulsion", "gravity", "codebook-every", "seed");
 
     TrainConfig trainConfig(TrainConfig def) {
         TrainConfig c = def;
@@ -97,12 +108,13 @@ final class Args {
         c = c.withM(integer("m", c.m())).withLambda(number("lambda", c.lambda())).withEpochs(integer("epochs", c.epochs()), integer("warmup", c.warmupEpochs()))
             .withOptimizer(integer("batch", c.batchSize()), number("lr", c.learningRate()), number("weight-decay", c.weightDecay()))
             .withDissimilar(number("dissimilar", c.dissimilar()))
+            .withBalancePairs(bool("balance-pairs", c.balancePairs()))
             .withTriplet(number("margin", c.margin()), TrainConfig.Mining.valueOf(string("mining", c.mining().name()).toUpperCase(Locale.ROOT).replace("-", "")))
             .withShuttle(number("momentum", c.momentum()), number("propulsion", c.propulsion()), number("gravity", c.gravity()))
             .withSeed(integer("seed", (int) c.seed()));
         if (values.containsKey("codebook-every")) {
             c = new TrainConfig(c.method(), c.hidden(), c.d(), c.activation(), c.m(), c.nbits(), c.lambda(), c.epochs(), c.warmupEpochs(), c.batchSize(),
-                c.learningRate(), c.weightDecay(), c.dissimilar(), c.margin(), c.mining(), c.momentum(), c.propulsion(), c.gravity(),
+                c.learningRate(), c.weightDecay(), c.dissimilar(), c.balancePairs(), c.margin(), c.mining(), c.momentum(), c.propulsion(), c.gravity(),
                 integer("codebook-every", 1), c.kmeansIterations(), c.seed());
         }
         return c;

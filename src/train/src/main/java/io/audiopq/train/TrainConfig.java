@@ -20,6 +20,8 @@ import java.util.Locale;
  * @param learningRate    Adam learning rate
  * @param weightDecay     Adam weight decay (L2)
  * @param dissimilar      DQN target cosine s_ij of a dissimilar pair (similar pairs: 1)
+ * @param balancePairs    DQN and Space-Shuttle: similar and dissimilar pairs carry half of the pairwise loss each
+ *                        ({@link Losses#pairwiseCosine}); false: every pair weighs the same
  * @param margin          DTQ hinge margin on squared distances between unit vectors (in [0, 4])
  * @param mining          DTQ triplet mining within a batch
  * @param momentum        Space-Shuttle: momentum of the output velocities
@@ -43,6 +45,7 @@ public record TrainConfig(
     float learningRate,
     float weightDecay,
     float dissimilar,
+    boolean balancePairs,
     float margin,
     Mining mining,
     float momentum,
@@ -94,57 +97,62 @@ public record TrainConfig(
     }
 
     public static TrainConfig defaults() {
-        return new TrainConfig(Method.DQN, 256, 48, Activation.RELU, 4, 8, 1.0f, 80, 20, 64, 1e-3f, 1e-4f, 0f, 0.5f, Mining.SEMIHARD, 0.9f, 0.5f,
+        return new TrainConfig(Method.DQN, 256, 48, Activation.RELU, 4, 8, 1.0f, 80, 20, 64, 1e-3f, 1e-4f, 0f, true, 0.5f, Mining.SEMIHARD, 0.9f, 0.5f,
             0.1f, 1, 8, 42L);
     }
 
     public TrainConfig withMethod(Method v) {
         return new TrainConfig(v, hidden, d, activation, m, nbits, lambda, epochs, warmupEpochs, batchSize, learningRate, weightDecay, dissimilar,
-            margin, mining, momentum, propulsion, gravity, codebookEvery, kmeansIterations, seed);
+            balancePairs, margin, mining, momentum, propulsion, gravity, codebookEvery, kmeansIterations, seed);
     }
 
     public TrainConfig withM(int v) {
         return new TrainConfig(method, hidden, d, activation, v, nbits, lambda, epochs, warmupEpochs, batchSize, learningRate, weightDecay, dissimilar,
-            margin, mining, momentum, propulsion, gravity, codebookEvery, kmeansIterations, seed);
+            balancePairs, margin, mining, momentum, propulsion, gravity, codebookEvery, kmeansIterations, seed);
     }
 
     public TrainConfig withSeed(long v) {
         return new TrainConfig(method, hidden, d, activation, m, nbits, lambda, epochs, warmupEpochs, batchSize, learningRate, weightDecay, dissimilar,
-            margin, mining, momentum, propulsion, gravity, codebookEvery, kmeansIterations, v);
+            balancePairs, margin, mining, momentum, propulsion, gravity, codebookEvery, kmeansIterations, v);
     }
 
     public TrainConfig withLambda(float v) {
         return new TrainConfig(method, hidden, d, activation, m, nbits, v, epochs, warmupEpochs, batchSize, learningRate, weightDecay, dissimilar,
-            margin, mining, momentum, propulsion, gravity, codebookEvery, kmeansIterations, seed);
+            balancePairs, margin, mining, momentum, propulsion, gravity, codebookEvery, kmeansIterations, seed);
     }
 
     public TrainConfig withEpochs(int v, int warmup) {
         return new TrainConfig(method, hidden, d, activation, m, nbits, lambda, v, warmup, batchSize, learningRate, weightDecay, dissimilar,
-            margin, mining, momentum, propulsion, gravity, codebookEvery, kmeansIterations, seed);
+            balancePairs, margin, mining, momentum, propulsion, gravity, codebookEvery, kmeansIterations, seed);
     }
 
     public TrainConfig withShape(int newHidden, int newD, Activation newActivation) {
         return new TrainConfig(method, newHidden, newD, newActivation, m, nbits, lambda, epochs, warmupEpochs, batchSize, learningRate, weightDecay,
-            dissimilar, margin, mining, momentum, propulsion, gravity, codebookEvery, kmeansIterations, seed);
+            dissimilar, balancePairs, margin, mining, momentum, propulsion, gravity, codebookEvery, kmeansIterations, seed);
     }
 
     public TrainConfig withOptimizer(int newBatch, float lr, float wd) {
         return new TrainConfig(method, hidden, d, activation, m, nbits, lambda, epochs, warmupEpochs, newBatch, lr, wd, dissimilar,
-            margin, mining, momentum, propulsion, gravity, codebookEvery, kmeansIterations, seed);
+            balancePairs, margin, mining, momentum, propulsion, gravity, codebookEvery, kmeansIterations, seed);
     }
 
     public TrainConfig withTriplet(float newMargin, Mining newMining) {
         return new TrainConfig(method, hidden, d, activation, m, nbits, lambda, epochs, warmupEpochs, batchSize, learningRate, weightDecay, dissimilar,
-            newMargin, newMining, momentum, propulsion, gravity, codebookEvery, kmeansIterations, seed);
+            balancePairs, newMargin, newMining, momentum, propulsion, gravity, codebookEvery, kmeansIterations, seed);
     }
 
     public TrainConfig withShuttle(float newMomentum, float newPropulsion, float newGravity) {
         return new TrainConfig(method, hidden, d, activation, m, nbits, lambda, epochs, warmupEpochs, batchSize, learningRate, weightDecay, dissimilar,
-            margin, mining, newMomentum, newPropulsion, newGravity, codebookEvery, kmeansIterations, seed);
+            balancePairs, margin, mining, newMomentum, newPropulsion, newGravity, codebookEvery, kmeansIterations, seed);
     }
 
     public TrainConfig withDissimilar(float v) {
         return new TrainConfig(method, hidden, d, activation, m, nbits, lambda, epochs, warmupEpochs, batchSize, learningRate, weightDecay, v,
+            balancePairs, margin, mining, momentum, propulsion, gravity, codebookEvery, kmeansIterations, seed);
+    }
+
+    public TrainConfig withBalancePairs(boolean v) {
+        return new TrainConfig(method, hidden, d, activation, m, nbits, lambda, epochs, warmupEpochs, batchSize, learningRate, weightDecay, dissimilar, v,
             margin, mining, momentum, propulsion, gravity, codebookEvery, kmeansIterations, seed);
     }
 
@@ -155,9 +163,10 @@ public record TrainConfig(
 
     public String summary() {
         String extra = switch (method) {
-            case DQN -> String.format(Locale.ROOT, "s_dissimilar=%.2f", dissimilar);
+            case DQN -> String.format(Locale.ROOT, "s_dissimilar=%.2f%s", dissimilar, balancePairs ? " balanced pairs" : "");
             case DTQ -> String.format(Locale.ROOT, "margin=%.2f mining=%s", margin, mining.name().toLowerCase(Locale.ROOT));
-            case SHUTTLE -> String.format(Locale.ROOT, "momentum=%.2f propulsion=%.2f gravity=%.2f", momentum, propulsion, gravity);
+            case SHUTTLE -> String.format(Locale.ROOT, "momentum=%.2f propulsion=%.2f gravity=%.2f%s", momentum, propulsion, gravity,
+                balancePairs ? " balanced pairs" : "");
         };
         return String.format(Locale.ROOT,
             "%s head D→%d→%d (%s, L2-normalised in and out), PQ M=%d×%d bits, λ=%.2f after %d warm-up epochs, %d epochs, batch %d, Adam lr=%g wd=%g, %s, seed %d",

@@ -1,37 +1,31 @@
 package io.audiopq.train;
 
-import org.junit.Test;
+import org.apache.lucene.tests.util.LuceneTestCase;
 
 import java.util.Arrays;
 import java.util.List;
 
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertThrows;
-import static org.junit.Assert.assertTrue;
-
 /** The collapse detector, the refusal to write a collapsed bundle, and model selection on an inner split of the training labels. */
-public class CollapseTests {
+public class CollapseTests extends LuceneTestCase {
 
-    @Test
-    public void collapsingShuttleIsDetectedAndRefused() throws Exception {
-        // Space-Shuttle with gravity ≫ propulsion (none at all): the outputs are pulled onto the codewords and the
-        // similarity loss never falls, the quantisation error vanishes, and the head ends below the backbone.
+    public void testCollapsingShuttleIsDetectedAndRefused() throws Exception {
+        // Space-Shuttle with gravity ≫ propulsion (none at all): the outputs are pulled onto the codewords and
+        // the head ends far below the untrained backbone on the inner validation split (measured: mAP 0.45 vs 0.77).
+        // Before the tangent projection the similarity loss also stayed flat; now it can fall a little as the
+        // outputs cluster, so that criterion is not required here.
         Dataset ds = HeadTrainerTests.clusters(4);
         int[] labels = Splits.labelFraction(ds.labels(), HeadTrainerTests.all(ds), 0.3, 5);
         TrainConfig collapsing = HeadTrainerTests.small(TrainConfig.Method.SHUTTLE).withShuttle(0.9f, 0f, 0.9f);
         ModelSelection.Selected s = ModelSelection.train(ds.vectors(), labels, new int[0], null, collapsing, Progress.silent());
         assertTrue(s.collapse().describe(), s.collapse().collapsed());
-        assertTrue(s.collapse().describe(), s.collapse().criteria().stream().anyMatch(c -> c.startsWith("flat similarity loss")));
         assertTrue(s.collapse().describe(), s.collapse().criteria().stream().anyMatch(c -> c.startsWith("trained head below the untrained backbone")));
         TrainCommand.CollapseException refused = assertThrows(TrainCommand.CollapseException.class,
             () -> TrainCommand.refuseCollapse(s.collapse(), false, Progress.silent()));
-        assertTrue(refused.getMessage(), refused.getMessage().contains("flat similarity loss") && refused.getMessage().contains("--force"));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("below the untrained backbone") && refused.getMessage().contains("--force"));
         TrainCommand.refuseCollapse(s.collapse(), true, Progress.silent()); // --force: warns, writes
     }
 
-    @Test
-    public void healthyTrainingPasses() throws Exception {
+    public void testHealthyTrainingPasses() throws Exception {
         Dataset ds = HeadTrainerTests.clusters(4);
         int[] labels = Splits.labelFraction(ds.labels(), HeadTrainerTests.all(ds), 0.3, 5);
         ModelSelection.Selected s = ModelSelection.train(ds.vectors(), labels, new int[0], null, HeadTrainerTests.small(TrainConfig.Method.DQN),
@@ -44,8 +38,7 @@ public class CollapseTests {
         assertTrue(s.summary(), s.summary().contains("epoch " + s.chosenEpoch() + " of 30"));
     }
 
-    @Test
-    public void degenerateOutputsAndCodesAreDetected() {
+    public void testDegenerateOutputsAndCodesAreDetected() {
         // constant outputs: near-constant and a single code, whatever the losses did
         float[][] constant = new float[50][];
         for (int i = 0; i < constant.length; i++) {
@@ -80,8 +73,7 @@ public class CollapseTests {
         assertEquals(0, Collapse.belowBackbone(0.95, 0.96, 20).size());
     }
 
-    @Test
-    public void innerValidationComesFromTheTrainingLabelsOnly() {
+    public void testInnerValidationComesFromTheTrainingLabelsOnly() {
         int[] labels = new int[100];
         Arrays.fill(labels, -1);
         for (int i = 0; i < 40; i++) {

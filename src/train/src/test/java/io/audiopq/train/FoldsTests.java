@@ -1,33 +1,24 @@
 package io.audiopq.train;
 
-import org.junit.Test;
+import org.apache.lucene.tests.util.LuceneTestCase;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
-
 /** Folds given as any strings (speakers, sessions, recorders), iterated in an order that depends on their values only. */
-public class FoldsTests {
+public class FoldsTests extends LuceneTestCase {
 
-    @Test
-    public void labelFileAcceptsStringFolds() throws Exception {
-        Path csv = Files.createTempFile("labels", ".csv");
-        try {
-            Files.writeString(csv, "file,label,speaker\na.wav,one,george\nb.wav,two,jackson\nc.wav,one,\"theo, jr\"\nd.wav,two,george\n");
-            List<LabelledClips.Entry> e = LabelledClips.read(csv, null, null, "speaker");
-            assertEquals(List.of("george", "jackson", "theo, jr", "george"), e.stream().map(LabelledClips.Entry::fold).toList());
-            Files.writeString(csv, "file,label\na.wav,one\n");
-            assertEquals("0", LabelledClips.read(csv, null, null, null).get(0).fold());
-        } finally {
-            Files.deleteIfExists(csv);
-        }
+    public void testLabelledClipsAcceptsStringFolds() throws Exception {
+        Path csv = createTempDir().resolve("labels.csv");
+        Files.writeString(csv, "file,label,speaker\na.wav,one,george\nb.wav,two,jackson\nc.wav,one,\"theo, jr\"\nd.wav,two,george\n");
+        List<LabelledClips.Entry> e = LabelledClips.read(csv, null, null, "speaker");
+        assertEquals(List.of("george", "jackson", "theo, jr", "george"), e.stream().map(LabelledClips.Entry::fold).toList());
+        Files.writeString(csv, "file,label\na.wav,one\n");
+        assertEquals("0", LabelledClips.read(csv, null, null, null).get(0).fold());
     }
 
-    @Test
-    public void foldValuesInAStableOrder() {
+    public void testFoldValuesInAStableOrder() {
         assertEquals(List.of("george", "jackson", "nicolas", "theo"), dataset("theo", "george", "nicolas", "jackson", "george").foldValues());
         assertEquals(List.of("george", "jackson", "nicolas", "theo"), dataset("george", "jackson", "theo", "nicolas", "theo").foldValues());
         // integers numerically: 2 before 10
@@ -37,8 +28,7 @@ public class FoldsTests {
         assertArrayEquals(new int[] { 1, 3 }, ds.foldIndices("theo", false));
     }
 
-    @Test
-    public void heldOutProtocolRunsOverSpeakers() {
+    public void testHeldOutProtocolRunsOverSpeakers() {
         // the clusters' folds renamed to speakers: one held-out run per speaker, the same figures as with numbered folds
         Dataset numbered = HeadTrainerTests.clusters(5);
         String[] names = { "", "george", "jackson", "lucas", "nicolas", "theo" };

@@ -1,7 +1,7 @@
 package io.audiopq.train;
 
 import io.audiopq.audio.OnnxModel;
-import org.junit.Test;
+import org.apache.lucene.tests.util.LuceneTestCase;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,15 +9,11 @@ import java.util.Arrays;
 import java.util.Random;
 import java.util.Set;
 
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertTrue;
-
 /**
  * Training on synthetic clusters (no shared data needed): determinism for a seed, the exported
  * ONNX head against DJL's forward pass under ONNX Runtime, and that each method learns.
  */
-public class HeadTrainerTests {
+public class HeadTrainerTests extends LuceneTestCase {
 
     /** 6 classes × 30 items in 24-D: class centres plus noise strong enough that the raw cosine ranking is imperfect. */
     static Dataset clusters(long seed) {
@@ -48,8 +44,7 @@ public class HeadTrainerTests {
             .withOptimizer(32, 3e-3f, 1e-4f);
     }
 
-    @Test
-    public void sameSeedSameHeadOtherSeedOtherHead() {
+    public void testSameSeedSameHeadOtherSeedOtherHead() {
         // What a seed fixes, and what it cannot. The batches and the initial weights are drawn in
         // Java from the seed, and MKL_CBWR=COMPATIBLE (the pom and tool-env.sh set it) makes MKL's
         // kernels independent of memory alignment: without it every same-seed pair differed
@@ -92,39 +87,33 @@ public class HeadTrainerTests {
         return Math.sqrt(diff / Math.max(norm, 1e-30));
     }
 
-    @Test
-    public void exportedOnnxHeadReproducesDjl() throws Exception {
+    public void testExportedOnnxHeadReproducesDjl() throws Exception {
         Dataset ds = clusters(2);
         for (TrainConfig.Activation act : TrainConfig.Activation.values()) {
             TrainConfig cfg = small(TrainConfig.Method.DQN).withShape(32, 8, act);
             HeadTrainer.Result r = HeadTrainer.train(ds.vectors(), Splits.labelFraction(ds.labels(), all(ds), 0.5, 3), new int[0], null, cfg,
                 Progress.silent());
-            Path file = Files.createTempFile("head", ".onnx");
-            try {
-                Files.write(file, OnnxHeadExporter.export(r.mlp(), "test head"));
-                try (OnnxModel onnx = OnnxModel.load(file, 1)) {
-                    assertEquals(Set.of(OnnxHeadExporter.INPUT), onnx.inputNames());
-                    int n = ds.size(), dim = ds.dimension();
-                    float[][] got = onnx.run(OnnxHeadExporter.INPUT, HeadTrainer.flatten(ds.vectors()), new long[] { n, dim },
-                        Set.of(OnnxHeadExporter.OUTPUT)).get(OnnxHeadExporter.OUTPUT);
-                    double worst = 0;
-                    for (int i = 0; i < n; i++) {
-                        for (int j = 0; j < cfg.d(); j++) {
-                            worst = Math.max(worst, Math.abs(got[i][j] - r.outputs()[i][j]));
-                        }
-                        // the plain-Java reference agrees as well (it reads the same extracted weights)
-                        assertArrayEquals(r.outputs()[i], r.mlp().forward(ds.vectors()[i]), 1e-5f);
+            Path file = createTempDir().resolve("head.onnx");
+            Files.write(file, OnnxHeadExporter.export(r.mlp(), "test head"));
+            try (OnnxModel onnx = OnnxModel.load(file, 1)) {
+                assertEquals(Set.of(OnnxHeadExporter.INPUT), onnx.inputNames());
+                int n = ds.size(), dim = ds.dimension();
+                float[][] got = onnx.run(OnnxHeadExporter.INPUT, HeadTrainer.flatten(ds.vectors()), new long[] { n, dim },
+                    Set.of(OnnxHeadExporter.OUTPUT)).get(OnnxHeadExporter.OUTPUT);
+                double worst = 0;
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < cfg.d(); j++) {
+                        worst = Math.max(worst, Math.abs(got[i][j] - r.outputs()[i][j]));
                     }
-                    assertTrue(act + ": ONNX Runtime differs from DJL by " + worst, worst <= 1e-5);
+                    // the plain-Java reference agrees as well (it reads the same extracted weights)
+                    assertArrayEquals(r.outputs()[i], r.mlp().forward(ds.vectors()[i]), 1e-5f);
                 }
-            } finally {
-                Files.deleteIfExists(file);
+                assertTrue(act + ": ONNX Runtime differs from DJL by " + worst, worst <= 1e-5);
             }
         }
     }
 
-    @Test
-    public void everyMethodImprovesQuantisedRetrieval() {
+    public void testEveryMethodImprovesQuantisedRetrieval() {
         // Train on folds 1-4 with 30 % labels; the held-out fold's items must retrieve better through the
         // quantised head than through unsupervised PQ of the raw vectors with as many bits.
         Dataset ds = clusters(3);
