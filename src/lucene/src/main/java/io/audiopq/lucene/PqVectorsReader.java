@@ -719,6 +719,7 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
                 ? QuantizedAdcTable.quantize(new AdcTable(table.metric(), table.m(), table.ksub(), ivf.listTable(list, table.values(), fieldMetric, scratch)))
                 : shared;
             float bias = ivf.listBias(preparedQuery, list, fieldMetric);
+            int limit = sumLimit(threshold, bias, quantized, higherIsBetter);
             int firstBlock = ivf.firstBlock(list), blocks = ivf.blockCount(list);
             for (int b = 0; b < blocks; b += chunkBlocks) {
                 int nBlocks = Math.min(chunkBlocks, blocks - b);
@@ -731,11 +732,15 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
                     if (accept != null && accept.get((int) ordToDoc.get(positionToOrd.readInt((long) Integer.BYTES * pos))) == false) {
                         continue;
                     }
-                    // The cheap test first: most codes are worse than the worst candidate kept.
-                    float approx = bias + quantized.dequantize(sums[i] & 0xFFFF);
-                    if (higherIsBetter ? approx >= threshold : approx <= threshold) {
-                        approximate.offer(pos, approx);
-                        threshold = approximate.threshold();
+                    // The cheap test first, on the raw sum: most codes are worse than the worst candidate kept.
+                    int sum = sums[i] & 0xFFFF;
+                    if (higherIsBetter ? sum >= limit : sum <= limit) {
+                        float approx = bias + quantized.dequantize(sum);
+                        if (higherIsBetter ? approx >= threshold : approx <= threshold) {
+                            approximate.offer(pos, approx);
+                            threshold = approximate.threshold();
+                            limit = sumLimit(threshold, bias, quantized, higherIsBetter);
+                        }
                     }
                     if (++pendingVisits == SCAN_BLOCK) {
                         sink.visited(pendingVisits);
@@ -769,6 +774,18 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
                 bound = sink.adcBound();
             }
         }
+    }
+
+    /**
+     * The raw fast-scan sum a code of a list with bias {@code bias} must reach to possibly pass
+     * {@code threshold} (an approximate value, bias included): one step looser than the exact
+     * inverse of {@link QuantizedAdcTable#dequantize}, so float rounding never rejects a code the
+     * float test would keep (that test follows).
+     */
+    private static int sumLimit(float threshold, float bias, QuantizedAdcTable table, boolean higherIsBetter) {
+        double units = ((double) threshold - bias - table.bias()) * table.scale();
+        double limit = higherIsBetter ? Math.ceil(units) - 1 : Math.floor(units) + 1;
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, limit));
     }
 
     /**
