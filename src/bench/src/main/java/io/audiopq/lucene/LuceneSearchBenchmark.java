@@ -27,8 +27,10 @@ import org.apache.lucene.util.IOUtils;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp "src/bench/target/classes:$(cat target/bench/classpath.txt)" \
- *     io.audiopq.lucene.LuceneSearchBenchmark [n=200000] [D=128] [nbits=8] [nlist=0] [nprobes=1,4,16] [nq=200]
+ *     io.audiopq.lucene.LuceneSearchBenchmark [n=200000] [D=128] [nbits=8] [nlist=0] [nprobes=1,4,16] [nq=200] [segment|global]
  * </pre>
+ * {@code segment} (the default) trains IVF per segment (residual codes); {@code global} provides one
+ * IVF model with direct codes, as a bundle made by the tools does.
  */
 public final class LuceneSearchBenchmark {
 
@@ -55,7 +57,19 @@ public final class LuceneSearchBenchmark {
             .withDefaultNbits(nbits)
             .withStoreRaw(false)
             .withTrainingParams(new KMeans.Params(10, 42L, 16_384, true));
-        if (nlist > 0) {
+        boolean global = args.length > 6 && args[6].equals("global");
+        if (nlist > 0 && global) {
+            // Global IVF as a bundle gives it (the tools' default): centroids and a codebook of the
+            // vectors themselves (direct codes), trained once on a sample.
+            int sampleSize = Math.min(n, 32_768);
+            float[] sample = new float[sampleSize * d];
+            for (int i = 0; i < sampleSize; i++) {
+                System.arraycopy(data[i], 0, sample, i * d, d);
+            }
+            config = config.withIvf(io.audiopq.quantization.IvfPqQuantizer.train(
+                sample, sampleSize, d, nlist, 16, nbits, io.audiopq.quantization.IvfPqQuantizer.Encoding.DIRECT, config.trainingParams()
+            ));
+        } else if (nlist > 0) {
             config = config.withNlist(nlist);
         }
         Path path = Files.createTempDirectory("pq-bench");
@@ -99,8 +113,8 @@ public final class LuceneSearchBenchmark {
                         }
                     }
                     java.util.Arrays.sort(cpuMs);
-                    System.out.printf(Locale.ROOT, "n=%d D=%d M=16 nbits=%d nlist=%d nprobe=%s: median %.3f ms/query CPU, segment scan alone %.3f%n",
-                        n, d, nbits, nlist, nprobe == 0 ? "-" : nprobe, cpuMs[TIMED_ROUNDS / 2], scanCpuMs(reader, queries, nprobe));
+                    System.out.printf(Locale.ROOT, "n=%d D=%d M=16 nbits=%d nlist=%d (%s) nprobe=%s: median %.3f ms/query CPU, segment scan alone %.3f%n",
+                        n, d, nbits, nlist, global ? "global" : "segment", nprobe == 0 ? "-" : nprobe, cpuMs[TIMED_ROUNDS / 2], scanCpuMs(reader, queries, nprobe));
                 }
             }
         } finally {

@@ -700,7 +700,7 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
         int[] probes = ivf.coarse().nearestLists(preparedQuery, Math.min(nprobe, ivf.nlist()), fieldMetric);
         // Residual L2 gives every list its own table; otherwise one quantised table serves all lists.
         boolean perListTable = ivf.residual() && fieldMetric == Metric.L2;
-        QuantizedAdcTable shared = perListTable ? null : QuantizedAdcTable.quantize(table);
+        FastScanScanner.LoadedTable shared = perListTable ? null : FastScanScanner.load(QuantizedAdcTable.quantize(table));
         int candidates = (int) Math.min(entry.count(), (long) Math.max(1, wanted) * FAST_SCAN_RERANK_FACTOR);
         TopKHeap approximate = new TopKHeap(Math.max(1, candidates), higherIsBetter);
         int chunkBlocks = FAST_SCAN_CHUNK / FastScanCodes.BLOCK;
@@ -715,16 +715,19 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
             if (size == 0) {
                 continue;
             }
-            QuantizedAdcTable quantized = perListTable
-                ? QuantizedAdcTable.quantize(new AdcTable(table.metric(), table.m(), table.ksub(), ivf.listTable(list, table.values(), fieldMetric, scratch)))
+            FastScanScanner.LoadedTable loaded = perListTable
+                ? FastScanScanner.load(
+                    QuantizedAdcTable.quantize(new AdcTable(table.metric(), table.m(), table.ksub(), ivf.listTable(list, table.values(), fieldMetric, scratch)))
+                )
                 : shared;
+            QuantizedAdcTable quantized = loaded.table();
             float bias = ivf.listBias(preparedQuery, list, fieldMetric);
             int limit = sumLimit(threshold, bias, quantized, higherIsBetter);
             int firstBlock = ivf.firstBlock(list), blocks = ivf.blockCount(list);
             for (int b = 0; b < blocks; b += chunkBlocks) {
                 int nBlocks = Math.min(chunkBlocks, blocks - b);
                 CodeLayout.readBlocks(codes, m, firstBlock + b, nBlocks, data);
-                FastScanScanner.scoreBlocks(quantized, chunk, 0, nBlocks, sums);
+                FastScanScanner.scoreBlocks(loaded, chunk, 0, nBlocks, sums);
                 int start = b * FastScanCodes.BLOCK;
                 int n = Math.min(nBlocks * FastScanCodes.BLOCK, size - start);
                 for (int i = 0; i < n; i++) {
