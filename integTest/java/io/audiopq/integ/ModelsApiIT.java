@@ -57,9 +57,11 @@ public class ModelsApiIT {
         // Checksums recomputed here from the files the tool wrote.
         Path dir = bundles.resolve(GOOD);
         Map<String, Object> files = (Map<String, Object>) good.get("files");
-        assertEquals(Set.of("codebook.pq", "model.json"), files.keySet());
+        // make-bundle.sh trains IVF centroids by default: min(4 * sqrt(2000), 2000 / 39) = 51 lists.
+        assertEquals(Map.of("centroids", "centroids.ivf", "nlist", 51, "encoding", "direct"), good.get("ivf"));
+        assertEquals(Set.of("centroids.ivf", "codebook.pq", "model.json"), files.keySet());
         StringBuilder manifest = new StringBuilder();
-        for (String file : List.of("codebook.pq", "model.json")) {
+        for (String file : List.of("centroids.ivf", "codebook.pq", "model.json")) {
             byte[] bytes = Files.readAllBytes(dir.resolve(file));
             Map<String, Object> reported = (Map<String, Object>) files.get(file);
             assertEquals(file, sha256(bytes), reported.get("sha256"));

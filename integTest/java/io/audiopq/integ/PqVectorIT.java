@@ -181,6 +181,51 @@ public class PqVectorIT {
         assertTrue(searched.body(), searched.body().contains("cannot search field [emb] on node [audiopq-node-0]"));
     }
 
+    /**
+     * Global IVF on the real node: the bundle's centroids fill in the mapping's lists, a query
+     * probing every list returns what the exhaustive field returns (the bundle's codes are direct),
+     * and the mapping's nprobe scans a subset.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    public void ivfTakesTheBundlesCentroids() {
+        String index = "pq-it-ivf";
+        NODE.delete("/" + index);
+        try {
+            RealNode.Response created = NODE.put(
+                "/" + index,
+                "{\"mappings\": {\"properties\": {\"emb\": {\"type\": \"pq_vector\", \"model\": \"integ-vectors\", \"ivf\": {\"nprobe\": 4}}, "
+                    + "\"flat\": {\"type\": \"pq_vector\", \"model\": \"integ-vectors\"}}}}"
+            );
+            assertEquals(created.body(), 200, created.status());
+            Map<String, Object> emb = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) NODE
+                .get("/" + index + "/_mapping").json().get(index)).get("mappings")).get("properties")).get("emb");
+            assertEquals(Map.of("nlist", 51, "nprobe", 4, "centroids", "bundle"), emb.get("ivf"));
+            StringBuilder bulk = new StringBuilder();
+            for (int i = 0; i < N; i++) {
+                bulk.append("{\"index\": {\"_id\": \"d").append(i).append("\"}}\n{\"emb\": ").append(json(vectors[i]))
+                    .append(", \"flat\": ").append(json(vectors[i])).append("}\n");
+            }
+            assertEquals(200, NODE.bulk("/" + index + "/_bulk?refresh=true", bulk.toString()).status());
+            for (int doc : new int[] { 3, 29 }) {
+                String query = json(vectors[doc]) + ", \"k\": 10, \"rescore\": {\"oversample\": 0}";
+                List<Map<String, Object>> all = hits(NODE.post("/" + index + "/_search", "{\"size\": 10, \"_source\": false, \"query\": {\"pq_knn\": "
+                    + "{\"field\": \"emb\", \"nprobe\": 51, \"query_vector\": " + query + "}}}"));
+                List<Map<String, Object>> flat = hits(NODE.post("/" + index + "/_search", "{\"size\": 10, \"_source\": false, \"query\": {\"pq_knn\": "
+                    + "{\"field\": \"flat\", \"query_vector\": " + query + "}}}"));
+                assertEquals(flat.stream().map(h -> h.get("_id")).toList(), all.stream().map(h -> h.get("_id")).toList());
+                List<Map<String, Object>> fewer = hits(NODE.post("/" + index + "/_search", "{\"size\": 10, \"_source\": false, \"query\": {\"pq_knn\": "
+                    + "{\"field\": \"emb\", \"query_vector\": " + query + "}}}"));
+                // The mapping's nprobe (4 of 51 lists) scans a subset of the codes: at every rank it can only do as well.
+                for (int i = 0; i < fewer.size(); i++) {
+                    assertTrue(((Number) fewer.get(i).get("_score")).doubleValue() <= ((Number) all.get(i).get("_score")).doubleValue());
+                }
+            }
+        } finally {
+            NODE.delete("/" + index);
+        }
+    }
+
     private static double score(List<Map<String, Object>> hits, Object id) {
         for (Map<String, Object> hit : hits) {
             if (hit.get("_id").equals(id)) {

@@ -1,5 +1,6 @@
 package io.audiopq.model;
 
+import io.audiopq.quantization.IvfPqQuantizer;
 import io.audiopq.quantization.ProductQuantizer;
 
 import java.nio.file.Path;
@@ -12,10 +13,19 @@ import java.util.List;
  * @param directory  the bundle folder
  * @param descriptor the parsed model.json
  * @param quantizer  the codebook, already checked against the descriptor's D, M and bits
+ * @param ivf        the bundle's IVF model (its coarse centroids with {@code quantizer} and the
+ *                   descriptor's encoding), or null when it has no {@code ivf} section
  * @param files      model.json and every file it names, sorted by path
  * @param checksum   {@link BundleChecksums#bundleChecksum} over {@code files}
  */
-public record ModelBundle(Path directory, ModelDescriptor descriptor, ProductQuantizer quantizer, List<FileChecksum> files, String checksum) {
+public record ModelBundle(
+    Path directory,
+    ModelDescriptor descriptor,
+    ProductQuantizer quantizer,
+    IvfPqQuantizer ivf,
+    List<FileChecksum> files,
+    String checksum
+) {
 
     public ModelBundle {
         files = List.copyOf(files);

@@ -1,6 +1,8 @@
 package io.audiopq.model;
 
 import io.audiopq.audio.ClassifierLabels;
+import io.audiopq.quantization.CoarseQuantizer;
+import io.audiopq.quantization.IvfPqQuantizer;
 import io.audiopq.quantization.ProductQuantizer;
 
 import java.io.IOException;
@@ -17,8 +19,8 @@ import java.util.List;
 
 /**
  * Reads one bundle folder: parses model.json strictly, checks that every named file exists inside
- * the folder, computes the file and bundle checksums, and loads the PQ codebook, verifying that it
- * was trained for the descriptor's dimensions, M and bits. Everything that can be wrong with a
+ * the folder, computes the file and bundle checksums, and loads the PQ codebook (verifying that it
+ * was trained for the descriptor's dimensions, M and bits) and the IVF centroids, if any. Everything that can be wrong with a
  * bundle surfaces as an {@link InvalidBundleException} naming the bundle, the key and the problem.
  */
 public final class ModelBundleLoader {
@@ -27,6 +29,10 @@ public final class ModelBundleLoader {
     static final long MAX_DESCRIPTOR_BYTES = 1 << 20;
     /** A codebook is M × 2^bits × D/M floats: 16 MiB at D=4096 and 8 bits; the cap leaves room. */
     static final long MAX_CODEBOOK_BYTES = 64L << 20;
+    /** The most IVF lists a field can have (as Lucene's format allows). */
+    static final int MAX_NLIST = 1 << 16;
+    /** IVF centroids are nlist × D floats: 64 MiB is 16,384 lists at D=1024 (or 4,096 at the largest D). */
+    static final long MAX_CENTROIDS_BYTES = 64L << 20;
 
     private ModelBundleLoader() {}
 
@@ -60,11 +66,21 @@ public final class ModelBundleLoader {
         files.add(new FileChecksum(codebookPath, BundleChecksums.sha256(codebookBytes), codebookBytes.length));
         ProductQuantizer quantizer = readCodebook(bundle, descriptor, codebookBytes);
 
-        // Every other named file (IVF centroids, ONNX models and their external data, label files)
-        // must exist inside the folder and is checksummed, streamed: ONNX files can be large.
+        IvfPqQuantizer ivf = null;
+        String centroidsKey = "ivf.centroids";
+        if (descriptor.ivf() != null) {
+            String centroidsPath = descriptor.ivf().centroids();
+            checkFile(bundle, centroidsKey, directory, centroidsPath);
+            byte[] centroidBytes = readSmallFile(bundle, centroidsKey, directory, centroidsPath, MAX_CENTROIDS_BYTES);
+            files.add(new FileChecksum(centroidsPath, BundleChecksums.sha256(centroidBytes), centroidBytes.length));
+            ivf = readIvf(bundle, descriptor, quantizer, centroidBytes);
+        }
+
+        // Every other named file (ONNX models and their external data, label files) must exist
+        // inside the folder and is checksummed, streamed: ONNX files can be large.
         for (String[] file : descriptor.referencedFilesWithKeys()) {
             String key = file[0], path = file[1];
-            if (key.equals(codebookKey)) {
+            if (key.equals(codebookKey) || key.equals(centroidsKey)) {
                 continue;
             }
             checkFile(bundle, key, directory, path);
@@ -78,7 +94,7 @@ public final class ModelBundleLoader {
             readLabels(bundle, directory, descriptor.audio().classifier().labels());
         }
         files.sort(Comparator.comparing(FileChecksum::path));
-        return new ModelBundle(directory, descriptor, quantizer, files, BundleChecksums.bundleChecksum(files));
+        return new ModelBundle(directory, descriptor, quantizer, ivf, files, BundleChecksums.bundleChecksum(files));
     }
 
     /** Reads a classifier's label file: it must be a valid {@code index,mid,display_name} CSV with at least one class. */
@@ -112,6 +128,26 @@ public final class ModelBundleLoader {
             throw mismatch(bundle, "pq.bits", descriptor.pq().bits(), path, quantizer.nbits() + "-bit codes");
         }
         return quantizer;
+    }
+
+    private static IvfPqQuantizer readIvf(String bundle, ModelDescriptor descriptor, ProductQuantizer quantizer, byte[] bytes)
+        throws InvalidBundleException {
+        String path = descriptor.ivf().centroids();
+        CoarseQuantizer coarse;
+        try {
+            coarse = CoarseQuantizer.fromBytes(bytes);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidBundleException(bundle, "ivf.centroids", "file [" + path + "] is not a valid IVF centroids file: " + e.getMessage(), e);
+        }
+        if (coarse.dimension() != descriptor.dimensions()) {
+            throw new InvalidBundleException(
+                bundle, "ivf.centroids", "file [" + path + "] holds centroids of D=" + coarse.dimension() + " but dimensions is " + descriptor.dimensions()
+            );
+        }
+        if (coarse.nlist() > MAX_NLIST) {
+            throw new InvalidBundleException(bundle, "ivf.centroids", "file [" + path + "] holds " + coarse.nlist() + " centroids, more than " + MAX_NLIST);
+        }
+        return new IvfPqQuantizer(coarse, quantizer, descriptor.ivf().encoding());
     }
 
     private static InvalidBundleException mismatch(String bundle, String key, int declared, String path, String actual) {

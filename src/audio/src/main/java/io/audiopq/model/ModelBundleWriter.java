@@ -1,5 +1,6 @@
 package io.audiopq.model;
 
+import io.audiopq.quantization.CoarseQuantizer;
 import io.audiopq.quantization.ProductQuantizer;
 
 import java.io.IOException;
@@ -12,7 +13,7 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * Writes a vectors bundle folder (model.json and the codebook) that {@link ModelBundleLoader}
+ * Writes a bundle folder (model.json, the codebook and optionally IVF centroids) that {@link ModelBundleLoader}
  * reads back. The folder is assembled under a hidden temporary name and renamed into place, so a
  * node starting meanwhile never sees half a bundle ({@link ModelRegistry} skips hidden folders).
  */
@@ -20,6 +21,8 @@ public final class ModelBundleWriter {
 
     /** The codebook's file name in bundles this writer makes. */
     public static final String CODEBOOK_FILE = "codebook.pq";
+    /** The IVF centroids' file name in bundles this writer makes. */
+    public static final String CENTROIDS_FILE = "centroids.ivf";
 
     private ModelBundleWriter() {}
 
@@ -39,8 +42,20 @@ public final class ModelBundleWriter {
      */
     public static Path write(Path parent, ModelDescriptor descriptor, ProductQuantizer quantizer, java.util.Map<String, Path> files,
         boolean overwrite) throws IOException {
-        if (descriptor.ivf() != null) {
-            throw new IllegalArgumentException("writing IVF centroids is not supported yet");
+        return write(parent, descriptor, quantizer, null, files, overwrite);
+    }
+
+    /**
+     * As {@link #write(Path, ModelDescriptor, ProductQuantizer, java.util.Map, boolean)}, with the
+     * IVF coarse centroids the descriptor's {@code ivf} section names ({@code null} when it has none).
+     */
+    public static Path write(Path parent, ModelDescriptor descriptor, ProductQuantizer quantizer, CoarseQuantizer centroids,
+        java.util.Map<String, Path> files, boolean overwrite) throws IOException {
+        if ((descriptor.ivf() != null) != (centroids != null)) {
+            throw new IllegalArgumentException(descriptor.ivf() == null ? "centroids given but the descriptor has no ivf section" : "the descriptor's ivf section needs centroids");
+        }
+        if (centroids != null && centroids.dimension() != descriptor.dimensions()) {
+            throw new IllegalArgumentException("centroids have D=" + centroids.dimension() + ", the descriptor " + descriptor.dimensions());
         }
         if (quantizer.dimension() != descriptor.dimensions()
             || quantizer.m() != descriptor.pq().m()
@@ -57,6 +72,9 @@ public final class ModelBundleWriter {
         Path staging = Files.createDirectory(parent.resolve("." + descriptor.name() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime()));
         try {
             Files.write(staging.resolve(descriptor.pq().codebook()), quantizer.toBytes());
+            if (centroids != null) {
+                Files.write(staging.resolve(descriptor.ivf().centroids()), centroids.toBytes());
+            }
             for (java.util.Map.Entry<String, Path> file : new java.util.TreeMap<>(files).entrySet()) {
                 Path target2 = staging.resolve(file.getKey());
                 Files.createDirectories(target2.getParent());

@@ -1,5 +1,6 @@
 package io.audiopq.model;
 
+import io.audiopq.quantization.IvfPqQuantizer;
 import io.audiopq.quantization.ProductQuantizer;
 
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -76,11 +77,20 @@ public record ModelDescriptor(
     public record Pq(String codebook, int m, int bits) {}
 
     /**
-     * IVF coarse quantiser.
+     * IVF coarse quantiser, shared by every segment of every field that maps the bundle with IVF.
      *
-     * @param centroids file with the coarse centroids, relative to the bundle folder
+     * @param centroids file holding {@link io.audiopq.quantization.CoarseQuantizer#toBytes()}, relative to the bundle folder
+     * @param encoding  what the codebook was trained on: {@link IvfPqQuantizer.Encoding#RESIDUAL residuals}
+     *                  from the centroids (then codes are residual codes, and the codebook is only
+     *                  usable with these centroids) or {@link IvfPqQuantizer.Encoding#DIRECT the vectors}
      */
-    public record Ivf(String centroids) {}
+    public record Ivf(String centroids, IvfPqQuantizer.Encoding encoding) {
+
+        /** JSON names of the encodings, in {@code ivf.encoding}. */
+        public static String jsonName(IvfPqQuantizer.Encoding encoding) {
+            return encoding.name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     /**
      * How the codebook was trained; informational, written by the bundle tool.
@@ -178,7 +188,23 @@ public record ModelDescriptor(
         Ivf ivf = null;
         StrictJsonObject ivfObject = root.optionalObject("ivf");
         if (ivfObject != null) {
-            ivf = new Ivf(checkFilePath(bundle, ivfObject.key("centroids"), ivfObject.requiredString("centroids")));
+            String centroids = checkFilePath(bundle, ivfObject.key("centroids"), ivfObject.requiredString("centroids"));
+            // Absent in bundles made before residual codebooks: those codebooks were trained on the vectors.
+            String encodingName = ivfObject.optionalString("encoding", Ivf.jsonName(IvfPqQuantizer.Encoding.DIRECT));
+            IvfPqQuantizer.Encoding encoding = null;
+            for (IvfPqQuantizer.Encoding e : IvfPqQuantizer.Encoding.values()) {
+                if (Ivf.jsonName(e).equals(encodingName)) {
+                    encoding = e;
+                }
+            }
+            if (encoding == null) {
+                throw new InvalidBundleException(
+                    bundle,
+                    ivfObject.key("encoding"),
+                    "unknown encoding [" + encodingName + "], expected [residual] (codebook trained on residuals from the centroids) or [direct]"
+                );
+            }
+            ivf = new Ivf(centroids, encoding);
             ivfObject.finish();
         }
 
@@ -288,6 +314,7 @@ public record ModelDescriptor(
             if (ivf != null) {
                 out.writeObjectFieldStart("ivf");
                 out.writeStringField("centroids", ivf.centroids());
+                out.writeStringField("encoding", Ivf.jsonName(ivf.encoding()));
                 out.writeEndObject();
             }
             if (training != null) {

@@ -1,8 +1,10 @@
 package io.audiopq.model;
 
-import org.apache.lucene.tests.util.LuceneTestCase;
-
+import io.audiopq.quantization.CoarseQuantizer;
+import io.audiopq.quantization.IvfPqQuantizer;
 import io.audiopq.quantization.ProductQuantizer;
+
+import org.apache.lucene.tests.util.LuceneTestCase;
 
 import org.junit.Rule;
 import org.junit.Test;
@@ -131,14 +133,39 @@ public class ModelBundleLoaderTests extends LuceneTestCase {
         Path dir = BundleFixtures.bundleFolder(root, "ivf", json, 8, 2, 4);
         assertLoadError(dir, "ivf.centroids", "file [coarse.bin] does not exist");
 
-        byte[] centroids = new byte[100_000];
-        new java.util.Random(3).nextBytes(centroids);
+        byte[] garbage = new byte[100_000];
+        new java.util.Random(3).nextBytes(garbage);
+        Files.write(dir.resolve("coarse.bin"), garbage);
+        assertLoadError(dir, "ivf.centroids", "file [coarse.bin] is not a valid IVF centroids file");
+        Files.write(dir.resolve("coarse.bin"), new CoarseQuantizer(4, 3, new float[12]).toBytes());
+        assertLoadError(dir, "ivf.centroids", "holds centroids of D=4 but dimensions is 8");
+
+        CoarseQuantizer trained = new CoarseQuantizer(8, 3, new float[24]);
+        byte[] centroids = trained.toBytes();
         Files.write(dir.resolve("coarse.bin"), centroids);
         ModelBundle bundle = ModelBundleLoader.load(dir);
         assertEquals(List.of("coarse.bin", "codebook.pq", "model.json"), bundle.files().stream().map(FileChecksum::path).toList());
         FileChecksum coarse = bundle.files().get(0);
         assertEquals(sha256(centroids), coarse.sha256());
         assertEquals(centroids.length, coarse.sizeInBytes());
+        assertEquals(trained.id(), bundle.ivf().coarse().id());
+        assertEquals(bundle.quantizer(), bundle.ivf().pq());
+        assertEquals(IvfPqQuantizer.Encoding.DIRECT, bundle.ivf().encoding());
+    }
+
+    @Test
+    public void writerAndLoaderRoundTripResidualIvf() throws Exception {
+        ProductQuantizer pq = BundleFixtures.trainedQuantizer(8, 2, 4, 1);
+        CoarseQuantizer centroids = new CoarseQuantizer(8, 2, new float[] {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1});
+        ModelDescriptor descriptor = new ModelDescriptor(ModelDescriptor.FORMAT_VERSION, "res", ModelKind.VECTORS, null, 8, Similarity.L2_NORM,
+            new ModelDescriptor.Pq(ModelBundleWriter.CODEBOOK_FILE, 2, 4),
+            new ModelDescriptor.Ivf(ModelBundleWriter.CENTROIDS_FILE, IvfPqQuantizer.Encoding.RESIDUAL), null);
+        Path dir = ModelBundleWriter.write(temp.getRoot().toPath(), descriptor, pq, centroids, java.util.Map.of(), false);
+        ModelBundle bundle = ModelBundleLoader.load(dir);
+        assertEquals(descriptor, bundle.descriptor());
+        assertEquals(IvfPqQuantizer.Encoding.RESIDUAL, bundle.ivf().encoding());
+        assertEquals(centroids.id(), bundle.ivf().coarse().id());
+        assertThrows(IllegalArgumentException.class, () -> ModelBundleWriter.write(temp.getRoot().toPath(), descriptor, pq, null, java.util.Map.of(), true));
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.audiopq.model;
 
+import io.audiopq.quantization.IvfPqQuantizer;
+
 import org.apache.lucene.tests.util.LuceneTestCase;
 
 import org.junit.Test;
@@ -40,7 +42,8 @@ public class ModelDescriptorTests extends LuceneTestCase {
         assertEquals(128, d.dimensions());
         assertEquals(Similarity.COSINE, d.similarity());
         assertEquals(new ModelDescriptor.Pq("pq/codebook.pq", 16, 4), d.pq());
-        assertEquals(new ModelDescriptor.Ivf("ivf.centroids"), d.ivf());
+        // Without [encoding]: a codebook trained on the vectors (as every bundle made before the key).
+        assertEquals(new ModelDescriptor.Ivf("ivf.centroids", IvfPqQuantizer.Encoding.DIRECT), d.ivf());
         assertEquals(new ModelDescriptor.Training(5000L, -3L, 25L, "a.jsonl"), d.training());
         assertEquals(List.of("pq/codebook.pq", "ivf.centroids"), d.referencedFiles());
     }
@@ -79,7 +82,8 @@ public class ModelDescriptorTests extends LuceneTestCase {
                 "bits": 4
               },
               "ivf": {
-                "centroids": "ivf.centroids"
+                "centroids": "ivf.centroids",
+                "encoding": "direct"
               },
               "training": {
                 "vectors": 5000,
@@ -115,6 +119,15 @@ public class ModelDescriptorTests extends LuceneTestCase {
         assertError(FULL.replace("\"m\": 16", "\"m\": 16, \"nbits\": 4"), "pq.nbits", "unknown key in [pq]");
         assertError(FULL.replace("\"seed\"", "\"epochs\": 1, \"seed\""), "training.epochs", "unknown key in [training]");
         assertError(FULL.replace("\"centroids\"", "\"nlist\": 4, \"centroids\""), "ivf.nlist", "unknown key in [ivf]");
+    }
+
+    @Test
+    public void ivfEncodingIsResidualOrDirect() throws Exception {
+        ModelDescriptor residual = ModelDescriptor.parse("songs", FULL.replace("\"ivf.centroids\"}", "\"ivf.centroids\", \"encoding\": \"residual\"}"));
+        assertEquals(IvfPqQuantizer.Encoding.RESIDUAL, residual.ivf().encoding());
+        assertEquals(residual, ModelDescriptor.parse("songs", residual.toJson()));
+        assertError(FULL.replace("\"ivf.centroids\"}", "\"ivf.centroids\", \"encoding\": \"residuals\"}"), "ivf.encoding", "unknown encoding [residuals]");
+        assertError(FULL.replace("\"ivf.centroids\"}", "\"ivf.centroids\", \"encoding\": 1}"), "ivf.encoding", "expected a string, got integer 1");
     }
 
     @Test

@@ -64,10 +64,37 @@ public final class FastScanScanner {
      * vector v of block b at {@code out[(b - fromBlock) * 32 + v]} (read it with {@code & 0xFFFF}).
      */
     public static void scoreBlocks(QuantizedAdcTable table, FastScanCodes codes, int fromBlock, int toBlock, short[] out) {
-        checkBlocks(table, codes, fromBlock, toBlock, out.length);
-        ByteVector[] luts = loadTables(table);
+        scoreBlocks(load(table), codes, fromBlock, toBlock, out);
+    }
+
+    /**
+     * A quantised table loaded into vectors once, for scoring many separate runs of blocks with it
+     * (the inverted lists of an IVF search share one table unless codes are residual L2 codes).
+     */
+    public static final class LoadedTable {
+        private final QuantizedAdcTable table;
+        private final ByteVector[] luts;
+
+        private LoadedTable(QuantizedAdcTable table) {
+            this.table = table;
+            this.luts = loadTables(table);
+        }
+
+        public QuantizedAdcTable table() {
+            return table;
+        }
+    }
+
+    /** Loads {@code table} for {@link #scoreBlocks(LoadedTable, FastScanCodes, int, int, short[])}. */
+    public static LoadedTable load(QuantizedAdcTable table) {
+        return new LoadedTable(table);
+    }
+
+    /** As {@link #scoreBlocks(QuantizedAdcTable, FastScanCodes, int, int, short[])} with a table loaded beforehand. */
+    public static void scoreBlocks(LoadedTable table, FastScanCodes codes, int fromBlock, int toBlock, short[] out) {
+        checkBlocks(table.table, codes, fromBlock, toBlock, out.length);
         for (int b = fromBlock; b < toBlock; b++) {
-            scoreBlock(luts, codes.data(), b * codes.blockBytes(), out, (b - fromBlock) * BLOCK);
+            scoreBlock(table.luts, codes.data(), b * codes.blockBytes(), out, (b - fromBlock) * BLOCK);
         }
     }
 

@@ -106,7 +106,7 @@ enum CodeLayout {
         this.wireId = wireId;
     }
 
-    /** The layout the writer uses for a codebook of {@code nbits}-bit codes (exhaustive fields). */
+    /** The layout the writer uses for a codebook of {@code nbits}-bit codes (in IVF fields, within each list: see {@link PqIvf}). */
     static CodeLayout forNbits(int nbits) {
         return nbits == 4 ? FAST_SCAN_4BIT : ORD_MAJOR;
     }

@@ -47,12 +47,14 @@ final class CodeReader {
             entry.layout().readCodes(codes, m, position, 1, code);
             return code;
         }
-        int b = position / FastScanCodes.BLOCK;
+        // IVF lists each start a block: a position's place among the blocks skips earlier lists' padding.
+        int index = entry.ivf() == null ? position : entry.ivf().blockIndex(position);
+        int b = index / FastScanCodes.BLOCK;
         if (b != cachedBlock) {
             CodeLayout.readBlocks(codes, m, b, 1, blockData);
             cachedBlock = b;
         }
-        block.unpack(position % FastScanCodes.BLOCK, code, 0);
+        block.unpack(index % FastScanCodes.BLOCK, code, 0);
         return code;
     }
 }

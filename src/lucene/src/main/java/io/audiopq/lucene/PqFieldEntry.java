@@ -1,6 +1,7 @@
 package io.audiopq.lucene;
 
 import io.audiopq.quantization.CoarseQuantizer;
+import io.audiopq.quantization.FastScanCodes;
 import io.audiopq.quantization.IvfPqQuantizer;
 import io.audiopq.quantization.Metric;
 import io.audiopq.quantization.ProductQuantizer;
@@ -42,7 +43,8 @@ record PqFieldEntry(
         return ivf == null ? metric : ivf.tableMetric(metric);
     }
 
-    static PqFieldEntry read(IndexInput meta, FieldInfo info) throws IOException {
+    /** Reads one field's entry, written in format version {@code version}. */
+    static PqFieldEntry read(IndexInput meta, FieldInfo info, int version) throws IOException {
         int similarityOrdinal = meta.readInt();
         VectorSimilarityFunction[] similarities = VectorSimilarityFunction.values();
         if (similarityOrdinal < 0 || similarityOrdinal >= similarities.length) {
@@ -96,14 +98,19 @@ record PqFieldEntry(
             }
             codesOffset = meta.readVLong();
             codesLength = meta.readVLong();
-            long expected = layout.byteSize(count, quantizer.m());
+            if (nlist > 0) {
+                if (layout == CodeLayout.FAST_SCAN_4BIT && version < PqVectorsFormat.VERSION_GLOBAL_IVF) {
+                    throw new CorruptIndexException("field [" + info.name + "] has 4-bit blocks in inverted lists, which version " + version + " never wrote", meta);
+                }
+                ivf = readIvf(meta, info, nlist, count, quantizer, layout == CodeLayout.FAST_SCAN_4BIT, version);
+            }
+            long expected = ivf != null && ivf.blocks()
+                ? (long) ivf.totalBlocks() * FastScanCodes.blockBytes(quantizer.m())
+                : layout.byteSize(count, quantizer.m());
             if (codesLength != expected) {
                 throw new CorruptIndexException(
                     "field [" + info.name + "] has " + codesLength + " bytes of codes, expected " + expected + " for " + count + " codes", meta
                 );
-            }
-            if (nlist > 0) {
-                ivf = readIvf(meta, info, nlist, count, quantizer);
             }
         }
         OrdToDocDISIReaderConfiguration ordToDoc = OrdToDocDISIReaderConfiguration.fromStoredMeta(meta, count);
@@ -112,11 +119,21 @@ record PqFieldEntry(
         );
     }
 
-    private static PqIvf readIvf(IndexInput meta, FieldInfo info, int nlist, int count, ProductQuantizer quantizer) throws IOException {
+    private static PqIvf readIvf(IndexInput meta, FieldInfo info, int nlist, int count, ProductQuantizer quantizer, boolean blocks, int version)
+        throws IOException {
         int encodingOrdinal = meta.readByte();
         IvfPqQuantizer.Encoding[] encodings = IvfPqQuantizer.Encoding.values();
         if (encodingOrdinal < 0 || encodingOrdinal >= encodings.length) {
             throw new CorruptIndexException("field [" + info.name + "] has unknown IVF encoding " + encodingOrdinal, meta);
+        }
+        // Version 0 did not record the origin; its writer trained centroids per segment unless a caller supplied a model.
+        PqIvf.Centroids origin = PqIvf.Centroids.SEGMENT;
+        if (version >= PqVectorsFormat.VERSION_GLOBAL_IVF) {
+            int originOrdinal = meta.readByte();
+            if (originOrdinal < 0 || originOrdinal >= PqIvf.Centroids.values().length) {
+                throw new CorruptIndexException("field [" + info.name + "] has unknown IVF centroid origin " + originOrdinal, meta);
+            }
+            origin = PqIvf.Centroids.values()[originOrdinal];
         }
         CoarseQuantizer coarse = readQuantizer(meta, info, "IVF coarse quantiser", CoarseQuantizer::fromBytes, CoarseQuantizer::id);
         if (coarse.nlist() != nlist || coarse.dimension() != quantizer.dimension()) {
@@ -137,7 +154,7 @@ record PqFieldEntry(
             throw new CorruptIndexException("field [" + info.name + "] has " + offsets[nlist] + " vectors in its lists, expected " + count, meta);
         }
         long mapOffset = meta.readVLong();
-        return new PqIvf(coarse, encodings[encodingOrdinal], quantizer, offsets, mapOffset);
+        return new PqIvf(coarse, origin, encodings[encodingOrdinal], quantizer, offsets, mapOffset, blocks);
     }
 
     @FunctionalInterface

@@ -1,6 +1,7 @@
 package io.audiopq.lucene;
 
 import io.audiopq.quantization.CoarseQuantizer;
+import io.audiopq.quantization.FastScanCodes;
 import io.audiopq.quantization.IvfPqQuantizer;
 import io.audiopq.quantization.Metric;
 import io.audiopq.quantization.ProductQuantizer;
@@ -27,24 +28,48 @@ import org.apache.lucene.util.RamUsageEstimator;
  */
 final class PqIvf {
 
+    /** Where a field's coarse centroids came from; the meta file records it (format version 1 on). */
+    enum Centroids {
+        /** Trained on this segment's vectors (the fallback when no model provides centroids). */
+        SEGMENT,
+        /** Provided by the format's {@link CodebookProvider} (a bundle's): the same in every segment and merge. */
+        PROVIDED
+    }
+
     private final CoarseQuantizer coarse;
+    private final Centroids origin;
     private final IvfPqQuantizer.Encoding encoding;
     private final ProductQuantizer pq;
     /** nlist + 1 positions: list l holds positions [offsets[l], offsets[l+1]). */
     private final int[] offsets;
     private final long mapOffset;
     private final int count;
+    /**
+     * 4-bit codes only: nlist + 1 block numbers; list l's codes fill fast-scan blocks
+     * [blockStarts[l], blockStarts[l+1]), its last block padded. Null for one byte per code.
+     */
+    private final int[] blockStarts;
     /** Residual L2 only: per list, the query-independent M × ksub terms; filled on first use. */
     private final AtomicReferenceArray<float[]> l2Terms;
     private final float[] codewordNorms;
 
-    PqIvf(CoarseQuantizer coarse, IvfPqQuantizer.Encoding encoding, ProductQuantizer pq, int[] offsets, long mapOffset) {
+    PqIvf(CoarseQuantizer coarse, Centroids origin, IvfPqQuantizer.Encoding encoding, ProductQuantizer pq, int[] offsets, long mapOffset,
+        boolean blocks) {
         this.coarse = coarse;
+        this.origin = origin;
         this.encoding = encoding;
         this.pq = pq;
         this.offsets = offsets;
         this.mapOffset = mapOffset;
         this.count = offsets[offsets.length - 1];
+        if (blocks) {
+            blockStarts = new int[offsets.length];
+            for (int l = 0; l + 1 < offsets.length; l++) {
+                blockStarts[l + 1] = blockStarts[l] + FastScanCodes.blocks(offsets[l + 1] - offsets[l]);
+            }
+        } else {
+            blockStarts = null;
+        }
         if (encoding == IvfPqQuantizer.Encoding.RESIDUAL) {
             this.l2Terms = new AtomicReferenceArray<>(coarse.nlist());
             this.codewordNorms = new float[pq.m() * pq.ksub()];
@@ -61,6 +86,10 @@ final class PqIvf {
 
     CoarseQuantizer coarse() {
         return coarse;
+    }
+
+    Centroids origin() {
+        return origin;
     }
 
     IvfPqQuantizer.Encoding encoding() {
@@ -81,6 +110,32 @@ final class PqIvf {
 
     int listEnd(int list) {
         return offsets[list + 1];
+    }
+
+    /** Whether the lists hold 4-bit codes in fast-scan blocks, each list starting a block. */
+    boolean blocks() {
+        return blockStarts != null;
+    }
+
+    /** The first fast-scan block of list {@code list} (see {@link #blocks()}). */
+    int firstBlock(int list) {
+        return blockStarts[list];
+    }
+
+    /** The number of fast-scan blocks of list {@code list}. */
+    int blockCount(int list) {
+        return blockStarts[list + 1] - blockStarts[list];
+    }
+
+    /** All fast-scan blocks of the field, padding included. */
+    int totalBlocks() {
+        return blockStarts[blockStarts.length - 1];
+    }
+
+    /** Where position {@code pos}'s code sits among the padded blocks: its block times 32 plus its place in the block. */
+    int blockIndex(int pos) {
+        int list = listOf(pos);
+        return blockStarts[list] * FastScanCodes.BLOCK + pos - offsets[list];
     }
 
     /** Bytes of the position ↔ ord maps in the codes file. */
@@ -180,6 +235,7 @@ final class PqIvf {
 
     long ramBytesUsed() {
         long size = RamUsageEstimator.shallowSizeOfInstance(PqIvf.class) + RamUsageEstimator.sizeOf(offsets)
+            + (blockStarts == null ? 0 : RamUsageEstimator.sizeOf(blockStarts))
             + 2 * RamUsageEstimator.sizeOf(coarse.centroids()); // and the transposed copy for assignment
         if (l2Terms != null) {
             size += RamUsageEstimator.sizeOf(codewordNorms);

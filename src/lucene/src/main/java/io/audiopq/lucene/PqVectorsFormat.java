@@ -23,12 +23,15 @@ import org.apache.lucene.index.SegmentWriteState;
  *       for a segment too small for its configured lists), default nprobe, vector count; then, when
  *       there are vectors, the code layout id ({@link CodeLayout}), the codebook's id and bytes
  *       ({@link io.audiopq.quantization.ProductQuantizer#toBytes()}), the offset and length of its
- *       codes; for IVF fields the encoding (residual/direct), the coarse quantiser's id and bytes
- *       ({@link io.audiopq.quantization.CoarseQuantizer#toBytes()}), the nlist list sizes and the
- *       offset of the position maps; finally the ord→doc configuration. Ends with {@code -1}.</li>
+ *       codes; for IVF fields the encoding (residual/direct), since version 1 the centroids' origin
+ *       (0: trained for this segment, 1: provided, i.e. global: the same in every segment), the
+ *       coarse quantiser's id and bytes ({@link io.audiopq.quantization.CoarseQuantizer#toBytes()}),
+ *       the nlist list sizes and the offset of the position maps; finally the ord→doc configuration.
+ *       Ends with {@code -1}.</li>
  *   <li>{@code .vpq} (codes): per field, the codes (n × M bytes ord-major for 8-bit codes; 4-bit
- *       codes in transposed, nibble-packed blocks of 32; IVF fields list by list, one byte per
- *       code), for IVF fields the position→ord and ord→position int arrays, then the ord→doc
+ *       codes in transposed, nibble-packed blocks of 32; IVF fields list by list, 8-bit codes one
+ *       byte each, 4-bit codes since version 1 in blocks of 32 per list, each list's last block
+ *       padded), for IVF fields the position→ord and ord→position int arrays, then the ord→doc
  *       structures for sparse fields.</li>
  *   <li>{@code .vec}/{@code .vemf}: Lucene's {@link Lucene99FlatVectorsFormat}, holding the raw
  *       vectors of fields written with {@code storeRaw} and all byte-vector fields.</li>
@@ -53,7 +56,13 @@ public final class PqVectorsFormat extends KnnVectorsFormat {
     static final String CODES_EXTENSION = "vpq";
 
     static final int VERSION_START = 0;
-    static final int VERSION_CURRENT = VERSION_START;
+    /**
+     * Adds, per IVF field, where its coarse centroids came from ({@link PqIvf.Centroids}), and lets
+     * IVF fields with 4-bit codes keep each list in fast-scan blocks (before, lists held one byte per
+     * code). No release has shipped version 0; it stays readable all the same.
+     */
+    static final int VERSION_GLOBAL_IVF = 1;
+    static final int VERSION_CURRENT = VERSION_GLOBAL_IVF;
 
     static final int DIRECT_MONOTONIC_BLOCK_SHIFT = 16;
 

@@ -53,7 +53,8 @@ import org.apache.lucene.util.hnsw.RandomVectorScorer;
  *       table picks the best {@value #FAST_SCAN_RERANK_FACTOR} × k candidates, which are re-ranked
  *       with the exact float table, so reported scores are exact ADC scores;</li>
  *   <li>inverted lists ({@link PqIvf}): only the nprobe lists nearest the query are scanned,
- *       with {@link AdcScan}'s kernel and a per-list table.</li>
+ *       with a per-list table: 8-bit codes by {@link AdcScan}'s kernel, 4-bit codes by
+ *       {@link FastScanScanner} (each list in fast-scan blocks) with exact re-ranking.</li>
  * </ul>
  *
  * <p>Beyond {@link KnnVectorsReader}: {@link #searchWithTable} for callers that build one
@@ -135,7 +136,7 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
                     if (info.getVectorEncoding() != VectorEncoding.FLOAT32) {
                         throw new CorruptIndexException("field [" + info.name + "] has a PQ entry but " + info.getVectorEncoding() + " vectors", meta);
                     }
-                    fields.put(info.name, PqFieldEntry.read(meta, info));
+                    fields.put(info.name, PqFieldEntry.read(meta, info, version));
                 }
             } catch (Throwable t) {
                 priorE = t;
@@ -193,6 +194,27 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
     public int nlist(String field) {
         PqFieldEntry entry = fields.get(field);
         return entry == null || entry.ivf() == null ? 0 : entry.ivf().nlist();
+    }
+
+    /**
+     * Where the coarse centroids of {@code field}'s inverted lists come from in this segment:
+     * {@code "provided"} (global, e.g. a bundle's: the same in every segment and kept by merges),
+     * {@code "segment"} (trained on this segment), or {@code null} when it has no lists here.
+     */
+    public String ivfCentroids(String field) {
+        PqFieldEntry entry = fields.get(field);
+        return entry == null || entry.ivf() == null ? null : entry.ivf().origin().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The id of the coarse quantiser of {@code field}'s inverted lists in this segment, or {@code null} when it has none. */
+    public String ivfCentroidsId(String field) {
+        PqFieldEntry entry = fields.get(field);
+        return entry == null || entry.ivf() == null ? null : entry.ivf().coarse().id();
+    }
+
+    /** The meta entry of {@code field} in this segment, or {@code null}. */
+    PqFieldEntry fieldEntry(String field) {
+        return fields.get(field);
     }
 
     /** The default nprobe the field was written with. */
@@ -449,7 +471,9 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
     private void scan(PqFieldEntry entry, AdcTable table, float[] preparedQuery, int nprobe, int wanted, Bits accept, Sink sink)
         throws IOException {
         LongValues ordToDoc = entry.ordToDocMap(codesData);
-        if (entry.ivf() != null) {
+        if (entry.ivf() != null && entry.ivf().blocks()) {
+            scanListsFastScan(entry, table, preparedQuery, nprobe, wanted, accept, ordToDoc, sink);
+        } else if (entry.ivf() != null) {
             scanLists(entry, table, preparedQuery, nprobe, accept, ordToDoc, sink);
         } else if (entry.layout() == CodeLayout.FAST_SCAN_4BIT) {
             scanFastScan(entry, table, wanted, accept, ordToDoc, sink);
@@ -624,25 +648,147 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
                 entry.layout().readCodes(codes, m, start, n, chunk);
                 AdcScan.distances(listTable, chunk, 0, n, distances);
                 for (int i = 0; i < n; i++) {
-                    int ord = positionToOrd.readInt((long) Integer.BYTES * (start + i));
-                    if (accept == null || accept.get((int) ordToDoc.get(ord))) {
-                        float adc = bias + distances[i];
-                        if (lowerIsBetter ? adc <= bound : adc >= bound) {
-                            sink.accept(ord, adc);
-                            bound = sink.adcBound();
+                    // The ord is read only for a filter or a code that passes the bound.
+                    int ord = -1;
+                    if (accept != null) {
+                        ord = positionToOrd.readInt((long) Integer.BYTES * (start + i));
+                        if (accept.get((int) ordToDoc.get(ord)) == false) {
+                            continue;
                         }
-                        if (++pendingVisits == SCAN_BLOCK) {
-                            sink.visited(pendingVisits);
-                            pendingVisits = 0;
-                            if (sink.stop()) {
-                                return;
-                            }
+                    }
+                    float adc = bias + distances[i];
+                    if (lowerIsBetter ? adc <= bound : adc >= bound) {
+                        sink.accept(ord >= 0 ? ord : positionToOrd.readInt((long) Integer.BYTES * (start + i)), adc);
+                        bound = sink.adcBound();
+                    }
+                    if (++pendingVisits == SCAN_BLOCK) {
+                        sink.visited(pendingVisits);
+                        pendingVisits = 0;
+                        if (sink.stop()) {
+                            return;
                         }
                     }
                 }
             }
         }
         sink.visited(pendingVisits);
+    }
+
+    /**
+     * IVF with 4-bit codes: each probed list's blocks go through {@link FastScanScanner} with the
+     * list's quantised table; the de-quantised values (list bias included, so they compare across
+     * lists) pick the best {@code wanted × FAST_SCAN_RERANK_FACTOR} positions, which are then scored
+     * with the exact float table of their list, as the exhaustive 4-bit scan does.
+     */
+    private void scanListsFastScan(
+        PqFieldEntry entry,
+        AdcTable table,
+        float[] preparedQuery,
+        int nprobe,
+        int wanted,
+        Bits accept,
+        LongValues ordToDoc,
+        Sink sink
+    ) throws IOException {
+        PqIvf ivf = entry.ivf();
+        Metric fieldMetric = PqSimilarity.metric(entry.similarity());
+        boolean higherIsBetter = fieldMetric == Metric.INNER_PRODUCT;
+        IndexInput codes = entry.codesSlice(codesData);
+        RandomAccessInput positionToOrd = ivf.positionToOrd(codesData);
+        int m = entry.quantizer().codeSize();
+        float[] scratch = new float[table.values().length];
+        int[] probes = ivf.coarse().nearestLists(preparedQuery, Math.min(nprobe, ivf.nlist()), fieldMetric);
+        // Residual L2 gives every list its own table; otherwise one quantised table serves all lists.
+        boolean perListTable = ivf.residual() && fieldMetric == Metric.L2;
+        FastScanScanner.LoadedTable shared = perListTable ? null : FastScanScanner.load(QuantizedAdcTable.quantize(table));
+        int candidates = (int) Math.min(entry.count(), (long) Math.max(1, wanted) * FAST_SCAN_RERANK_FACTOR);
+        TopKHeap approximate = new TopKHeap(Math.max(1, candidates), higherIsBetter);
+        int chunkBlocks = FAST_SCAN_CHUNK / FastScanCodes.BLOCK;
+        byte[] data = new byte[chunkBlocks * FastScanCodes.blockBytes(m)];
+        FastScanCodes chunk = FastScanCodes.wrap(data, FAST_SCAN_CHUNK, m);
+        short[] sums = new short[FAST_SCAN_CHUNK];
+        float threshold = approximate.threshold();
+        int pendingVisits = 0;
+        scan:
+        for (int list : probes) {
+            int listStart = ivf.listStart(list), size = ivf.listEnd(list) - listStart;
+            if (size == 0) {
+                continue;
+            }
+            FastScanScanner.LoadedTable loaded = perListTable
+                ? FastScanScanner.load(
+                    QuantizedAdcTable.quantize(new AdcTable(table.metric(), table.m(), table.ksub(), ivf.listTable(list, table.values(), fieldMetric, scratch)))
+                )
+                : shared;
+            QuantizedAdcTable quantized = loaded.table();
+            float bias = ivf.listBias(preparedQuery, list, fieldMetric);
+            int limit = sumLimit(threshold, bias, quantized, higherIsBetter);
+            int firstBlock = ivf.firstBlock(list), blocks = ivf.blockCount(list);
+            for (int b = 0; b < blocks; b += chunkBlocks) {
+                int nBlocks = Math.min(chunkBlocks, blocks - b);
+                CodeLayout.readBlocks(codes, m, firstBlock + b, nBlocks, data);
+                FastScanScanner.scoreBlocks(loaded, chunk, 0, nBlocks, sums);
+                int start = b * FastScanCodes.BLOCK;
+                int n = Math.min(nBlocks * FastScanCodes.BLOCK, size - start);
+                for (int i = 0; i < n; i++) {
+                    int pos = listStart + start + i;
+                    if (accept != null && accept.get((int) ordToDoc.get(positionToOrd.readInt((long) Integer.BYTES * pos))) == false) {
+                        continue;
+                    }
+                    // The cheap test first, on the raw sum: most codes are worse than the worst candidate kept.
+                    int sum = sums[i] & 0xFFFF;
+                    if (higherIsBetter ? sum >= limit : sum <= limit) {
+                        float approx = bias + quantized.dequantize(sum);
+                        if (higherIsBetter ? approx >= threshold : approx <= threshold) {
+                            approximate.offer(pos, approx);
+                            threshold = approximate.threshold();
+                            limit = sumLimit(threshold, bias, quantized, higherIsBetter);
+                        }
+                    }
+                    if (++pendingVisits == SCAN_BLOCK) {
+                        sink.visited(pendingVisits);
+                        pendingVisits = 0;
+                        if (sink.stop()) {
+                            break scan;
+                        }
+                    }
+                }
+            }
+        }
+        sink.visited(pendingVisits);
+        int[] positions = approximate.sorted().ids();
+        // In position order: candidates of one list share its table, and of one block one read.
+        java.util.Arrays.sort(positions);
+        CodeReader reader = new CodeReader(entry, codesData);
+        float bound = sink.adcBound();
+        int tableList = -1;
+        AdcTable listTable = null;
+        float bias = 0f;
+        for (int pos : positions) {
+            int list = ivf.listOf(pos);
+            if (list != tableList) {
+                tableList = list;
+                listTable = new AdcTable(table.metric(), table.m(), table.ksub(), ivf.listTable(list, table.values(), fieldMetric, scratch));
+                bias = ivf.listBias(preparedQuery, list, fieldMetric);
+            }
+            float adc = bias + listTable.distance(reader.codeAt(pos), 0);
+            if (higherIsBetter ? adc >= bound : adc <= bound) {
+                sink.accept(positionToOrd.readInt((long) Integer.BYTES * pos), adc);
+                bound = sink.adcBound();
+            }
+        }
+    }
+
+    /**
+     * The raw fast-scan sum a code of a list with bias {@code bias} must reach to possibly pass
+     * {@code threshold} (an approximate value, bias included): one step looser than the exact
+     * inverse of {@link QuantizedAdcTable#dequantize}, so float rounding never rejects a code the
+     * float test would keep (that test follows).
+     */
+    private static int sumLimit(float threshold, float bias, QuantizedAdcTable table, boolean higherIsBetter) {
+        double units = ((double) threshold - bias - table.bias()) * table.scale();
+        double limit = higherIsBetter ? Math.ceil(units) - 1 : Math.floor(units) + 1;
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, limit));
     }
 
     /**

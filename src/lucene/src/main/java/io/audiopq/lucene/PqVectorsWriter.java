@@ -136,10 +136,11 @@ public final class PqVectorsWriter extends KnnVectorsWriter {
         int count = docs.cardinality();
         int dimension = fieldInfo.getVectorDimension();
         VectorSimilarityFunction similarity = fieldInfo.getVectorSimilarityFunction();
-        IvfPqQuantizer ivf = count == 0 ? null : ivfFor(fieldInfo, source, count);
+        IvfPqQuantizer provided = count == 0 ? null : providedIvf(fieldInfo);
+        IvfPqQuantizer ivf = provided != null ? provided : count == 0 ? null : trainIvf(fieldInfo, source, count);
         ProductQuantizer quantizer = ivf != null ? ivf.pq() : count == 0 ? null : codebookFor(fieldInfo, source, count);
-        // Inverted lists keep one unpacked byte per code, whatever nbits: lists are scanned by the 8-bit kernel.
-        CodeLayout layout = quantizer == null || ivf != null ? CodeLayout.ORD_MAJOR : CodeLayout.forNbits(quantizer.nbits());
+        // 4-bit codes go in fast-scan blocks, in inverted lists too (each list its own run of blocks).
+        CodeLayout layout = quantizer == null ? CodeLayout.ORD_MAJOR : CodeLayout.forNbits(quantizer.nbits());
 
         long codesOffset = codes.getFilePointer();
         InvertedLists lists = null;
@@ -158,8 +159,12 @@ public final class PqVectorsWriter extends KnnVectorsWriter {
                 written = source.forEach(similarity, vector -> builder.add(ivf.encode(vector, 0, code, 0), ord[0]++, code, 0));
                 lists = builder.build();
                 byte[] listCodes = lists.codes();
-                for (int pos = 0; pos < lists.size(); pos++) {
-                    codeWriter.add(listCodes, pos * quantizer.m());
+                for (int l = 0; l < lists.nlist(); l++) {
+                    for (int pos = lists.listStart(l), end = pos + lists.listSize(l); pos < end; pos++) {
+                        codeWriter.add(listCodes, pos * quantizer.m());
+                    }
+                    // Pads a 4-bit list's last block, so that the next list starts a block.
+                    codeWriter.finish();
                 }
             }
             codeWriter.finish();
@@ -197,6 +202,7 @@ public final class PqVectorsWriter extends KnnVectorsWriter {
             meta.writeVLong(codesLength);
             if (ivf != null) {
                 meta.writeByte((byte) ivf.encoding().ordinal());
+                meta.writeByte((byte) (provided != null ? PqIvf.Centroids.PROVIDED : PqIvf.Centroids.SEGMENT).ordinal());
                 writeQuantizer(ivf.coarse().id(), ivf.coarse().toBytes());
                 for (int l = 0; l < ivf.nlist(); l++) {
                     meta.writeVInt(lists.listSize(l));
@@ -214,24 +220,29 @@ public final class PqVectorsWriter extends KnnVectorsWriter {
     }
 
     /**
-     * The IVF model of the field in this segment, or {@code null} for an exhaustive field: the
-     * provider's model if it has one; otherwise, with {@link PqFormatConfig#nlist()} &gt; 0 and
-     * enough vectors, a coarse quantiser trained here, with a product quantiser trained on the
-     * residuals (or the provider's fixed codebook, then encoding vectors directly so that codes
-     * stay comparable across segments).
+     * The provider's IVF model for the field (global centroids: the same in every segment, kept
+     * by merges), or {@code null}.
      */
-    private IvfPqQuantizer ivfFor(FieldInfo fieldInfo, VectorSource source, int count) throws IOException {
+    private IvfPqQuantizer providedIvf(FieldInfo fieldInfo) {
         IvfPqQuantizer provided = config.codebookProvider().ivfFor(fieldInfo);
         int d = fieldInfo.getVectorDimension();
-        if (provided != null) {
-            if (provided.dimension() != d) {
-                throw new IllegalArgumentException(
-                    "IVF model " + provided.id() + " for field [" + fieldInfo.name + "] has dimension " + provided.dimension()
-                        + ", the field has " + d
-                );
-            }
-            return provided;
+        if (provided != null && provided.dimension() != d) {
+            throw new IllegalArgumentException(
+                "IVF model " + provided.id() + " for field [" + fieldInfo.name + "] has dimension " + provided.dimension()
+                    + ", the field has " + d
+            );
         }
+        return provided;
+    }
+
+    /**
+     * The fallback without a provided model: with {@link PqFormatConfig#nlist()} &gt; 0 and enough
+     * vectors, a coarse quantiser trained on this segment, with a product quantiser trained on the
+     * residuals (or the provider's fixed codebook, then encoding vectors directly so that codes
+     * stay comparable across segments); {@code null} for an exhaustive field.
+     */
+    private IvfPqQuantizer trainIvf(FieldInfo fieldInfo, VectorSource source, int count) throws IOException {
+        int d = fieldInfo.getVectorDimension();
         int nlist = config.nlist();
         if (nlist == 0 || count < (long) nlist * PqFormatConfig.MIN_VECTORS_PER_LIST) {
             return null;

@@ -72,7 +72,11 @@ record ModelsInfo(String nodeName, String modelsPath, String directoryError, Lis
         builder.field("code_size_in_bytes", bundle.quantizer().codeSize());
         builder.endObject();
         if (descriptor.ivf() != null) {
-            builder.startObject("ivf").field("centroids", descriptor.ivf().centroids()).endObject();
+            builder.startObject("ivf")
+                .field("centroids", descriptor.ivf().centroids())
+                .field("nlist", bundle.ivf().nlist())
+                .field("encoding", ModelDescriptor.Ivf.jsonName(descriptor.ivf().encoding()))
+                .endObject();
         }
         if (descriptor.audio() != null) {
             audio(builder, descriptor.audio());

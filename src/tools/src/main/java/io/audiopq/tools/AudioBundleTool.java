@@ -21,6 +21,8 @@ import io.audiopq.model.ModelBundleWriter;
 import io.audiopq.model.ModelDescriptor;
 import io.audiopq.model.ModelKind;
 import io.audiopq.model.Similarity;
+import io.audiopq.quantization.CoarseQuantizer;
+import io.audiopq.quantization.IvfPqQuantizer;
 import io.audiopq.quantization.KMeans;
 import io.audiopq.quantization.ProductQuantizer;
 import io.audiopq.quantization.VectorMath;
@@ -58,9 +60,10 @@ import java.util.Map;
  * inputs and seed give byte-identical bundles on one machine.
  *
  * <p>Usage: {@code AudioBundleTool default|mn04 (--esc10 DIR | --data DIR [--labels CSV]) --out DIR
- * [--mn04 DIR] [--name NAME] [--m M] [--bits B] [--seed N]}: {@code --data} fits on every audio
+ * [--mn04 DIR] [--name NAME] [--m M] [--bits B] [--seed N] [--nlist auto|N|0]}: {@code --data} fits on every audio
  * file under DIR (unlabelled: no evaluation) or on the files {@code --labels} lists (columns
- * {@code filename}/{@code file} and {@code label}/{@code class}); mn04 also takes {@code --max-clips N} (train on the first N
+ * {@code filename}/{@code file} and {@code label}/{@code class}); both train IVF centroids too (direct codes;
+ * {@code auto}: {@link IvfTraining#autoNlist} of the training size; 0: none); mn04 also takes {@code --max-clips N} (train on the first N
  * clips) and {@code --evaluate false} (skip the evaluation), for a quick bundle in tests, and a
  * comma-separated {@code --m} (e.g. {@code --m 8,16,32}): one embedding pass, one codebook and
  * bundle per M, named {@code NAME-mM} (for the real-node evaluation at several code sizes).
@@ -94,7 +97,7 @@ public final class AudioBundleTool {
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
             System.err.println("usage: AudioBundleTool default|mn04 (--esc10 DIR | --data DIR [--labels CSV]) --out DIR [--mn04 DIR] [--name NAME] [--m M]"
-                + " [--bits B] [--seed N]");
+                + " [--bits B] [--seed N] [--nlist auto|N|0]");
             System.exit(2);
         }
         Map<String, String> options = new HashMap<>();
@@ -114,11 +117,13 @@ public final class AudioBundleTool {
         int m = ms[0];
         int bits = Integer.parseInt(options.getOrDefault("bits", Integer.toString(DEFAULT_BITS)));
         long seed = Long.parseLong(options.getOrDefault("seed", Long.toString(DEFAULT_SEED)));
+        String nlistOption = options.getOrDefault("nlist", "auto");
+        int nlist = nlistOption.equals("auto") ? -1 : Integer.parseInt(nlistOption);
         Report report = switch (args[0]) {
-            case "default" -> makeDefault(data, out, options.getOrDefault("name", DEFAULT_NAME), m, bits, seed, System.out);
+            case "default" -> makeDefault(data, out, options.getOrDefault("name", DEFAULT_NAME), m, bits, seed, nlist, System.out);
             case "mn04" -> {
                 List<Report> reports = makeMn04(Path.of(require(options, "mn04")), data, out, options.getOrDefault("name", "mn04"), ms, bits,
-                    seed, Integer.parseInt(options.getOrDefault("max-clips", "0")), Boolean.parseBoolean(options.getOrDefault("evaluate", "true")),
+                    seed, nlist, Integer.parseInt(options.getOrDefault("max-clips", "0")), Boolean.parseBoolean(options.getOrDefault("evaluate", "true")),
                     System.out);
                 for (int i = 0; i + 1 < reports.size(); i++) {
                     if (reports.get(i) != null) {
@@ -206,7 +211,8 @@ public final class AudioBundleTool {
             new SegmentSpec(1.0, 0.5));
     }
 
-    public static Report makeDefault(ClipSource data, Path out, String name, int m, int bits, long seed, PrintStream log)
+    /** @param nlist IVF centroids to train (-1: {@link IvfTraining#autoNlist} of the training size; 0: none) */
+    public static Report makeDefault(ClipSource data, Path out, String name, int m, int bits, long seed, int nlist, PrintStream log)
         throws IOException, InvalidBundleException {
         int mels = defaultFrontEnd().nMels();
         int d = STATISTICS * mels;
@@ -257,15 +263,16 @@ public final class AudioBundleTool {
                 System.arraycopy(VectorMath.normalize(z), 0, training, n * d, d);
             }
             KMeans.Params params = KMeans.Params.DEFAULT.withSeed(seed);
-            ProductQuantizer pq = ProductQuantizer.train(training, vectors.size(), d, m, bits, params);
+            IvfTraining.Trained trained = IvfTraining.train(training, vectors.size(), d, m, bits, nlist, IvfPqQuantizer.Encoding.DIRECT, params, log);
+            ProductQuantizer pq = trained.pq();
             log.printf(Locale.ROOT, "trained %s on %d clip and segment embeddings%n", pq, vectors.size());
             ModelDescriptor descriptor = new ModelDescriptor(ModelDescriptor.FORMAT_VERSION, name, ModelKind.AUDIO,
                 "AudioPQ default: log-mel statistics (no learned weights), YAMNet-style front end, PQ trained on " + data.name(), d,
-                Similarity.COSINE, new ModelDescriptor.Pq(ModelBundleWriter.CODEBOOK_FILE, m, bits), null,
+                Similarity.COSINE, new ModelDescriptor.Pq(ModelBundleWriter.CODEBOOK_FILE, m, bits), trained.descriptor(),
                 new ModelDescriptor.Training((long) vectors.size(), seed, (long) params.iterations(),
                     data.trainingSource()),
                 defaultSpec());
-            Path folder = ModelBundleWriter.write(out, descriptor, pq, Map.of("backbone.onnx", backbone), true);
+            Path folder = ModelBundleWriter.write(out, descriptor, pq, trained.centroids(), Map.of("backbone.onnx", backbone), true);
             return evaluate(folder, data, log);
         } finally {
             deleteRecursively(work);
@@ -286,12 +293,13 @@ public final class AudioBundleTool {
      * external weights and the label list are copied from {@code mn04Dir} (a bundle may only name
      * files inside its own folder, which is also all that a node's entitlements let it read).
      */
-    public static Path writeMn04Bundle(Path mn04Dir, Path out, String name, ProductQuantizer pq, ModelDescriptor.Training training)
-        throws IOException {
+    public static Path writeMn04Bundle(Path mn04Dir, Path out, String name, ProductQuantizer pq, CoarseQuantizer centroids,
+        ModelDescriptor.Training training) throws IOException {
+        ModelDescriptor.Ivf ivf = centroids == null ? null : new ModelDescriptor.Ivf(ModelBundleWriter.CENTROIDS_FILE, IvfPqQuantizer.Encoding.DIRECT);
         ModelDescriptor descriptor = new ModelDescriptor(ModelDescriptor.FORMAT_VERSION, name, ModelKind.AUDIO,
             "EfficientAT mn04_as (MIT) from ../shared, AudioSet classifier; PQ codebook trained by AudioPQ", pq.dimension(), Similarity.COSINE,
-            new ModelDescriptor.Pq(ModelBundleWriter.CODEBOOK_FILE, pq.m(), pq.nbits()), null, training, mn04Spec());
-        return ModelBundleWriter.write(out, descriptor, pq, Map.of(
+            new ModelDescriptor.Pq(ModelBundleWriter.CODEBOOK_FILE, pq.m(), pq.nbits()), ivf, training, mn04Spec());
+        return ModelBundleWriter.write(out, descriptor, pq, centroids, Map.of(
             "mn04_as.onnx", mn04Dir.resolve("mn04_as.onnx"),
             "mn04_as.onnx.data", mn04Dir.resolve("mn04_as.onnx.data"),
             "class_labels_indices.csv", mn04Dir.resolve("class_labels_indices.csv")
@@ -304,7 +312,7 @@ public final class AudioBundleTool {
      */
     public static Report makeMn04(Path mn04Dir, ClipSource data, Path out, String name, int m, int bits, long seed, int maxClips, boolean evaluate,
         PrintStream log) throws IOException, InvalidBundleException {
-        return makeMn04(mn04Dir, data, out, name, new int[] { m }, bits, seed, maxClips, evaluate, log).get(0);
+        return makeMn04(mn04Dir, data, out, name, new int[] { m }, bits, seed, -1, maxClips, evaluate, log).get(0);
     }
 
     /**
@@ -313,7 +321,7 @@ public final class AudioBundleTool {
      * the bundle is named {@code name}; with several, {@code name-mM} each. Returns one report per
      * M, in order ({@code null} entries when not evaluated).
      */
-    public static List<Report> makeMn04(Path mn04Dir, ClipSource data, Path out, String name, int[] ms, int bits, long seed, int maxClips,
+    public static List<Report> makeMn04(Path mn04Dir, ClipSource data, Path out, String name, int[] ms, int bits, long seed, int nlist, int maxClips,
         boolean evaluate, PrintStream log) throws IOException, InvalidBundleException {
         if (ms.length == 0) {
             throw new IllegalArgumentException("need at least one M");
@@ -339,10 +347,11 @@ public final class AudioBundleTool {
         KMeans.Params params = KMeans.Params.DEFAULT.withSeed(seed);
         List<Report> reports = new ArrayList<>();
         for (int m : ms) {
-            ProductQuantizer pq = ProductQuantizer.train(training, vectors.size(), d, m, bits, params);
+            IvfTraining.Trained trained = IvfTraining.train(training, vectors.size(), d, m, bits, nlist, IvfPqQuantizer.Encoding.DIRECT, params, log);
+            ProductQuantizer pq = trained.pq();
             log.printf(Locale.ROOT, "trained %s on %d mn04 clip and segment embeddings%n", pq, vectors.size());
             String bundleName = ms.length == 1 ? name : name + "-m" + m;
-            Path folder = writeMn04Bundle(mn04Dir, out, bundleName, pq, new ModelDescriptor.Training((long) vectors.size(), seed,
+            Path folder = writeMn04Bundle(mn04Dir, out, bundleName, pq, trained.centroids(), new ModelDescriptor.Training((long) vectors.size(), seed,
                 (long) params.iterations(), training0.trainingSource()));
             if (evaluate == false || data.labelled() == false) {
                 ModelBundle bundle = ModelBundleLoader.load(folder);

@@ -7,6 +7,7 @@ import io.audiopq.model.ModelBundleWriter;
 import io.audiopq.model.ModelDescriptor;
 import io.audiopq.model.ModelKind;
 import io.audiopq.model.Similarity;
+import io.audiopq.quantization.IvfPqQuantizer;
 import io.audiopq.quantization.KMeans;
 import io.audiopq.quantization.ProductQuantizer;
 
@@ -20,7 +21,7 @@ import java.util.stream.Collectors;
 
 /**
  * Makes a vectors bundle from vectors a user already has: samples the input files, trains the PQ
- * codebook with the quantisation core's k-means, writes {@code <out>/<name>/} and loads it back
+ * codebook and the IVF coarse centroids ({@link IvfTraining}) with the quantisation core's k-means, writes {@code <out>/<name>/} and loads it back
  * with the same loader the node uses, printing its checksum. README "Making a codebook bundle"
  * shows the command; {@code src/scripts/make-bundle.sh} runs it.
  */
@@ -30,7 +31,8 @@ public final class CodebookBundleTool {
         Usage: make-bundle.sh --input FILE [--input FILE ...] --name NAME --m M --out DIR [options]
 
         Trains a product-quantisation codebook on vectors you already have and writes the
-        model bundle DIR/NAME/ (model.json + codebook.pq) for <es config>/audio-pq/models/.
+        model bundle DIR/NAME/ (model.json, codebook.pq and IVF centroids.ivf) for
+        <es config>/audio-pq/models/.
 
           --input FILE              vectors: JSON lines (.jsonl/.json/anything else: one array of numbers
                                     per line, or an object holding one) or .fvecs; repeatable
@@ -44,6 +46,12 @@ public final class CodebookBundleTool {
           --seed N                  random seed for sampling and k-means (default 42)
           --iterations N            k-means iterations (default 25)
           --max-training-vectors N  train on a uniform sample of at most N vectors (default 65536)
+          --nlist auto|N            IVF coarse centroids (default auto: min(4*sqrt(n), n/39) for n
+                                    training vectors, none below 2); 0 for none. Used by fields
+                                    mapped with "ivf", in every segment
+          --ivf-encoding E          direct (default: the codebook is trained on the vectors, usable
+                                    with and without IVF) or residual (trained on the residuals
+                                    from the centroids: more accurate, IVF fields only)
           --description TEXT        free text stored in model.json
           --out DIR                 where the bundle folder is written
           --force                   replace an existing DIR/NAME
@@ -61,6 +69,8 @@ public final class CodebookBundleTool {
         long seed,
         int iterations,
         int maxTrainingVectors,
+        int nlist,
+        IvfPqQuantizer.Encoding ivfEncoding,
         String description,
         Path out,
         boolean force
@@ -129,8 +139,14 @@ public final class CodebookBundleTool {
         }
         KMeans.Params params = new KMeans.Params(options.iterations(), options.seed(), options.maxTrainingVectors(), false);
         float[] data = sample.toArray();
-        ProductQuantizer quantizer = ProductQuantizer.train(data, sample.size(), d, options.m(), options.bits(), params);
-        out.printf(Locale.ROOT, "trained %s; mean squared quantisation error %.6g%n", quantizer, quantizer.quantizationError(data, sample.size()));
+        IvfTraining.Trained trained = IvfTraining.train(data, sample.size(), d, options.m(), options.bits(), options.nlist(), options.ivfEncoding(),
+            params, out);
+        ProductQuantizer quantizer = trained.pq();
+        if (trained.encoding() == IvfPqQuantizer.Encoding.RESIDUAL) {
+            out.printf(Locale.ROOT, "trained %s on residuals%n", quantizer);
+        } else {
+            out.printf(Locale.ROOT, "trained %s; mean squared quantisation error %.6g%n", quantizer, quantizer.quantizationError(data, sample.size()));
+        }
 
         ModelDescriptor descriptor = new ModelDescriptor(
             ModelDescriptor.FORMAT_VERSION,
@@ -140,7 +156,7 @@ public final class CodebookBundleTool {
             d,
             options.similarity(),
             new ModelDescriptor.Pq(ModelBundleWriter.CODEBOOK_FILE, options.m(), options.bits()),
-            null,
+            trained.descriptor(),
             new ModelDescriptor.Training(
                 (long) sample.size(),
                 options.seed(),
@@ -148,7 +164,7 @@ public final class CodebookBundleTool {
                 options.inputs().stream().map(p -> p.getFileName().toString()).collect(Collectors.joining(", "))
             )
         );
-        Path folder = ModelBundleWriter.write(options.out(), descriptor, quantizer, options.force());
+        Path folder = ModelBundleWriter.write(options.out(), descriptor, quantizer, trained.centroids(), java.util.Map.of(), options.force());
         // Read back with the node's loader: what is printed is what a node will report.
         ModelBundle bundle = ModelBundleLoader.load(folder);
         out.println("wrote " + folder);
@@ -165,6 +181,8 @@ public final class CodebookBundleTool {
         long seed = KMeans.Params.DEFAULT.seed();
         Path out = null;
         boolean force = false;
+        int nlist = -1;
+        IvfPqQuantizer.Encoding ivfEncoding = IvfPqQuantizer.Encoding.DIRECT;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             switch (option) {
@@ -199,6 +217,13 @@ public final class CodebookBundleTool {
                         case "--seed" -> seed = longOption(option, value);
                         case "--iterations" -> iterations = intOption(option, value, 0);
                         case "--max-training-vectors" -> maxTraining = intOption(option, value, 1);
+                        case "--nlist" -> nlist = value.equals("auto") ? -1 : intOption(option, value, 0);
+                        case "--ivf-encoding" -> {
+                            if (List.of("direct", "residual").contains(value) == false) {
+                                throw new UsageException("--ivf-encoding must be direct or residual, got [" + value + "]");
+                            }
+                            ivfEncoding = value.equals("residual") ? IvfPqQuantizer.Encoding.RESIDUAL : IvfPqQuantizer.Encoding.DIRECT;
+                        }
                         case "--description" -> description = value;
                         case "--out" -> out = Path.of(value);
                         default -> throw new UsageException("unknown option [" + option + "]");
@@ -221,7 +246,7 @@ public final class CodebookBundleTool {
         if (out == null) {
             throw new UsageException("--out is required");
         }
-        return new Options(inputs, format, field, name, m, bits, similarity, seed, iterations, maxTraining, description, out, force);
+        return new Options(inputs, format, field, name, m, bits, similarity, seed, iterations, maxTraining, nlist, ivfEncoding, description, out, force);
     }
 
     private static int intOption(String option, String value, int min) throws UsageException {

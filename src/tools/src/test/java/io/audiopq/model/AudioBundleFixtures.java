@@ -45,6 +45,6 @@ public final class AudioBundleFixtures {
     public static Path mn04Bundle(Path parent, String name) throws IOException {
         Path model = TestAudio.requireMn04();
         ProductQuantizer pq = BundleFixtures.trainedQuantizer(384, 8, 4, 13);
-        return AudioBundleTool.writeMn04Bundle(model.getParent(), parent, name, pq, null);
+        return AudioBundleTool.writeMn04Bundle(model.getParent(), parent, name, pq, null, null);
     }
 }

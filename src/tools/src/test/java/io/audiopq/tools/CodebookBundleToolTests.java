@@ -5,6 +5,7 @@ import org.apache.lucene.tests.util.LuceneTestCase;
 import io.audiopq.model.ModelBundle;
 import io.audiopq.model.ModelBundleLoader;
 import io.audiopq.model.Similarity;
+import io.audiopq.quantization.IvfPqQuantizer;
 import io.audiopq.quantization.ProductQuantizer;
 
 import org.junit.Rule;
@@ -130,6 +131,44 @@ public class CodebookBundleToolTests extends LuceneTestCase {
         try (var listing = Files.list(outDir())) {
             assertEquals(List.of(outDir().resolve("my-vectors")), listing.toList());
         }
+    }
+
+    @Test
+    public void trainsIvfCentroidsWithNlistFromTheTrainingSizeOrAsAsked() throws Exception {
+        float[][] vectors = clusteredVectors(2000, 8, 1f, 8);
+        Path input = writeJsonLines("v.jsonl", vectors, false);
+        assertEquals(err(), 0, run("--input", input.toString(), "--name", "auto", "--m", "2", "--bits", "4", "--out", outDir().toString()));
+        // min(4 * sqrt(2000), 2000 / 39) = min(179, 51) = 51, and the rule is printed.
+        assertEquals(51, IvfTraining.autoNlist(2000));
+        assertTrue(out(), out().contains("IVF: nlist = min(4*sqrt(n), n/39) = 51 for n = 2000 training vectors"));
+        ModelBundle auto = ModelBundleLoader.load(outDir().resolve("auto"));
+        assertEquals(51, auto.ivf().nlist());
+        assertEquals(IvfPqQuantizer.Encoding.DIRECT, auto.descriptor().ivf().encoding());
+        assertEquals(auto.quantizer(), auto.ivf().pq());
+
+        assertEquals(err(), 0, run("--input", input.toString(), "--name", "res", "--m", "2", "--bits", "4", "--nlist", "8",
+            "--ivf-encoding", "residual", "--out", outDir().toString()));
+        ModelBundle residual = ModelBundleLoader.load(outDir().resolve("res"));
+        assertEquals(8, residual.ivf().nlist());
+        assertEquals(IvfPqQuantizer.Encoding.RESIDUAL, residual.ivf().encoding());
+        // Residuals from 8 centroids of 8 clusters are small: so are the codewords trained on them.
+        assertTrue(maxAbs(residual.quantizer().centroids()) < 0.5 * maxAbs(auto.quantizer().centroids()));
+
+        assertEquals(err(), 0, run("--input", input.toString(), "--name", "none", "--m", "2", "--bits", "4", "--nlist", "0", "--out", outDir().toString()));
+        assertNull(ModelBundleLoader.load(outDir().resolve("none")).ivf());
+        assertEquals(0, IvfTraining.autoNlist(77));
+        assertEquals(1, run("--input", input.toString(), "--name", "big", "--m", "2", "--nlist", "3000", "--out", outDir().toString()));
+        assertTrue(err(), err().contains("--nlist 3000 needs at least as many training vectors, got 2000"));
+        assertEquals(2, run("--input", input.toString(), "--name", "bad", "--m", "2", "--ivf-encoding", "residuals", "--out", outDir().toString()));
+        assertTrue(err(), err().contains("--ivf-encoding must be direct or residual, got [residuals]"));
+    }
+
+    private static float maxAbs(float[] values) {
+        float max = 0;
+        for (float v : values) {
+            max = Math.max(max, Math.abs(v));
+        }
+        return max;
     }
 
     @Test

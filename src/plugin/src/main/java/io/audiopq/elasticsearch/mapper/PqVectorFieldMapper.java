@@ -5,6 +5,7 @@ import io.audiopq.lucene.PqFormatConfig;
 import io.audiopq.model.ModelBundle;
 import io.audiopq.model.ModelDescriptor;
 import io.audiopq.model.Similarity;
+import io.audiopq.quantization.IvfPqQuantizer;
 
 import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.index.IndexMode;
@@ -287,6 +288,18 @@ public final class PqVectorFieldMapper extends FieldMapper {
                 }
                 modelChecksum.setValue(bundle.checksum());
             }
+            if (ivf.get() != null) {
+                // Only a bundle that matches the mapping may fill in or check its lists.
+                boolean matching = bundle != null && (recorded == null || recorded.equals(bundle.checksum()));
+                ivf.setValue(ivf.get().resolve(name, matching ? bundle : null, recorded == null));
+            }
+            if (recorded == null && bundle.ivf() != null && bundle.ivf().encoding() == IvfPqQuantizer.Encoding.RESIDUAL
+                && (ivf.get() == null || IvfOptions.BUNDLE.equals(ivf.get().centroids()) == false)) {
+                throw new MapperParsingException(
+                    "field [" + name + "] of type [" + CONTENT_TYPE + "]: model bundle [" + bundle.name() + "] has a codebook trained on IVF "
+                        + "residuals, which only encodes with its centroids: map the field with [ivf] (centroids from the bundle)"
+                );
+            }
             for (Parameter<?> p : List.of(dims, m, bits, similarity)) {
                 if (p.get() == null) {
                     throw new MapperParsingException(
@@ -419,18 +432,28 @@ public final class PqVectorFieldMapper extends FieldMapper {
     }
 
     /**
-     * The {@code ivf} option: {@code {"nlist": <lists per segment>, "nprobe": <lists a query visits by
-     * default>}}. Each segment trains its own coarse quantiser (segments with fewer than
-     * {@link PqFormatConfig#MIN_VECTORS_PER_LIST} × nlist vectors are written without lists and
-     * scanned exhaustively); codes stay those of the bundle's codebook, so they remain comparable
-     * across segments. {@code null} (absent, {@code false} or {@code {"enabled": false}}): exhaustive.
+     * The {@code ivf} option: {@code {"nlist": <lists>, "nprobe": <lists a query visits by default>,
+     * "centroids": "bundle" | "per_segment"}}. With {@code bundle} every segment files its vectors
+     * under the bundle's coarse centroids (global IVF: merges keep them, nlist is the bundle's); with
+     * {@code per_segment}, the fallback for bundles without centroids, each segment trains its own
+     * (segments with fewer than {@link PqFormatConfig#MIN_VECTORS_PER_LIST} × nlist vectors are then
+     * written without lists). Codes stay those of the bundle's codebook. At creation a missing
+     * {@code centroids} becomes {@code bundle} when the bundle has centroids; a recorded mapping
+     * without it predates bundle centroids and means {@code per_segment}. {@code null} (absent,
+     * {@code false} or {@code {"enabled": false}}): exhaustive.
+     *
+     * @param nlist     0 until resolved when not given (bundle centroids fix it)
+     * @param nprobe    0 until resolved when not given (min(16, nlist))
+     * @param centroids {@link #BUNDLE} or {@link #PER_SEGMENT}; null until resolved when not given
      */
-    public record IvfOptions(int nlist, int nprobe) {
+    public record IvfOptions(int nlist, int nprobe, String centroids) {
 
-        static final Set<String> KEYS = Set.of("enabled", "nlist", "nprobe");
+        public static final String BUNDLE = "bundle";
+        public static final String PER_SEGMENT = "per_segment";
+        static final Set<String> KEYS = Set.of("enabled", "nlist", "nprobe", "centroids");
 
         static IvfOptions parse(String field, Object value) {
-            String prefix = "field [" + field + "] of type [" + CONTENT_TYPE + "]: ";
+            String prefix = prefix(field);
             if (value == null || Boolean.FALSE.equals(value)) {
                 return null;
             }
@@ -443,7 +466,9 @@ public final class PqVectorFieldMapper extends FieldMapper {
             Map<?, ?> map = (Map<?, ?>) value;
             for (Object key : map.keySet()) {
                 if (KEYS.contains(key) == false) {
-                    throw new MapperParsingException(prefix + "unknown [ivf] option [" + key + "]; expected [nlist], [nprobe] or [enabled]");
+                    throw new MapperParsingException(
+                        prefix + "unknown [ivf] option [" + key + "]; expected [nlist], [nprobe], [centroids] or [enabled]"
+                    );
                 }
             }
             Object enabled = map.get("enabled");
@@ -456,16 +481,58 @@ public final class PqVectorFieldMapper extends FieldMapper {
                 }
                 return null;
             }
+            Object centroidsValue = map.get("centroids");
+            if (centroidsValue != null && BUNDLE.equals(centroidsValue) == false && PER_SEGMENT.equals(centroidsValue) == false) {
+                throw new MapperParsingException(
+                    prefix + "[ivf.centroids] must be [" + BUNDLE + "] (the model bundle's) or [" + PER_SEGMENT + "] (trained per segment), got ["
+                        + centroidsValue + "]"
+                );
+            }
             Object nlistValue = map.get("nlist");
-            if (nlistValue == null) {
+            int nlist = nlistValue == null ? 0 : intOption(prefix, "ivf.nlist", nlistValue, 1, PqFormatConfig.MAX_NLIST);
+            Object nprobeValue = map.get("nprobe");
+            int nprobe = nprobeValue == null ? 0 : intOption(prefix, "ivf.nprobe", nprobeValue, 1, nlist == 0 ? PqFormatConfig.MAX_NLIST : nlist);
+            return new IvfOptions(nlist, nprobe, (String) centroidsValue);
+        }
+
+        /**
+         * Completes the options: at creation ({@code creating}) from the bundle, otherwise as recorded
+         * (a recorded mapping without [centroids] trains per segment).
+         */
+        IvfOptions resolve(String field, ModelBundle bundle, boolean creating) {
+            String prefix = prefix(field);
+            String origin = centroids;
+            if (origin == null) {
+                origin = creating && bundle != null && bundle.ivf() != null ? BUNDLE : PER_SEGMENT;
+            }
+            int lists = nlist;
+            if (BUNDLE.equals(origin) && bundle != null) {
+                if (bundle.ivf() == null) {
+                    throw new MapperParsingException(
+                        prefix + "[ivf.centroids] is [" + BUNDLE + "] but model bundle [" + bundle.name()
+                            + "] has no IVF centroids; make the bundle with them or use [" + PER_SEGMENT + "]"
+                    );
+                }
+                int bundleLists = bundle.ivf().nlist();
+                if (nlist != 0 && nlist != bundleLists) {
+                    throw new MapperParsingException(
+                        prefix + "[ivf.nlist] is [" + nlist + "] but the centroids of model bundle [" + bundle.name() + "] make " + bundleLists
+                            + " lists; leave [ivf.nlist] out to take it from the bundle, or use [ivf.centroids: " + PER_SEGMENT + "]"
+                    );
+                }
+                lists = bundleLists;
+            }
+            if (lists == 0) {
                 throw new MapperParsingException(prefix + "[ivf.nlist] is required (the number of inverted lists per segment)");
             }
-            int nlist = intOption(prefix, "ivf.nlist", nlistValue, 1, PqFormatConfig.MAX_NLIST);
-            Object nprobeValue = map.get("nprobe");
-            int nprobe = nprobeValue == null
-                ? Math.min(PqFormatConfig.DEFAULT_NPROBE, nlist)
-                : intOption(prefix, "ivf.nprobe", nprobeValue, 1, nlist);
-            return new IvfOptions(nlist, nprobe);
+            if (nprobe > lists) {
+                throw new MapperParsingException(prefix + "[ivf.nprobe] must be in [1, " + lists + "] (1 to ivf.nlist), got [" + nprobe + "]");
+            }
+            return new IvfOptions(lists, nprobe == 0 ? Math.min(PqFormatConfig.DEFAULT_NPROBE, lists) : nprobe, origin);
+        }
+
+        private static String prefix(String field) {
+            return "field [" + field + "] of type [" + CONTENT_TYPE + "]: ";
         }
 
         private static int intOption(String prefix, String name, Object value, int min, int max) {
@@ -483,7 +550,11 @@ public final class PqVectorFieldMapper extends FieldMapper {
         }
 
         void toXContent(XContentBuilder builder, String name) throws IOException {
-            builder.startObject(name).field("nlist", nlist).field("nprobe", nprobe).endObject();
+            builder.startObject(name).field("nlist", nlist).field("nprobe", nprobe);
+            if (centroids != null) {
+                builder.field("centroids", centroids);
+            }
+            builder.endObject();
         }
     }
 

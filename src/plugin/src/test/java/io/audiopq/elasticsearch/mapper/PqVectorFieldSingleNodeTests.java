@@ -149,7 +149,7 @@ public class PqVectorFieldSingleNodeTests extends PqSingleNodeTestCase {
         cases.put("\"ivf\": {\"nlist\": \"many\"}", "[ivf.nlist] must be an integer, got [many]");
         cases.put("\"ivf\": {\"nlist\": 8, \"nprobe\": 9}", "[ivf.nprobe] must be in [1, 8] (1 to ivf.nlist), got [9]");
         cases.put("\"ivf\": {\"nlist\": 8, \"nprobe\": 0}", "[ivf.nprobe] must be in [1, 8] (1 to ivf.nlist), got [0]");
-        cases.put("\"ivf\": {\"nlist\": 8, \"probes\": 2}", "unknown [ivf] option [probes]; expected [nlist], [nprobe] or [enabled]");
+        cases.put("\"ivf\": {\"nlist\": 8, \"probes\": 2}", "unknown [ivf] option [probes]; expected [nlist], [nprobe], [centroids] or [enabled]");
         cases.put("\"ivf\": {\"enabled\": false, \"nlist\": 8}", "[ivf] with [enabled: false] takes no other options");
         cases.put("\"ivf\": {\"enabled\": \"no\", \"nlist\": 8}", "[ivf.enabled] must be a boolean, got [no]");
         cases.put("\"bits\": 6", "[bits] must be 4 or 8, got [6]");
@@ -173,9 +173,10 @@ public class PqVectorFieldSingleNodeTests extends PqSingleNodeTestCase {
                 + "\"b\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE + "\", \"ivf\": {\"nlist\": 64}}, "
                 + "\"c\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE + "\", \"ivf\": {\"enabled\": true, \"nlist\": 4}}}"
         );
-        assertEquals(Map.of("nlist", 64, "nprobe", 5), fieldMapping("idx", "a").get("ivf"));
-        assertEquals("nprobe defaults to min(16, nlist)", Map.of("nlist", 64, "nprobe", 16), fieldMapping("idx", "b").get("ivf"));
-        assertEquals(Map.of("nlist", 4, "nprobe", 4), fieldMapping("idx", "c").get("ivf"));
+        // The bundle has no centroids: each segment trains its own, and the mapping says so.
+        assertEquals(Map.of("nlist", 64, "nprobe", 5, "centroids", "per_segment"), fieldMapping("idx", "a").get("ivf"));
+        assertEquals("nprobe defaults to min(16, nlist)", Map.of("nlist", 64, "nprobe", 16, "centroids", "per_segment"), fieldMapping("idx", "b").get("ivf"));
+        assertEquals(Map.of("nlist", 4, "nprobe", 4, "centroids", "per_segment"), fieldMapping("idx", "c").get("ivf"));
 
         // The recorded form merges cleanly with itself...
         String same = "{\"a\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE + "\", \"ivf\": {\"nlist\": 64, \"nprobe\": 5}}}";
@@ -192,6 +193,39 @@ public class PqVectorFieldSingleNodeTests extends PqSingleNodeTestCase {
                     .get()
             );
             assertThat(changed, rootMessage(e), containsString("Cannot update parameter [ivf]"));
+        }
+    }
+
+    public void testIvfTakesTheBundlesCentroidsByDefault() {
+        String ivfBundle = PqTestBundles.COSINE_IVF;
+        createIndexWithMapping(
+            "idx",
+            "{\"a\": {\"type\": \"pq_vector\", \"model\": \"" + ivfBundle + "\", \"ivf\": {}}, "
+                + "\"b\": {\"type\": \"pq_vector\", \"model\": \"" + ivfBundle + "\", \"ivf\": {\"nlist\": 8, \"nprobe\": 3}}, "
+                + "\"c\": {\"type\": \"pq_vector\", \"model\": \"" + ivfBundle + "\", \"ivf\": {\"nlist\": 32, \"centroids\": \"per_segment\"}}, "
+                + "\"d\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE_IVF_RESIDUAL + "\", \"ivf\": {\"nprobe\": 8}}}"
+        );
+        assertEquals(Map.of("nlist", 8, "nprobe", 8, "centroids", "bundle"), fieldMapping("idx", "a").get("ivf"));
+        assertEquals(Map.of("nlist", 8, "nprobe", 3, "centroids", "bundle"), fieldMapping("idx", "b").get("ivf"));
+        assertEquals(Map.of("nlist", 32, "nprobe", 16, "centroids", "per_segment"), fieldMapping("idx", "c").get("ivf"));
+        assertEquals(Map.of("nlist", 8, "nprobe", 8, "centroids", "bundle"), fieldMapping("idx", "d").get("ivf"));
+
+        Map<String, String> cases = new LinkedHashMap<>();
+        cases.put(ivfBundle + "\", \"ivf\": {\"nlist\": 16}", "[ivf.nlist] is [16] but the centroids of model bundle [cos16-ivf] make 8 lists");
+        cases.put(ivfBundle + "\", \"ivf\": {\"nprobe\": 9}", "[ivf.nprobe] must be in [1, 8] (1 to ivf.nlist), got [9]");
+        cases.put(PqTestBundles.COSINE + "\", \"ivf\": {\"centroids\": \"bundle\", \"nlist\": 8}", "model bundle [cos16] has no IVF centroids");
+        cases.put(ivfBundle + "\", \"ivf\": {\"centroids\": \"global\"}", "[ivf.centroids] must be [bundle] (the model bundle's) or [per_segment]");
+        cases.put(PqTestBundles.COSINE_IVF_RESIDUAL + "\"", "has a codebook trained on IVF residuals, which only encodes with its centroids");
+        cases.put(PqTestBundles.COSINE_IVF_RESIDUAL + "\", \"ivf\": {\"nlist\": 8, \"centroids\": \"per_segment\"}", "trained on IVF residuals");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            Exception e = expectThrows(
+                Exception.class,
+                () -> indicesAdmin().prepareCreate("bad")
+                    .setSettings(Settings.builder().put("index.codec", "default"))
+                    .setMapping("{\"properties\": {\"emb\": {\"type\": \"pq_vector\", \"model\": \"" + c.getKey() + "}}}")
+                    .get()
+            );
+            assertThat(c.getKey(), rootMessage(e), containsString(c.getValue()));
         }
     }
 

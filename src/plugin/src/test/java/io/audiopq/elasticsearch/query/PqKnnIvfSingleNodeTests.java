@@ -81,6 +81,41 @@ public class PqKnnIvfSingleNodeTests extends PqSingleNodeTestCase {
         }
     }
 
+    /** Global IVF: two segments and their merge file their vectors under the bundle's centroids. */
+    public void testSegmentsAndMergesUseTheBundlesCentroids() throws IOException {
+        createIndexWithMapping("global", "{\"emb\": {\"type\": \"pq_vector\", \"model\": \"" + PqTestBundles.COSINE_IVF + "\", \"ivf\": {}}}");
+        float[][] data = PqTestBundles.clustered(new Random(99), 200, 16, 12, 0.4f, false);
+        for (int start = 0; start < data.length; start += 100) {
+            Map<String, String> docs = new LinkedHashMap<>();
+            for (int i = start; i < start + 100; i++) {
+                docs.put("g" + i, "{\"emb\": " + vectorJson(data[i]) + "}");
+            }
+            indexDocs("global", docs);
+        }
+        String centroids = bundle(PqTestBundles.COSINE_IVF).ivf().coarse().id();
+        assertCentroids("global", centroids, 2);
+        assertEquals(0, indicesAdmin().prepareForceMerge("global").setMaxNumSegments(1).get().getFailedShards());
+        indicesAdmin().prepareRefresh("global").get();
+        assertCentroids("global", centroids, 1);
+        // A small nprobe still finds a document's own vector.
+        List<Hit> hits = search("global", query("emb", data[17], 3, 2, 4f));
+        assertEquals("g17", hits.get(0).id());
+    }
+
+    private void assertCentroids(String index, String centroids, int segments) throws IOException {
+        IndexShard shard = getInstanceFromNode(IndicesService.class).indexServiceSafe(resolveIndex(index)).getShard(0);
+        try (Engine.Searcher searcher = shard.acquireSearcher("test")) {
+            List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+            assertEquals(segments, leaves.size());
+            for (LeafReaderContext leaf : leaves) {
+                PqVectorsReader pq = PqVectorsReader.forField(leaf.reader(), "emb.pq");
+                assertEquals(PqTestBundles.IVF_NLIST, pq.nlist("emb.pq"));
+                assertEquals("provided", pq.ivfCentroids("emb.pq"));
+                assertEquals(centroids, pq.ivfCentroidsId("emb.pq"));
+            }
+        }
+    }
+
     /**
      * With nprobe = nlist every list is visited, and the codes are the bundle codebook's codes of the
      * vectors themselves (not residuals), so ADC scores and hence the top k equal the non-IVF field's:
