@@ -316,7 +316,7 @@ public final class AudioBundleTool {
     }
 
     /**
-     * As {@link #makeMn04(Path, Path, Path, String, int, int, long, int, boolean, PrintStream)} for
+     * As {@link #makeMn04(Path, ClipSource, Path, String, int, int, long, int, boolean, PrintStream)} for
      * several M at once: the clips are embedded once and one codebook is trained per M. With one M
      * the bundle is named {@code name}; with several, {@code name-mM} each. Returns one report per
      * M, in order ({@code null} entries when not evaluated).

@@ -48,13 +48,13 @@ public class AudioBundleToolDataTests extends LuceneTestCase {
 
         Path out = createTempDir();
         PrintStream log = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-        AudioBundleTool.Report report = AudioBundleTool.makeDefault(labelled, out, "from-labels", 4, 4, 1, log);
+        AudioBundleTool.Report report = AudioBundleTool.makeDefault(labelled, out, "from-labels", 4, 4, 1, -1, log);
         assertNotNull("labelled clips are measured", report);
         assertEquals(6, report.clips());
         ModelBundle fromLabels = ModelBundleLoader.load(out.resolve("from-labels"));
         assertTrue(fromLabels.descriptor().training().source(), fromLabels.descriptor().training().source().contains("6 clips, 3 labels"));
 
-        assertNull("unlabelled clips: a bundle, no measurement", AudioBundleTool.makeDefault(all, out, "from-folder", 4, 4, 1, log));
+        assertNull("unlabelled clips: a bundle, no measurement", AudioBundleTool.makeDefault(all, out, "from-folder", 4, 4, 1, -1, log));
         ModelBundle fromFolder = ModelBundleLoader.load(out.resolve("from-folder"));
         // clip and segment vectors of 7 clips, against 6: the codebook saw the unlisted clip too
         long six = fromLabels.descriptor().training().vectors(), seven = fromFolder.descriptor().training().vectors();
