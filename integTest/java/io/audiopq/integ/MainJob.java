@@ -114,7 +114,12 @@ public final class MainJob {
         }
         RealNode node = RealNode.fromBuild();
         System.out.println("AudioPQ main job: Elasticsearch " + node.version() + " at " + node.baseUri() + ", model bundle " + BUNDLE);
-        new MainJob(node, System.out).run(options);
+        try {
+            new MainJob(node, System.out).run(options);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println("main job failed: " + e.getMessage());
+            System.exit(1);
+        }
     }
 
     void run(Options options) throws IOException {
@@ -126,7 +131,7 @@ public final class MainJob {
                     + ") from " + options.folder() + "."
         );
         createPipelineAndIndex();
-        index(sources);
+        List<String> indexed = index(sources);
 
         Source query;
         if (options.query() != null) {
@@ -134,7 +139,8 @@ public final class MainJob {
         } else if (options.folder() == null) {
             query = Source.of(DemoClips.query("two-tone siren"));
         } else {
-            query = sources.get(0);
+            query = sources.stream().filter(s -> indexed.contains(s.id())).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no file was indexed, nothing to search"));
         }
         float[] vector = embed(query.bytes());
         out.println();
@@ -257,9 +263,9 @@ public final class MainJob {
         if (batch.isEmpty() == false) {
             batches.add(batch);
         }
+        int toSend = batches.stream().mapToInt(List::size).sum();
         List<String> indexed = new ArrayList<>();
         int failed = 0, done = 0;
-        double seconds = 0;
         long start = System.nanoTime();
         for (int b = 0; b < batches.size(); b++) {
             StringBuilder bulk = new StringBuilder();
@@ -289,11 +295,11 @@ public final class MainJob {
             }
             done += batches.get(b).size();
             out.printf(Locale.ROOT, "  bulk %d/%d: %d files, %s request; %d of %d files done, %.1f s%n", b + 1, batches.size(),
-                batches.get(b).size(), megabytes(requestBytes), done, sources.size(), (System.nanoTime() - start) / 1e9);
+                batches.get(b).size(), megabytes(requestBytes), done, toSend, (System.nanoTime() - start) / 1e9);
         }
         check(node.post("/" + index + "/_refresh", ""), "refresh");
         out.printf(Locale.ROOT, "Indexed %d of %d files through the '%s' pipeline in %.1f s (%d failed, %d skipped).%n", indexed.size(),
-            sources.size(), index, (System.nanoTime() - start) / 1e9, failed, sources.size() - done);
+            sources.size(), index, (System.nanoTime() - start) / 1e9, failed, sources.size() - toSend);
         return indexed;
     }
 

@@ -49,7 +49,16 @@ public class MainJobIT {
         assertEquals(20, sources.size());
         MainJob job = new MainJob(node, quiet(), "main-job-esc10", MainJob.SEGMENT_HOP);
         job.createPipelineAndIndex();
+        Map<String, Object> ingestBefore = ingestTimings();
         assertEquals(20, job.index(sources).size());
+        // The processor's per-stage timings on the node moved with those 20 documents (100 s of Ogg at 44.1 kHz).
+        Map<String, Object> ingestAfter = ingestTimings();
+        System.out.println("GET _audio_pq/models: " + MainJob.BUNDLE + " ingest " + ingestAfter);
+        assertTrue(ingestAfter.toString(), number(ingestAfter, "documents") >= number(ingestBefore, "documents") + 20);
+        assertTrue(ingestAfter.toString(), number(ingestAfter, "audio_seconds") >= number(ingestBefore, "audio_seconds") + 99);
+        for (String stage : List.of("decode", "resample", "front_end", "inference")) {
+            assertTrue(stage + ": " + ingestAfter, number(ingestAfter, stage + ".time_in_millis") > number(ingestBefore, stage + ".time_in_millis"));
+        }
 
         int sameClassSecond = 0;
         StringBuilder table = new StringBuilder("query                                  | 1st hit | 2nd hit (class)\n");
@@ -174,6 +183,24 @@ public class MainJobIT {
 
     private static double center(MainJob.Window window) {
         return (window.start() + window.end()) / 2;
+    }
+
+    /** {@code ingest} of the default bundle in GET _audio_pq/models (empty before its first document on this node). */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> ingestTimings() {
+        RealNode.Response r = node.get("/_audio_pq/models/" + MainJob.BUNDLE);
+        assertEquals(r.body(), 200, r.status());
+        Map<String, Object> model = (Map<String, Object>) ((Map<String, Object>) r.json().get("models")).get(MainJob.BUNDLE);
+        return (Map<String, Object>) model.getOrDefault("ingest", Map.of());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static double number(Map<String, Object> map, String path) {
+        Object value = map;
+        for (String key : path.split("\\.")) {
+            value = value == null ? null : ((Map<String, Object>) value).get(key);
+        }
+        return value == null ? 0 : ((Number) value).doubleValue();
     }
 
     private static PrintStream quiet() {
