@@ -40,7 +40,7 @@ public final class MainJob {
     static final long MAX_BULK_BYTES = 10L * 1024 * 1024;
     /** Encoded audio the processor accepts per file (its max_bytes, left at the default). */
     static final long MAX_FILE_BYTES = DecodeLimits.DEFAULT_MAX_BYTES;
-    /** Segment hop for the "where": half the bundle's, so a segment starts every 0.25 s. */
+    /** Segment hop for the "where" (the default bundle's is 0.5 s): four segment starts per second. */
     static final double SEGMENT_HOP = 0.25;
     static final int HITS = 5;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -447,13 +447,13 @@ public final class MainJob {
         }
         boolean generated = hits.stream().anyMatch(h -> h.soundAt() != null);
         int width = Math.max(4, Math.min(60, hits.stream().mapToInt(h -> h.title().length()).max().orElse(4)));
-        String format = "  %4s  %-7s  %-" + width + "s  %-15s" + (generated ? "  %s" : "%s") + "%n";
-        out.printf(Locale.ROOT, format, "rank", "score", "clip", "where", generated ? "sound really at" : "");
+        String format = "  %4s  %-7s  %-" + width + "s  %-15s  %s";
+        out.println(String.format(Locale.ROOT, format, "rank", "score", "clip", "where", generated ? "sound really at" : "").stripTrailing());
         int rank = 1;
         for (Hit hit : hits) {
             String title = hit.title().length() > width ? hit.title().substring(0, width - 1) + "…" : hit.title();
-            out.printf(Locale.ROOT, format, rank++, String.format(Locale.ROOT, "%.4f", hit.score()), title,
-                hit.where() == null ? "-" : hit.where().toString(), hit.soundAt() == null ? "" : hit.soundAt());
+            out.println(String.format(Locale.ROOT, format, rank++, String.format(Locale.ROOT, "%.4f", hit.score()), title,
+                hit.where() == null ? "-" : hit.where().toString(), hit.soundAt() == null ? "" : hit.soundAt()).stripTrailing());
         }
     }
 
