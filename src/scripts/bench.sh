@@ -12,6 +12,10 @@
 #                               queries; builds the plugin zip, trains bundles with make-bundle.sh,
 #                               starts a node with integTest/node.sh (ES_HEAP, default 2g) and always
 #                               stops it. Not part of `all`.
+#   bench.sh ingest [AUDIO_DIR] ingest throughput through a real node: every .ogg/.wav under AUDIO_DIR
+#                               (default ../shared/data/esc10) in bulks of 25 through an audio_embedding
+#                               pipeline with audiopq-default, 2 bulks in flight (IngestThroughput); node
+#                               heap ES_HEAP (default 2g: the audio_pq breaker must hold two clips). Not in `all`.
 #   bench.sh pair [ROUNDS]      8-bit scan, M=16, N=1M: FAISS IndexPQ and our kernels alternated
 #                               ROUNDS times (default 3), thread CPU time and wall time per code.
 set -euo pipefail
@@ -21,6 +25,18 @@ mode="${1:-all}"
 [ $# -gt 0 ] && shift
 mkdir -p target/bench
 es_node_dir=$PWD/target/bench/es-node
+if [ "$mode" = ingest ]; then
+  # The plugin zip, the distribution and integTest's classpath, as for the main job.
+  echo "Building the plugin with the JDK at $JAVA_HOME"
+  mvn -B -ntp -q -Pmain-job package -pl integTest -am -DskipUnitTests -DskipTrainedBundle
+  ingest_node=$PWD/target/bench/ingest-node
+  trap 'NODE_DIR="$ingest_node" bash integTest/node.sh stop >/dev/null 2>&1 || true' EXIT
+  NODE_DIR="$ingest_node" ES_ZIP="$(ls "$PWD"/integTest/target/integ-node/elasticsearch-*.zip | head -n 1)" \
+    ES_HEAP="${ES_HEAP:-2g}" bash integTest/node.sh start
+  java -cp "integTest/target/test-classes:$(cat integTest/target/main-job.classpath)" -Daudiopq.node.dir="$ingest_node" \
+    io.audiopq.integ.IngestThroughput "${1:-../shared/data/esc10}" audiopq-default 2 | tee target/bench/ingest.txt
+  exit 0
+fi
 echo "Building benchmarks with the JDK at $JAVA_HOME"
 # The benchmark module and everything below it; build-classpath runs last for src/bench (reactor
 # order), so the file names the sibling modules' jars: the code the plugin zip ships.
@@ -86,5 +102,5 @@ case "$mode" in
   es) run_es "$@" ;;
   pair) run_pair "$@" ;;
   all) run_jmh; run_faiss ;;
-  *) echo "usage: bench.sh [all | jmh [JMH ARGS] | faiss [N] [NQ] | pair [ROUNDS] | es [N] [NQ]]" >&2; exit 2 ;;
+  *) echo "usage: bench.sh [all | jmh [JMH ARGS] | faiss [N] [NQ] | pair [ROUNDS] | es [N] [NQ] | ingest [AUDIO_DIR]]" >&2; exit 2 ;;
 esac

@@ -61,9 +61,25 @@ final class DemoClips {
         return new Clip("query-" + kindName.replace(' ', '-'), kindName + " (query)", start, render(kind, start, random.nextLong()));
     }
 
+    /** The sound of the given kind on its own (the event only, over the same quiet noise): what a user would search with. */
+    static Clip sound(String kindName) {
+        Random random = new Random(11L);
+        Kind kind = kinds(random).stream().filter(k -> k.name().equals(kindName)).findFirst().orElseThrow();
+        return new Clip("sound-" + kindName.replace(' ', '-'), kindName + " (sound)", 0, render(kind, 0, EVENT_SECONDS, random.nextLong()));
+    }
+
+    /** The kind of a catalogue clip, from its title ({@code two-tone siren (take 2)} → {@code two-tone siren}). */
+    static String kindOf(Clip clip) {
+        return clip.title().replaceAll(" \\(take \\d+\\)$", "");
+    }
+
     private static byte[] render(Kind kind, double eventStart, long seed) {
+        return render(kind, eventStart, CLIP_SECONDS, seed);
+    }
+
+    private static byte[] render(Kind kind, double eventStart, double seconds, long seed) {
         Random noise = new Random(seed);
-        float[] samples = new float[(int) (SAMPLE_RATE * CLIP_SECONDS)];
+        float[] samples = new float[(int) (SAMPLE_RATE * seconds)];
         int first = (int) (eventStart * SAMPLE_RATE), last = first + (int) (EVENT_SECONDS * SAMPLE_RATE);
         for (int i = 0; i < samples.length; i++) {
             double x = noise.nextGaussian() * 0.01;

@@ -68,7 +68,13 @@ public final class AudioEmbedder {
 
     /** Clip and segment embeddings of decoded audio, segmented with {@code segmentSpec}. */
     public AudioEmbeddings embed(DecodedAudio audio, SegmentSpec segmentSpec) {
-        Spectrogram spec = spectrogram(audio);
+        return embed(audio, segmentSpec, StageTimer.NONE);
+    }
+
+    /** Clip and segment embeddings of decoded audio, segmented with {@code segmentSpec}, telling {@code timer} how long each stage took. */
+    public AudioEmbeddings embed(DecodedAudio audio, SegmentSpec segmentSpec, StageTimer timer) {
+        Spectrogram spec = spectrogram(audio, timer);
+        long start = System.nanoTime();
         Output clip = infer(List.of(new Segment(0, spec.frames(), 0, audio.durationSeconds())), spec).get(0);
         List<Segment> segments = Segmenter.segments(spec.frames(), spec.framesPerSecond(), audio.durationSeconds(), segmentSpec);
         List<SegmentEmbedding> out = new ArrayList<>(segments.size());
@@ -76,6 +82,7 @@ public final class AudioEmbedder {
         for (int from = 0; from < segments.size(); from += backboneSpec.maxBatch()) {
             outputs.addAll(infer(segments.subList(from, Math.min(segments.size(), from + backboneSpec.maxBatch())), spec));
         }
+        timer.add(StageTimer.Stage.INFERENCE, System.nanoTime() - start);
         for (int i = 0; i < segments.size(); i++) {
             Segment s = segments.get(i);
             out.add(new SegmentEmbedding(s.startSeconds(), s.endSeconds(), outputs.get(i).embedding, outputs.get(i).logits));
@@ -85,16 +92,28 @@ public final class AudioEmbedder {
 
     /** The clip-level embedding only (no segments): what query-by-example and evaluation need. */
     public AudioEmbeddings embedClip(DecodedAudio audio) {
-        Spectrogram spec = spectrogram(audio);
+        return embedClip(audio, StageTimer.NONE);
+    }
+
+    /** The clip-level embedding only, telling {@code timer} how long each stage took. */
+    public AudioEmbeddings embedClip(DecodedAudio audio, StageTimer timer) {
+        Spectrogram spec = spectrogram(audio, timer);
+        long start = System.nanoTime();
         Output clip = infer(List.of(new Segment(0, spec.frames(), 0, audio.durationSeconds())), spec).get(0);
+        timer.add(StageTimer.Stage.INFERENCE, System.nanoTime() - start);
         return new AudioEmbeddings(AudioInfo.of(audio), clip.embedding, clip.logits, List.of());
     }
 
-    private Spectrogram spectrogram(DecodedAudio audio) {
+    private Spectrogram spectrogram(DecodedAudio audio, StageTimer timer) {
         // Decoders already enforce this; DecodedAudio can also be built by callers.
         AudioChecks.checkSamples(audio.format(), audio.samples(), 0, audio.samples().length);
+        long start = System.nanoTime();
         float[] samples = AudioResampler.resample(audio.samples(), audio.sampleRate(), frontEnd.config().sampleRate());
-        return frontEnd.compute(samples);
+        long resampled = System.nanoTime();
+        timer.add(StageTimer.Stage.RESAMPLE, resampled - start);
+        Spectrogram spec = frontEnd.compute(samples);
+        timer.add(StageTimer.Stage.FRONT_END, System.nanoTime() - resampled);
+        return spec;
     }
 
     private record Output(float[] embedding, float[] logits) {}

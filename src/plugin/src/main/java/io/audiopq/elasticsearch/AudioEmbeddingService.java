@@ -6,6 +6,8 @@ import io.audiopq.audio.DecodeLimits;
 import io.audiopq.audio.DecodedAudio;
 import io.audiopq.audio.InvalidAudioException;
 import io.audiopq.audio.SegmentSpec;
+import io.audiopq.audio.StageTimer;
+import io.audiopq.elasticsearch.ingest.IngestTimings;
 import io.audiopq.model.AudioEmbedderCache;
 import io.audiopq.model.InvalidBundleException;
 import io.audiopq.model.ModelEntry;
@@ -82,6 +84,7 @@ public final class AudioEmbeddingService {
     private final Semaphore permits;
     private final int maxConcurrent;
     private final TimeValue maxWait;
+    private final IngestTimings ingestTimings = new IngestTimings();
 
     /**
      * @param breaker the {@code audio_pq} breaker once the node has made it (null before, and in tests without a node: no accounting)
@@ -108,6 +111,11 @@ public final class AudioEmbeddingService {
     /** A service without memory accounting and with one turn per processor, waiting up to the default: for tools and tests. */
     public static AudioEmbeddingService unbounded(Supplier<ModelRegistry> registry, AudioEmbedderCache models) {
         return new AudioEmbeddingService(registry, models, () -> null, Settings.EMPTY);
+    }
+
+    /** The ingest processor's per-model stage timings on this node. */
+    public IngestTimings ingestTimings() {
+        return ingestTimings;
     }
 
     /** Clips being decoded or embedded right now. */
@@ -178,6 +186,12 @@ public final class AudioEmbeddingService {
      */
     public AudioEmbeddings embed(AudioEmbedderCache.OpenBundle model, byte[] bytes, DecodeLimits limits, SegmentSpec segments,
         String subject) {
+        return embed(model, bytes, limits, segments, subject, StageTimer.NONE);
+    }
+
+    /** As {@link #embed(AudioEmbedderCache.OpenBundle, byte[], DecodeLimits, SegmentSpec, String)}, telling {@code timer} how long each stage took. */
+    public AudioEmbeddings embed(AudioEmbedderCache.OpenBundle model, byte[] bytes, DecodeLimits limits, SegmentSpec segments,
+        String subject, StageTimer timer) {
         AudioFootprint footprint;
         try {
             footprint = AudioFootprint.of(bytes, limits, model.embedder().frontEndConfig());
@@ -197,8 +211,12 @@ public final class AudioEmbeddingService {
                 memory.addEstimateBytesAndMaybeBreak(footprint.bytes(), "audio_pq: decoding and embedding " + subject);
             }
             try {
+                long start = System.nanoTime();
                 DecodedAudio audio = DECODER.decode(bytes, footprint.limits());
-                AudioEmbeddings embeddings = segments != null ? model.embedder().embed(audio, segments) : model.embedder().embedClip(audio);
+                timer.add(StageTimer.Stage.DECODE, System.nanoTime() - start);
+                AudioEmbeddings embeddings = segments != null
+                    ? model.embedder().embed(audio, segments, timer)
+                    : model.embedder().embedClip(audio, timer);
                 checkFinite(embeddings, model, subject);
                 return embeddings;
             } catch (InvalidAudioException e) {

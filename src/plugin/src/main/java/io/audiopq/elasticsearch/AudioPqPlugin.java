@@ -155,7 +155,7 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, CircuitBreake
         Supplier<DiscoveryNodes> nodesInCluster,
         Predicate<NodeFeature> clusterSupportsFeature
     ) {
-        return List.of(new RestGetModelsAction(this::modelRegistry, this::nodeName), new RestEmbedAudioAction());
+        return List.of(new RestGetModelsAction(this::modelRegistry, this::nodeName, audio.ingestTimings()), new RestEmbedAudioAction());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.audiopq.elasticsearch;
 
+import io.audiopq.elasticsearch.ingest.IngestTimings;
 import io.audiopq.model.AudioSpec;
 import io.audiopq.model.FileChecksum;
 import io.audiopq.model.ModelBundle;
@@ -23,8 +24,10 @@ import java.util.List;
  * @param modelsPath     the folder the node loaded bundles from
  * @param directoryError why that folder could not be listed, or null
  * @param entries        the bundles to show
+ * @param ingestTimings  the ingest processor's stage timings on this node, shown per bundle
  */
-record ModelsInfo(String nodeName, String modelsPath, String directoryError, List<ModelEntry> entries) implements ToXContentObject {
+record ModelsInfo(String nodeName, String modelsPath, String directoryError, List<ModelEntry> entries, IngestTimings ingestTimings)
+    implements ToXContentObject {
 
     @Override
     public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
@@ -44,6 +47,7 @@ record ModelsInfo(String nodeName, String modelsPath, String directoryError, Lis
             } else {
                 builder.field("error", entry.error());
             }
+            ingestTimings.toXContent(builder, entry.name());
             builder.endObject();
         }
         builder.endObject();

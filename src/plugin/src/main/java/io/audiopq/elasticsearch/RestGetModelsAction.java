@@ -1,5 +1,6 @@
 package io.audiopq.elasticsearch;
 
+import io.audiopq.elasticsearch.ingest.IngestTimings;
 import io.audiopq.model.ModelEntry;
 import io.audiopq.model.ModelRegistry;
 
@@ -25,10 +26,12 @@ final class RestGetModelsAction extends BaseRestHandler {
 
     private final Supplier<ModelRegistry> registry;
     private final Supplier<String> nodeName;
+    private final IngestTimings ingestTimings;
 
-    RestGetModelsAction(Supplier<ModelRegistry> registry, Supplier<String> nodeName) {
+    RestGetModelsAction(Supplier<ModelRegistry> registry, Supplier<String> nodeName, IngestTimings ingestTimings) {
         this.registry = registry;
         this.nodeName = nodeName;
+        this.ingestTimings = ingestTimings;
     }
 
     @Override
@@ -60,7 +63,7 @@ final class RestGetModelsAction extends BaseRestHandler {
                 );
             entries = List.of(entry);
         }
-        ModelsInfo info = new ModelsInfo(nodeName.get(), models.directory().toString(), models.directoryError(), entries);
+        ModelsInfo info = new ModelsInfo(nodeName.get(), models.directory().toString(), models.directoryError(), entries, ingestTimings);
         return channel -> channel.sendResponse(new RestResponse(RestStatus.OK, info.toXContent(channel.newBuilder(), request)));
     }
 }

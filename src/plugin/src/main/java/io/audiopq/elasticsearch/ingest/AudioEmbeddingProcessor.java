@@ -51,6 +51,7 @@ public final class AudioEmbeddingProcessor extends AbstractProcessor {
     private final boolean ignoreMissing;
     private final int topTags;
     private final float minTagScore;
+    private final IngestTimings.Model timings;
 
     AudioEmbeddingProcessor(AudioEmbeddingService audio, String tag, String description, String field, String targetField, AudioEmbedderCache.OpenBundle model,
         SegmentSpec segments, boolean includeSegments, DecodeLimits limits, boolean removeBinary, boolean ignoreMissing, int topTags,
@@ -67,6 +68,7 @@ public final class AudioEmbeddingProcessor extends AbstractProcessor {
         this.ignoreMissing = ignoreMissing;
         this.topTags = topTags;
         this.minTagScore = (float) minTagScore;
+        this.timings = audio.ingestTimings().forModel(model.bundle().name());
     }
 
     @Override
@@ -80,7 +82,8 @@ public final class AudioEmbeddingProcessor extends AbstractProcessor {
         }
         String subject = "field [" + field + "]";
         byte[] bytes = AudioEmbeddingService.bytes(value, limits.maxBytes(), subject);
-        AudioEmbeddings embeddings = audio.embed(model, bytes, limits, includeSegments ? segments : null, subject);
+        AudioEmbeddings embeddings = audio.embed(model, bytes, limits, includeSegments ? segments : null, subject, timings);
+        timings.document(embeddings.audio().durationSeconds());
         document.setFieldValue(targetField, output(embeddings));
         if (removeBinary) {
             document.removeField(field);

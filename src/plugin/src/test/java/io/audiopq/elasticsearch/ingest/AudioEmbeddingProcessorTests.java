@@ -1,5 +1,6 @@
 package io.audiopq.elasticsearch.ingest;
 
+import io.audiopq.audio.StageTimer;
 import io.audiopq.elasticsearch.AudioEmbeddingService;
 import io.audiopq.testing.TestAudio;
 import io.audiopq.model.AudioBundleFixtures;
@@ -36,6 +37,7 @@ public class AudioEmbeddingProcessorTests extends ESTestCase {
 
     private static AudioEmbedderCache models;
     private static AudioEmbeddingProcessorFactory factory;
+    private static AudioEmbeddingService service;
 
     @BeforeClass
     public static void setUpBundles() throws Exception {
@@ -46,7 +48,8 @@ public class AudioEmbeddingProcessorTests extends ESTestCase {
         Files.writeString(broken.resolve("backbone.onnx"), "not a model");
         models = new AudioEmbedderCache(1);
         ModelRegistry registry = ModelRegistry.load(dir, ModelRegistry.Listener.NONE, models::check);
-        factory = new AudioEmbeddingProcessorFactory(AudioEmbeddingService.unbounded(() -> registry, models));
+        service = AudioEmbeddingService.unbounded(() -> registry, models);
+        factory = new AudioEmbeddingProcessorFactory(service);
     }
 
     @AfterClass
@@ -54,6 +57,7 @@ public class AudioEmbeddingProcessorTests extends ESTestCase {
         models.close();
         models = null;
         factory = null;
+        service = null;
     }
 
     static String base64(byte[] bytes) {
@@ -113,6 +117,26 @@ public class AudioEmbeddingProcessorTests extends ESTestCase {
         }
         assertTrue("source kept by default", doc.hasField("audio"));
         assertEquals("a clip", doc.getFieldValue("title", String.class));
+    }
+
+    public void testStageTimingsMoveWithEveryDocument() throws Exception {
+        IngestTimings.Model timings = service.ingestTimings().forModel("stats");
+        long documents = timings.documents();
+        double seconds = timings.audioSeconds();
+        long[] nanos = new long[StageTimer.Stage.values().length];
+        for (StageTimer.Stage stage : StageTimer.Stage.values()) {
+            nanos[stage.ordinal()] = timings.nanos(stage);
+        }
+        // 44.1 kHz: the bundle's front end runs at 16 kHz, so the clip is resampled too.
+        processor().execute(document(base64(stereoWav())));
+        assertEquals(documents + 1, timings.documents());
+        assertEquals(seconds + 2.2, timings.audioSeconds(), 1e-9);
+        for (StageTimer.Stage stage : StageTimer.Stage.values()) {
+            assertTrue(stage + " did not move", timings.nanos(stage) > nanos[stage.ordinal()]);
+        }
+        // A document that fails is not counted.
+        expectThrows(IllegalArgumentException.class, () -> processor().execute(document(base64(new byte[] { 1, 2, 3 }))));
+        assertEquals(documents + 1, timings.documents());
     }
 
     public void testSameAudioInEveryFormatGivesTheSameEmbedding() throws Exception {

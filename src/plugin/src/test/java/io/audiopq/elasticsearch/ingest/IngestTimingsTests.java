@@ -1,0 +1,62 @@
+package io.audiopq.elasticsearch.ingest;
+
+import io.audiopq.audio.StageTimer;
+
+import org.elasticsearch.common.Strings;
+import org.elasticsearch.test.ESTestCase;
+import org.elasticsearch.xcontent.XContentBuilder;
+import org.elasticsearch.xcontent.json.JsonXContent;
+
+import java.io.IOException;
+
+public class IngestTimingsTests extends ESTestCase {
+
+    private static String render(IngestTimings timings, String name) throws IOException {
+        XContentBuilder builder = JsonXContent.contentBuilder().startObject();
+        timings.toXContent(builder, name);
+        return Strings.toString(builder.endObject());
+    }
+
+    public void testRendersEachModelsCounters() throws IOException {
+        IngestTimings timings = new IngestTimings();
+        IngestTimings.Model model = timings.forModel("m");
+        assertSame(model, timings.forModel("m"));
+        model.add(StageTimer.Stage.DECODE, 2_500_000);
+        model.add(StageTimer.Stage.DECODE, 1_000_000);
+        model.add(StageTimer.Stage.RESAMPLE, 7_000_000);
+        model.add(StageTimer.Stage.FRONT_END, 1_000_000);
+        model.add(StageTimer.Stage.INFERENCE, 40_000_000);
+        model.document(5.0);
+        model.document(2.25);
+        timings.forModel("other").document(1.0);
+        assertEquals(
+            "{\"ingest\":{\"documents\":2,\"audio_seconds\":7.25,\"decode\":{\"time_in_millis\":3},\"resample\":{\"time_in_millis\":7},"
+                + "\"front_end\":{\"time_in_millis\":1},\"inference\":{\"time_in_millis\":40}}}",
+            render(timings, "m")
+        );
+    }
+
+    public void testModelWithoutDocumentsRendersNothing() throws IOException {
+        assertEquals("{}", render(new IngestTimings(), "never-used"));
+    }
+
+    public void testConcurrentAddsAreAllCounted() throws Exception {
+        IngestTimings.Model model = new IngestTimings().forModel("m");
+        Thread[] threads = new Thread[4];
+        for (int t = 0; t < threads.length; t++) {
+            threads[t] = new Thread(() -> {
+                for (int i = 0; i < 10_000; i++) {
+                    model.add(StageTimer.Stage.INFERENCE, 3);
+                    model.document(0.5);
+                }
+            });
+            threads[t].start();
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        assertEquals(40_000, model.documents());
+        assertEquals(120_000, model.nanos(StageTimer.Stage.INFERENCE));
+        assertEquals(20_000.0, model.audioSeconds(), 0);
+    }
+}
