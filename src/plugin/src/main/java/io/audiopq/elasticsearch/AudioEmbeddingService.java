@@ -26,6 +26,9 @@ import java.io.IOException;
 
 import java.util.Base64;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -80,6 +83,7 @@ public final class AudioEmbeddingService {
     private final AudioEmbedderCache models;
     private final Supplier<CircuitBreaker> breaker;
     private final Semaphore permits;
+    private final Map<String, Usage> usage = new ConcurrentHashMap<>();
     private final int maxConcurrent;
     private final TimeValue maxWait;
 
@@ -108,6 +112,23 @@ public final class AudioEmbeddingService {
     /** A service without memory accounting and with one turn per processor, waiting up to the default: for tools and tests. */
     public static AudioEmbeddingService unbounded(Supplier<ModelRegistry> registry, AudioEmbedderCache models) {
         return new AudioEmbeddingService(registry, models, () -> null, Settings.EMPTY);
+    }
+
+    /** Clips embedded with a bundle on this node since it started (documents and queries), and the time inference took. */
+    public record Usage(LongAdder clips, LongAdder inferenceNanos) {
+        Usage() {
+            this(new LongAdder(), new LongAdder());
+        }
+
+        void add(long nanos) {
+            clips.increment();
+            inferenceNanos.add(nanos);
+        }
+    }
+
+    /** What {@code model} has embedded on this node, or null when nothing yet. */
+    public Usage usage(String model) {
+        return usage.get(model);
     }
 
     /** Clips being decoded or embedded right now. */
@@ -198,7 +219,9 @@ public final class AudioEmbeddingService {
             }
             try {
                 DecodedAudio audio = DECODER.decode(bytes, footprint.limits());
+                long start = System.nanoTime();
                 AudioEmbeddings embeddings = segments != null ? model.embedder().embed(audio, segments) : model.embedder().embedClip(audio);
+                usage.computeIfAbsent(model.bundle().name(), n -> new Usage()).add(System.nanoTime() - start);
                 checkFinite(embeddings, model, subject);
                 return embeddings;
             } catch (InvalidAudioException e) {
