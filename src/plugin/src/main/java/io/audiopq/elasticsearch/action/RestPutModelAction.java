@@ -12,7 +12,7 @@ import static org.elasticsearch.rest.RestRequest.Method.PUT;
 
 /**
  * {@code PUT _audio_pq/models/{name}[?checksum=<sha256>]} with a bundle archive as the body (zip,
- * tar or tar.gz of the bundle folder; any content type, e.g. {@code application/zip}): see
+ * tar or tar.gz of the bundle folder; e.g. {@code application/zip} or {@code application/octet-stream}; Elasticsearch refuses {@code text/plain}): see
  * {@link TransportPutModelAction}.
  */
 public final class RestPutModelAction extends BaseRestHandler {
