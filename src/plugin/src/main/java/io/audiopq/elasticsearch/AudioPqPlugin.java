@@ -119,7 +119,8 @@ public class AudioPqPlugin extends Plugin
             AudioEmbeddingService.MAX_WAIT,
             SearchCostLimits.MAX_PQ_KNN_CLAUSES,
             SearchCostLimits.MAX_QUERY_AUDIO,
-            TransportPutModelAction.MAX_UPLOAD_SIZE
+            TransportPutModelAction.MAX_UPLOAD_SIZE,
+            DefaultBundle.ENABLED
         );
     }
 
@@ -156,6 +157,9 @@ public class AudioPqPlugin extends Plugin
         ModelIndex modelIndex = new ModelIndex(services.client());
         bundles.start(services.environment().dataDirs()[0].resolve(NodeBundles.CACHE_PATH), modelIndex, services.threadPool());
         services.clusterService().addListener(bundles);
+        if (DefaultBundle.ENABLED.get(settings)) {
+            services.clusterService().addListener(new DefaultBundle(services.client(), services.threadPool()));
+        }
         // Components are injectable: the transport actions receive the audio service, the bundles and the index.
         return List.of(config, bundles, modelIndex, audioModels, audio);
     }

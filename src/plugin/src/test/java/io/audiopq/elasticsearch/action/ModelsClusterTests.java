@@ -158,6 +158,19 @@ public class ModelsClusterTests extends ESIntegTestCase {
         }
     }
 
+    /** No config folder has the default bundle here, so the elected master uploads the one the plugin carries. */
+    public void testTheDefaultBundleIsUploadedOnFirstStart() throws Exception {
+        assertBusy(() -> {
+            for (NodeBundles bundles : internalCluster().getInstances(NodeBundles.class)) {
+                assertNotNull(bundles.nodeName(), bundles.loaded("audiopq-default"));
+            }
+        }, 60, java.util.concurrent.TimeUnit.SECONDS);
+        Map<String, Object> bundle = map(map(models("audiopq-default").get("models")).get("audiopq-default"));
+        assertEquals("cluster", bundle.get("source"));
+        assertEquals("audio", bundle.get("kind"));
+        assertEquals(ModelBundleLoader.load(Path.of("models", "audiopq-default")).checksum(), bundle.get("checksum"));
+    }
+
     public void testTwoUploadsOfOneNameOneWins() throws Exception {
         byte[] first = zip("raced");
         byte[] second = zip("raced");
