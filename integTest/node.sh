@@ -222,15 +222,13 @@ stop() {
 }
 
 # --- a cluster of several nodes (ClusterIT) ---------------------------------------------------------
-cluster_launch() { # cluster_launch I TRANSPORT_PORT SEEDS [INITIAL_MASTERS]: starts node I of the cluster (does not wait)
-  local i=$1 transport=$2 seeds=$3 masters=${4:-}
+cluster_launch() { # cluster_launch I HTTP_PORT TRANSPORT_PORT SEEDS [INITIAL_MASTERS]: starts node I of the cluster
+  local i=$1 port=$2 transport=$3 seeds=$4 masters=${5:-}
   local run home dir
   run=$(cat "$state/run_dir"); home=$run/elasticsearch-$ES_VERSION; dir=$run/node-$i
   mkdir -p "$state/nodes/$i" "$dir/data" "$dir/logs"
   rm -rf "$dir/config"; cp -r "$home/config" "$dir/config"
   [ "$(id -u)" = 0 ] && chown -R "$ES_USER" "$dir"
-  local port
-  port=$(free_port)
   echo "$port" > "$state/nodes/$i/port"; echo "$transport" > "$state/nodes/$i/transport"
   local extra=()
   [ -n "$masters" ] && extra=(-E cluster.initial_master_nodes="$masters")
@@ -271,22 +269,30 @@ cluster_start() {
   [ -d "$state/nodes" ] && cluster_stop
   install_home
   rm -rf "$(cat "$state/run_dir")"/node-*
-  # Transport ports first, so every initial node can seed from all of them.
-  local i seeds="" masters="" transports=()
-  for i in $(seq 0 $((n - 1))); do transports+=("$(free_port)"); done
+  # Ports first (distinct ones: the nodes start in parallel), so every initial node can seed from all of them.
+  local i p seeds="" masters="" ports=()
+  while [ ${#ports[@]} -lt $((2 * n)) ]; do
+    p=$(free_port)
+    case " ${ports[*]} " in *" $p "*) ;; *) ports+=("$p") ;; esac
+  done
+  local transports=("${ports[@]:0:n}") https=("${ports[@]:n}")
   for i in $(seq 0 $((n - 1))); do
     seeds="$seeds${seeds:+,}127.0.0.1:${transports[$i]}"; masters="$masters${masters:+,}audiopq-node-$i"
   done
+  # In parallel: "elasticsearch -d" returns only once its node has started, and a node of a cluster
+  # that has not formed yet waits discovery.initial_state_timeout (30 s) for the others first.
+  local pids=()
   for i in $(seq 0 $((n - 1))); do
-    cluster_launch "$i" "${transports[$i]}" "$seeds" "$masters"
+    cluster_launch "$i" "${https[$i]}" "${transports[$i]}" "$seeds" "$masters" & pids+=($!)
   done
+  for i in "${pids[@]}"; do wait "$i" || { cluster_stop; return 1; }; done
   cluster_wait "$n"
 }
 
 cluster_add() {
   source "$repo/src/scripts/java-home.sh"
   local n; n=$(ls "$state/nodes" | wc -l)
-  cluster_launch "$n" "$(free_port)" "$(cluster_seeds)"
+  cluster_launch "$n" "$(free_port)" "$(free_port)" "$(cluster_seeds)"
   cluster_wait $((n + 1))
 }
 

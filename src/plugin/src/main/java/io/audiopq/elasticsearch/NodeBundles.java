@@ -202,9 +202,16 @@ public final class NodeBundles implements ClusterStateListener {
         sync(modelIndex.list());
     }
 
-    /** A node that joins (or restarts) syncs once, as soon as the index is readable, or at once when nothing was ever stored. */
+    /**
+     * A node that joins (or restarts) syncs once, as soon as the index is readable, or at once when
+     * nothing was ever stored; so does a node that lost its master and found one again (it may have
+     * missed an upload's or delete's broadcast meanwhile).
+     */
     @Override
     public void clusterChanged(ClusterChangedEvent event) {
+        if (event.previousState().nodes().getMasterNodeId() == null && event.state().nodes().getMasterNodeId() != null) {
+            synced = false;
+        }
         if (synced || index == null || event.state().blocks().hasGlobalBlock(GatewayService.STATE_NOT_RECOVERED_BLOCK)) {
             return;
         }

@@ -8,6 +8,7 @@ import org.elasticsearch.action.support.nodes.BaseNodeResponse;
 import org.elasticsearch.action.support.nodes.BaseNodesRequest;
 import org.elasticsearch.action.support.nodes.BaseNodesResponse;
 import org.elasticsearch.cluster.ClusterName;
+import org.elasticsearch.cluster.metadata.ProjectMetadata;
 import org.elasticsearch.cluster.node.DiscoveryNode;
 import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.common.io.stream.StreamInput;
@@ -131,12 +132,12 @@ public final class ModelsNodesAction {
 
     /** Every node's answer, and (from the coordinating node's cluster state) which fields of which indices use each bundle. */
     public static final class Response extends BaseNodesResponse<NodeResponse> {
-        private final Map<String, Map<String, List<String>>> usage;
+        private final ProjectMetadata project;
 
-        Response(ClusterName clusterName, List<NodeResponse> nodes, List<FailedNodeException> failures,
-            Map<String, Map<String, List<String>>> usage) {
+        /** @param project the coordinating node's metadata, for {@link #usage} (read only when asked: it parses every mapping) */
+        Response(ClusterName clusterName, List<NodeResponse> nodes, List<FailedNodeException> failures, ProjectMetadata project) {
             super(clusterName, nodes, failures);
-            this.usage = usage;
+            this.project = project;
         }
 
         @Override
@@ -162,7 +163,7 @@ public final class ModelsNodesAction {
 
         /** index → fields of the {@code pq_vector} fields mapped to {@code model}. */
         public Map<String, List<String>> usage(String model) {
-            return usage.getOrDefault(model, Map.of());
+            return ModelUsage.of(project).getOrDefault(model, Map.of());
         }
 
         private List<String> nodeNames() {

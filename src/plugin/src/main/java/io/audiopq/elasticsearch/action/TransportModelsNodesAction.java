@@ -48,7 +48,7 @@ public final class TransportModelsNodesAction extends TransportNodesAction<
     protected ModelsNodesAction.Response newResponse(ModelsNodesAction.Request request, List<ModelsNodesAction.NodeResponse> responses,
         List<FailedNodeException> failures) {
         return new ModelsNodesAction.Response(clusterService.getClusterName(), responses, failures,
-            ModelUsage.of(clusterService.state().metadata().getProject()));
+            clusterService.state().metadata().getProject());
     }
 
     @Override
