@@ -154,11 +154,11 @@ public class AudioPqPlugin extends Plugin
         nodeName = services.clusterService().getNodeName();
         SearchCostLimits.init(settings, services.clusterService().getClusterSettings());
         ModelRegistry config = loadRegistry(services.environment().configDir());
-        ModelIndex modelIndex = new ModelIndex(services.client());
+        ModelIndex modelIndex = new ModelIndex(services.client(), services.clusterService());
         bundles.start(services.environment().dataDirs()[0].resolve(NodeBundles.CACHE_PATH), modelIndex, services.threadPool());
         services.clusterService().addListener(bundles);
         if (DefaultBundle.ENABLED.get(settings)) {
-            services.clusterService().addListener(new DefaultBundle(services.client(), services.threadPool()));
+            services.clusterService().addListener(new DefaultBundle(services.client(), services.clusterService(), services.threadPool()));
         }
         // Components are injectable: the transport actions receive the audio service, the bundles and the index.
         return List.of(config, bundles, modelIndex, audioModels, audio);

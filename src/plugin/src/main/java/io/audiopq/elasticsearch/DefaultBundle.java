@@ -9,7 +9,10 @@ import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.cluster.ClusterChangedEvent;
 import org.elasticsearch.cluster.ClusterStateListener;
+import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.common.settings.Setting;
+import org.elasticsearch.common.util.concurrent.EsRejectedExecutionException;
+import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.gateway.GatewayService;
 import org.elasticsearch.logging.LogManager;
 import org.elasticsearch.logging.Logger;
@@ -44,18 +47,25 @@ final class DefaultBundle implements ClusterStateListener {
 
     private static final Logger logger = LogManager.getLogger(DefaultBundle.class);
 
+    private static final TimeValue RETRY = TimeValue.timeValueSeconds(10);
+
     private final Client client;
+    private final ClusterService clusterService;
     private final ThreadPool threadPool;
     private volatile boolean done;
     private volatile boolean running;
 
-    DefaultBundle(Client client, ThreadPool threadPool) {
+    DefaultBundle(Client client, ClusterService clusterService, ThreadPool threadPool) {
         this.client = client;
+        this.clusterService = clusterService;
         this.threadPool = threadPool;
     }
 
     @Override
     public void clusterChanged(ClusterChangedEvent event) {
+        if (ModelIndex.exists(event.previousState()) && ModelIndex.exists(event.state()) == false) {
+            done = false; // the index itself was deleted (e.g. a feature reset): the cluster lacks the bundle again
+        }
         if (done || running || event.localNodeMaster() == false
             || event.state().blocks().hasGlobalBlock(GatewayService.STATE_NOT_RECOVERED_BLOCK)
             || (ModelIndex.exists(event.state()) && ModelIndex.readable(event.state()) == false)) {
@@ -71,7 +81,16 @@ final class DefaultBundle implements ClusterStateListener {
                 if (ExceptionsHelper.unwrapCause(e) instanceof ElasticsearchStatusException s && s.status() == RestStatus.CONFLICT) {
                     done = true; // a config folder or the cluster has it already
                 } else {
-                    logger.warn("cannot upload the default model bundle [" + NAME + "]; retrying on the next cluster state change", e);
+                    logger.warn("cannot upload the default model bundle [" + NAME + "]; retrying in " + RETRY, e);
+                    try {
+                        threadPool.schedule(
+                            () -> clusterChanged(new ClusterChangedEvent("retry", clusterService.state(), clusterService.state())),
+                            RETRY,
+                            threadPool.generic()
+                        );
+                    } catch (EsRejectedExecutionException closing) {
+                        logger.debug("not retrying the default bundle upload: the node is closing", closing);
+                    }
                 }
             } finally {
                 running = false;

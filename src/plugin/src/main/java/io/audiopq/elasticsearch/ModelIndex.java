@@ -3,6 +3,7 @@ package io.audiopq.elasticsearch;
 import org.elasticsearch.ElasticsearchStatusException;
 import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.action.DocWriteRequest;
+import org.elasticsearch.action.NoShardAvailableActionException;
 import org.elasticsearch.action.bulk.BulkRequestBuilder;
 import org.elasticsearch.action.bulk.BulkResponse;
 import org.elasticsearch.action.get.GetResponse;
@@ -16,8 +17,10 @@ import org.elasticsearch.client.internal.OriginSettingClient;
 import org.elasticsearch.cluster.ClusterState;
 import org.elasticsearch.cluster.metadata.IndexMetadata;
 import org.elasticsearch.cluster.routing.IndexRoutingTable;
+import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.common.UUIDs;
 import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.index.IndexNotFoundException;
 import org.elasticsearch.index.engine.VersionConflictEngineException;
 import org.elasticsearch.index.query.QueryBuilders;
@@ -69,9 +72,41 @@ public final class ModelIndex {
     public record StoredModel(String name, String checksum, String upload, int chunks, long size) {}
 
     private final Client client;
+    private final ClusterService clusterService;
 
-    public ModelIndex(Client client) {
+    public ModelIndex(Client client, ClusterService clusterService) {
         this.client = new OriginSettingClient(client, ORIGIN);
+        this.clusterService = clusterService;
+    }
+
+    /**
+     * Runs a read of the index; if its primary is not active yet (the first upload, possibly
+     * another node's, is creating the index right now, or its node restarts), waits up to 30 s for
+     * it and reads once more.
+     */
+    private <T> T read(java.util.function.Supplier<T> read) {
+        ClusterState state = clusterService.state();
+        if (exists(state) && readable(state) == false) {
+            awaitPrimary();
+        }
+        try {
+            return read.get();
+        } catch (RuntimeException e) {
+            if ((ExceptionsHelper.unwrapCause(e) instanceof NoShardAvailableActionException) == false) {
+                throw e;
+            }
+            awaitPrimary();
+            return read.get();
+        }
+    }
+
+    private void awaitPrimary() {
+        var health = client.admin().cluster().prepareHealth(TimeValue.THIRTY_SECONDS, NAME).setWaitForYellowStatus()
+            .setTimeout(TimeValue.THIRTY_SECONDS).get();
+        if (health.isTimedOut()) {
+            throw new ElasticsearchStatusException("the model bundle index [{}] has no active primary shard; retry later",
+                RestStatus.SERVICE_UNAVAILABLE, NAME);
+        }
     }
 
     /** The descriptor that makes {@value #NAME} a system index, created on first write with these mappings. */
@@ -183,7 +218,7 @@ public final class ModelIndex {
     public StoredModel get(String name) {
         GetResponse response;
         try {
-            response = client.prepareGet(NAME, name).get();
+            response = read(() -> client.prepareGet(NAME, name).get());
         } catch (IndexNotFoundException e) {
             return null;
         }
@@ -194,7 +229,7 @@ public final class ModelIndex {
     public List<StoredModel> list() {
         SearchResponse response;
         try {
-            response = client.prepareSearch(NAME).setQuery(QueryBuilders.termQuery("doc_type", "model")).setSize(10_000).get();
+            response = read(() -> client.prepareSearch(NAME).setQuery(QueryBuilders.termQuery("doc_type", "model")).setSize(10_000).get());
         } catch (IndexNotFoundException e) {
             return List.of();
         }
@@ -216,7 +251,7 @@ public final class ModelIndex {
         for (int i = 0; i < model.chunks(); i++) {
             get.add(NAME, chunkId(model.name(), model.upload(), i));
         }
-        MultiGetResponse response = get.get();
+        MultiGetResponse response = read(get::get);
         ByteArrayOutputStream archive = new ByteArrayOutputStream((int) model.size());
         for (MultiGetItemResponse item : response.getResponses()) {
             if (item.isFailed() || item.getResponse().isExists() == false) {

@@ -164,7 +164,7 @@ public final class NodeBundles implements ClusterStateListener {
     public synchronized void sync(List<ModelIndex.StoredModel> stored) {
         Path cacheDir = requireStarted();
         Map<String, ModelEntry> next = new TreeMap<>();
-        Set<String> keep = new HashSet<>();
+        Set<String> keep = new HashSet<>(); // checksums still stored
         for (ModelIndex.StoredModel model : stored) {
             keep.add(model.checksum());
             ModelEntry current = cluster.get(model.name());
@@ -174,21 +174,20 @@ public final class NodeBundles implements ClusterStateListener {
             }
             next.put(model.name(), fetch(cacheDir, model));
         }
-        for (ModelEntry gone : cluster.values()) {
-            if (next.containsKey(gone.name()) == false) {
-                logger.info("model bundle [{}] was deleted from the cluster; unloaded it", gone.name());
-            }
-        }
+        Map<String, ModelEntry> previous = cluster;
         cluster = Map.copyOf(next);
-        try (var dirs = Files.list(cacheDir)) {
-            for (Path dir : dirs.toList()) {
-                String checksum = dir.getFileName().toString();
-                if (checksum.startsWith(".") == false && keep.contains(checksum) == false) {
-                    rmQuietly(dir);
+        // Only the folders of bundles this sync drops: an upload in progress on this node has
+        // placed its folder but not stored its model document yet, and must keep it.
+        for (ModelEntry gone : previous.values()) {
+            ModelEntry now = next.get(gone.name());
+            if (gone.bundle() != null && (now == null || now.bundle() != gone.bundle())) {
+                if (now == null) {
+                    logger.info("model bundle [{}] was deleted from the cluster; unloaded it", gone.name());
+                }
+                if (keep.contains(gone.bundle().checksum()) == false) {
+                    rmQuietly(cacheDir.resolve(gone.bundle().checksum()));
                 }
             }
-        } catch (IOException e) {
-            logger.warn("cannot clean the cache of uploaded model bundles [" + cacheDir + "]", e);
         }
         synced = true;
     }
@@ -290,7 +289,7 @@ public final class NodeBundles implements ClusterStateListener {
     }
 
     /** Moves an unpacked bundle from {@code staging/<name>} to {@code <cache>/<checksum>/<name>} (kept if already there). */
-    private Path place(Path staging, ModelBundle bundle) throws IOException {
+    private synchronized Path place(Path staging, ModelBundle bundle) throws IOException {
         Path dir = Files.createDirectories(cache.resolve(bundle.checksum()));
         Path folder = dir.resolve(bundle.name());
         if (Files.isDirectory(folder) == false) {
@@ -323,7 +322,7 @@ public final class NodeBundles implements ClusterStateListener {
         return models.get(model)
             .map(entry -> entry.status() == ModelEntry.Status.FAILED ? "it failed to load: " + entry.error() : "it is not loaded")
             .orElseGet(
-                () -> "it is neither in ["
+                () -> "it is not installed in ["
                     + models.directory()
                     + "] nor uploaded to the cluster (PUT _audio_pq/models/" + model + "); bundles on this node: "
                     + models.entries().stream().map(ModelEntry::name).toList()

@@ -39,7 +39,8 @@ import static org.elasticsearch.test.hamcrest.ElasticsearchAssertions.assertAcke
  * cluster-wide view shows each node; refusals (config names, stored names, concurrent uploads,
  * size, checksum, invalid archives, deletes of mapped bundles) carry their status and message.
  */
-@ESIntegTestCase.ClusterScope(scope = ESIntegTestCase.Scope.TEST, numDataNodes = 3, numClientNodes = 0)
+// No dedicated masters: exactly three nodes, then a fourth.
+@ESIntegTestCase.ClusterScope(scope = ESIntegTestCase.Scope.TEST, numDataNodes = 3, numClientNodes = 0, supportsDedicatedMasters = false)
 public class ModelsClusterTests extends ESIntegTestCase {
 
     private static Path configDir;
@@ -47,6 +48,12 @@ public class ModelsClusterTests extends ESIntegTestCase {
     @Override
     protected Collection<Class<? extends Plugin>> nodePlugins() {
         return List.of(AudioPqPlugin.class);
+    }
+
+    @Override
+    protected Settings nodeSettings(int nodeOrdinal, Settings otherSettings) {
+        // No default-bundle upload racing the uploads under test (DefaultBundleClusterTests covers it).
+        return Settings.builder().put(super.nodeSettings(nodeOrdinal, otherSettings)).put("audio_pq.models.default_bundle.enabled", false).build();
     }
 
     @Override
@@ -124,7 +131,11 @@ public class ModelsClusterTests extends ESIntegTestCase {
         }
 
         String fourth = internalCluster().startNode();
-        assertBusy(() -> assertEquals(expected, internalCluster().getInstance(NodeBundles.class, fourth).loaded("uploaded").checksum()));
+        assertBusy(() -> {
+            var bundle = internalCluster().getInstance(NodeBundles.class, fourth).loaded("uploaded");
+            assertNotNull("not loaded on the late node yet", bundle);
+            assertEquals(expected, bundle.checksum());
+        }, 60, java.util.concurrent.TimeUnit.SECONDS);
         assertEquals("loaded", map(map(models("uploaded").get("models")).get("uploaded")).get("status"));
 
         // A mapping can name it on any node, and documents index with its codebook.
@@ -156,19 +167,6 @@ public class ModelsClusterTests extends ESIntegTestCase {
         for (NodeBundles bundles : internalCluster().getInstances(NodeBundles.class)) {
             assertEquals(expected, bundles.loaded("uploaded").checksum());
         }
-    }
-
-    /** No config folder has the default bundle here, so the elected master uploads the one the plugin carries. */
-    public void testTheDefaultBundleIsUploadedOnFirstStart() throws Exception {
-        assertBusy(() -> {
-            for (NodeBundles bundles : internalCluster().getInstances(NodeBundles.class)) {
-                assertNotNull(bundles.nodeName(), bundles.loaded("audiopq-default"));
-            }
-        }, 60, java.util.concurrent.TimeUnit.SECONDS);
-        Map<String, Object> bundle = map(map(models("audiopq-default").get("models")).get("audiopq-default"));
-        assertEquals("cluster", bundle.get("source"));
-        assertEquals("audio", bundle.get("kind"));
-        assertEquals(ModelBundleLoader.load(Path.of("models", "audiopq-default")).checksum(), bundle.get("checksum"));
     }
 
     public void testTwoUploadsOfOneNameOneWins() throws Exception {
