@@ -1,6 +1,5 @@
 package io.audiopq.elasticsearch;
 
-import io.audiopq.model.AudioEmbedderCache;
 import io.audiopq.model.BundleArchive;
 import io.audiopq.model.InvalidBundleException;
 import io.audiopq.model.ModelBundle;
@@ -21,7 +20,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
