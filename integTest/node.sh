@@ -9,6 +9,11 @@
 #   node.sh kill9   SIGKILL the node (no shutdown at all: a crash) and start the same node again, keeping
 #                   its data; waits for a yellow or green cluster (for DurabilityIT)
 #   node.sh url     print the node's base URL
+#   node.sh cluster-start N   instead of one node: a cluster of N nodes on loopback (distinct random ports,
+#                   discovery.seed_hosts + cluster.initial_master_nodes), all from one installation with a
+#                   config folder per node (ES_PATH_CONF); waits for N nodes and green. Use its own NODE_DIR.
+#   node.sh cluster-add       one more node that joins the running cluster (seed hosts only); waits for it
+#   node.sh cluster-stop      stop every node of the cluster by its pid
 #
 # Environment (Maven sets these; the defaults suit a manual run from the repository root):
 #   NODE_DIR    work folder (default integTest/target/integ-node); the node's logs end up in NODE_DIR/logs
@@ -90,8 +95,7 @@ copy_logs() {
   fi
 }
 
-start() {
-  if node_alive; then log "a node is already running (pid $(node_pid)); stop it first"; return 1; fi
+install_home() { # unpacks the distribution under a fresh run folder, installs the plugin zip and the bundles
   # shellcheck source=../src/scripts/java-home.sh
   source "$repo/src/scripts/java-home.sh"
   local plugin_zip=${PLUGIN_ZIP:-$(ls "$repo"/src/plugin/target/audio-pq-*.zip 2>/dev/null | head -n 1)}
@@ -120,6 +124,12 @@ start() {
       cp -r "$bundles"/*/ "$home/config/audio-pq/models/"
     fi
   done
+}
+
+start() {
+  if node_alive; then log "a node is already running (pid $(node_pid)); stop it first"; return 1; fi
+  install_home
+  local run; run=$(cat "$state/run_dir")
   mkdir -p "$run/data" "$run/logs"
   [ "$(id -u)" = 0 ] && chown -R "$ES_USER" "$run"
 
@@ -211,6 +221,97 @@ stop() {
   rm -f "$state/pid"
 }
 
+# --- a cluster of several nodes (ClusterIT) ---------------------------------------------------------
+cluster_launch() { # cluster_launch I HTTP_PORT TRANSPORT_PORT SEEDS [INITIAL_MASTERS]: starts node I of the cluster
+  local i=$1 port=$2 transport=$3 seeds=$4 masters=${5:-}
+  local run home dir
+  run=$(cat "$state/run_dir"); home=$run/elasticsearch-$ES_VERSION; dir=$run/node-$i
+  mkdir -p "$state/nodes/$i" "$dir/data" "$dir/logs"
+  rm -rf "$dir/config"; cp -r "$home/config" "$dir/config"
+  [ "$(id -u)" = 0 ] && chown -R "$ES_USER" "$dir"
+  echo "$port" > "$state/nodes/$i/port"; echo "$transport" > "$state/nodes/$i/transport"
+  local extra=()
+  [ -n "$masters" ] && extra=(-E cluster.initial_master_nodes="$masters")
+  log "starting cluster node audiopq-node-$i on 127.0.0.1:$port (transport $transport)"
+  as_node_user env ES_JAVA_HOME="$JAVA_HOME" ES_PATH_CONF="$dir/config" ES_JAVA_OPTS="-Xms$ES_HEAP -Xmx$ES_HEAP" \
+    "$home/bin/elasticsearch" -d -p "$dir/es.pid" \
+      -E cluster.name=audiopq-integ-cluster -E node.name="audiopq-node-$i" \
+      -E discovery.seed_hosts="$seeds" "${extra[@]}" -E xpack.security.enabled=false \
+      -E network.host=127.0.0.1 -E http.port="$port" -E transport.port="$transport" \
+      -E path.data="$dir/data" -E path.logs="$dir/logs" >"$dir/startup.out" 2>&1 \
+    || { cat "$dir/startup.out" >&2; return 1; }
+  cp "$dir/es.pid" "$state/nodes/$i/pid"
+}
+
+cluster_seeds() { # the transport addresses of the nodes started so far
+  local seeds="" f
+  for f in "$state"/nodes/*/transport; do seeds="$seeds${seeds:+,}127.0.0.1:$(cat "$f")"; done
+  echo "$seeds"
+}
+
+cluster_wait() { # cluster_wait N: until node 0 reports N nodes and green
+  local n=$1 port health
+  port=$(cat "$state/nodes/0/port")
+  for _ in $(seq 1 240); do
+    health=$(http_get "$port" "/_cluster/health?wait_for_nodes=$n&wait_for_status=green&timeout=1s" 2>/dev/null || true)
+    case "$health" in
+      *'"status":"green"'*'"number_of_nodes":'"$n"','*) log "cluster is green with $n nodes"; return 0 ;;
+    esac
+    sleep 1
+  done
+  log "cluster did not reach $n green nodes: $health"
+  tail -n 30 "$(cat "$state/run_dir")"/node-*/logs/audiopq-integ-cluster.log >&2 2>/dev/null || true
+  cluster_stop; return 1
+}
+
+cluster_start() {
+  local n=${1:?usage: node.sh cluster-start N}
+  [ -d "$state/nodes" ] && cluster_stop
+  install_home
+  rm -rf "$(cat "$state/run_dir")"/node-*
+  # Ports first (distinct ones: the nodes start in parallel), so every initial node can seed from all of them.
+  local i p seeds="" masters="" ports=()
+  while [ ${#ports[@]} -lt $((2 * n)) ]; do
+    p=$(free_port)
+    case " ${ports[*]} " in *" $p "*) ;; *) ports+=("$p") ;; esac
+  done
+  local transports=("${ports[@]:0:n}") https=("${ports[@]:n}")
+  for i in $(seq 0 $((n - 1))); do
+    seeds="$seeds${seeds:+,}127.0.0.1:${transports[$i]}"; masters="$masters${masters:+,}audiopq-node-$i"
+  done
+  # In parallel: "elasticsearch -d" returns only once its node has started, and a node of a cluster
+  # that has not formed yet waits discovery.initial_state_timeout (30 s) for the others first.
+  local pids=()
+  for i in $(seq 0 $((n - 1))); do
+    cluster_launch "$i" "${https[$i]}" "${transports[$i]}" "$seeds" "$masters" & pids+=($!)
+  done
+  for i in "${pids[@]}"; do wait "$i" || { cluster_stop; return 1; }; done
+  cluster_wait "$n"
+}
+
+cluster_add() {
+  source "$repo/src/scripts/java-home.sh"
+  local n; n=$(ls "$state/nodes" | wc -l)
+  cluster_launch "$n" "$(free_port)" "$(free_port)" "$(cluster_seeds)"
+  cluster_wait $((n + 1))
+}
+
+cluster_stop() {
+  local f pid
+  for f in "$state"/nodes/*/pid; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f")
+    if kill -0 "$pid" 2>/dev/null; then log "stopping cluster node (pid $pid)"; kill "$pid"; fi
+  done
+  for f in "$state"/nodes/*/pid; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f")
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+    rm -f "$f"
+  done
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
@@ -218,5 +319,8 @@ case "${1:-}" in
   kill9) kill9 ;;
   gc) gc ;;
   url) echo "http://127.0.0.1:$(cat "$state/port")" ;;
-  *) echo "usage: $0 start|stop|restart|kill9|gc|url" >&2; exit 2 ;;
+  cluster-start) cluster_start "${2:-}" ;;
+  cluster-add) cluster_add ;;
+  cluster-stop) cluster_stop ;;
+  *) echo "usage: $0 start|stop|restart|kill9|gc|url|cluster-start N|cluster-add|cluster-stop" >&2; exit 2 ;;
 esac

@@ -185,7 +185,7 @@ public class MainJobIT {
         return (window.start() + window.end()) / 2;
     }
 
-    /** {@code ingest} of the default bundle in GET _audio_pq/models (empty before its first document on this node). */
+    /** {@code ingest} of the default bundle in GET _audio_pq/models, summed over the nodes (zeros before its first document). */
     @SuppressWarnings("unchecked")
     private Map<String, Object> ingestTimings() {
         RealNode.Response r = node.get("/_audio_pq/models/" + MainJob.BUNDLE);

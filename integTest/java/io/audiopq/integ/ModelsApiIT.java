@@ -38,8 +38,10 @@ public class ModelsApiIT {
         RealNode.Response response = node.get("/_audio_pq/models");
         assertEquals(response.body(), 200, response.status());
         Map<String, Object> body = response.json();
-        assertEquals("audiopq-node-0", body.get("node"));
-        assertTrue(body.toString(), ((String) body.get("models_path")).endsWith("config/audio-pq/models"));
+        Map<String, Object> nodes = (Map<String, Object>) body.get("nodes");
+        assertEquals(body.toString(), Set.of("audiopq-node-0"), nodes.keySet());
+        String modelsPath = (String) ((Map<String, Object>) nodes.get("audiopq-node-0")).get("models_path");
+        assertTrue(body.toString(), modelsPath.endsWith("config/audio-pq/models"));
 
         Map<String, Object> models = (Map<String, Object>) body.get("models");
         // The ITs' bundles plus the project's default bundle (models/) and, with ../shared, the ITs' mn04 bundle.
@@ -47,6 +49,7 @@ public class ModelsApiIT {
 
         Map<String, Object> good = (Map<String, Object>) models.get(GOOD);
         assertEquals(good.toString(), "loaded", good.get("status"));
+        assertEquals("config", good.get("source"));
         assertEquals("vectors", good.get("kind"));
         assertEquals(16, good.get("dimensions"));
         assertEquals("cosine", good.get("similarity"));
@@ -100,8 +103,47 @@ public class ModelsApiIT {
         assertEquals("resource_not_found_exception", error.get("type"));
         // The listing also holds models/ (audiopq-default) and, with ../shared, integ-mn04, in name order.
         String reason = (String) error.get("reason");
-        assertTrue(reason, reason.startsWith("model bundle [no-such-bundle] not found on node [audiopq-node-0]; bundles on this node: [audiopq-default, "));
+        assertTrue(reason, reason.startsWith("model bundle [no-such-bundle] not found on any of the nodes [audiopq-node-0]; bundles in the cluster: [audiopq-default, "));
         assertTrue(reason, reason.contains("integ-broken, ") && reason.endsWith("integ-vectors]"));
+    }
+
+    /**
+     * Through HTTP on the real node: the archive body is taken whatever its content type, unpacked
+     * under the data path (the entitlement policy's {@code data} entry), loaded, listed with source
+     * {@code cluster}, refused a second time, then deleted.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    public void uploadsABundleArchiveAndDeletesIt() throws Exception {
+        String name = "integ-uploaded";
+        Path folder = Files.createTempDirectory("upload").resolve(name);
+        Files.createDirectories(folder);
+        // The good bundle's codebook under another name: same files, its own model.json.
+        Files.copy(bundles.resolve(GOOD).resolve("codebook.pq"), folder.resolve("codebook.pq"));
+        Files.writeString(folder.resolve("model.json"),
+            Files.readString(bundles.resolve(GOOD).resolve("model.json")).replace("\"" + GOOD + "\"", "\"" + name + "\""));
+        java.io.ByteArrayOutputStream zip = new java.io.ByteArrayOutputStream();
+        io.audiopq.model.BundleArchive.zipFolder(folder, zip);
+
+        RealNode.Response put = node.putBytes("/_audio_pq/models/" + name, zip.toByteArray(), "application/zip");
+        assertEquals(put.body(), 200, put.status());
+        assertEquals(put.body(), "loaded", put.json().get("status"));
+        Map<String, Object> listed = (Map<String, Object>) ((Map<String, Object>) node.get("/_audio_pq/models/" + name).json().get("models")).get(name);
+        assertEquals(listed.toString(), "cluster", listed.get("source"));
+        assertEquals(listed.toString(), "loaded", listed.get("status"));
+        assertTrue(Files.isDirectory(node.dataDir().resolve("audio-pq/models").resolve((String) listed.get("checksum")).resolve(name)));
+
+        RealNode.Response again = node.putBytes("/_audio_pq/models/" + name, zip.toByteArray(), "application/octet-stream");
+        assertEquals(again.body(), 409, again.status());
+        assertTrue(again.body(), again.body().contains("model bundle [" + name + "] already exists in the cluster"));
+        RealNode.Response junk = node.putBytes("/_audio_pq/models/integ-junk", "not an archive".getBytes(StandardCharsets.UTF_8), "application/octet-stream");
+        assertEquals(junk.body(), 400, junk.status());
+        assertTrue(junk.body(), junk.body().contains("model bundle [integ-junk]: the body is not a bundle archive"));
+
+        RealNode.Response deleted = node.delete("/_audio_pq/models/" + name);
+        assertEquals(deleted.body(), 200, deleted.status());
+        assertEquals(404, node.get("/_audio_pq/models/" + name).status());
+        assertFalse(Files.readString(node.logFile()).contains("NotEntitledException"));
     }
 
     @Test

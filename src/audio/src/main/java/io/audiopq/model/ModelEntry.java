@@ -8,8 +8,21 @@ import java.util.Objects;
  * @param name   the folder name
  * @param bundle the loaded bundle, or null when loading failed
  * @param error  why loading failed, or null when it succeeded
+ * @param source where the bundle came from
  */
-public record ModelEntry(String name, ModelBundle bundle, String error) {
+public record ModelEntry(String name, ModelBundle bundle, String error, Source source) {
+
+    /** Where a bundle came from, as the API reports it. */
+    public enum Source {
+        /** A folder in the node's {@code <config>/audio-pq/models/}: read-only through the API. */
+        CONFIG,
+        /** Uploaded with {@code PUT _audio_pq/models/{name}}, stored in the cluster and unpacked on every node. */
+        CLUSTER;
+
+        public String jsonName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     /** Load status as the API reports it. */
     public enum Status {
@@ -23,17 +36,26 @@ public record ModelEntry(String name, ModelBundle bundle, String error) {
 
     public ModelEntry {
         Objects.requireNonNull(name);
+        Objects.requireNonNull(source);
         if ((bundle == null) == (error == null)) {
             throw new IllegalArgumentException("an entry holds either a bundle or an error");
         }
     }
 
     public static ModelEntry loaded(ModelBundle bundle) {
-        return new ModelEntry(bundle.name(), bundle, null);
+        return loaded(bundle, Source.CONFIG);
     }
 
     public static ModelEntry failed(String name, String error) {
-        return new ModelEntry(name, null, error);
+        return failed(name, error, Source.CONFIG);
+    }
+
+    public static ModelEntry loaded(ModelBundle bundle, Source source) {
+        return new ModelEntry(bundle.name(), bundle, null, source);
+    }
+
+    public static ModelEntry failed(String name, String error, Source source) {
+        return new ModelEntry(name, null, error, source);
     }
 
     public Status status() {

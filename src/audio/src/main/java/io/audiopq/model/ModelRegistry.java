@@ -105,6 +105,18 @@ public final class ModelRegistry {
         return new ModelRegistry(directory, entries, null);
     }
 
+    /**
+     * This registry with {@code more} entries added (a name already here keeps this registry's
+     * entry): the node's view of config-folder bundles plus those stored in the cluster.
+     */
+    public ModelRegistry with(java.util.Collection<ModelEntry> more) {
+        Map<String, ModelEntry> all = new TreeMap<>(entries);
+        for (ModelEntry entry : more) {
+            all.putIfAbsent(entry.name(), entry);
+        }
+        return new ModelRegistry(directory, all, directoryError);
+    }
+
     /** A registry with no bundles. */
     public static ModelRegistry empty(Path directory) {
         return new ModelRegistry(directory, new TreeMap<>(), null);

@@ -7,7 +7,6 @@ import io.audiopq.audio.DecodedAudio;
 import io.audiopq.audio.InvalidAudioException;
 import io.audiopq.audio.SegmentSpec;
 import io.audiopq.audio.StageTimer;
-import io.audiopq.elasticsearch.ingest.IngestTimings;
 import io.audiopq.model.AudioEmbedderCache;
 import io.audiopq.model.InvalidBundleException;
 import io.audiopq.model.ModelEntry;

@@ -1,8 +1,17 @@
 package io.audiopq.elasticsearch;
 
+import io.audiopq.elasticsearch.action.DeleteModelAction;
 import io.audiopq.elasticsearch.action.EmbedAudioAction;
+import io.audiopq.elasticsearch.action.ModelsNodesAction;
+import io.audiopq.elasticsearch.action.PutModelAction;
+import io.audiopq.elasticsearch.action.RestDeleteModelAction;
 import io.audiopq.elasticsearch.action.RestEmbedAudioAction;
+import io.audiopq.elasticsearch.action.RestGetModelsAction;
+import io.audiopq.elasticsearch.action.RestPutModelAction;
+import io.audiopq.elasticsearch.action.TransportDeleteModelAction;
 import io.audiopq.elasticsearch.action.TransportEmbedAudioAction;
+import io.audiopq.elasticsearch.action.TransportModelsNodesAction;
+import io.audiopq.elasticsearch.action.TransportPutModelAction;
 import io.audiopq.elasticsearch.ingest.AudioEmbeddingProcessor;
 import io.audiopq.elasticsearch.ingest.AudioEmbeddingProcessorFactory;
 import io.audiopq.elasticsearch.mapper.PqVectorFieldMapper;
@@ -26,6 +35,7 @@ import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.common.unit.MemorySizeValue;
 import org.elasticsearch.features.NodeFeature;
 import org.elasticsearch.index.mapper.Mapper;
+import org.elasticsearch.indices.SystemIndexDescriptor;
 import org.elasticsearch.indices.breaker.BreakerSettings;
 import org.elasticsearch.ingest.Processor;
 import org.elasticsearch.node.Node;
@@ -35,6 +45,7 @@ import org.elasticsearch.plugins.IngestPlugin;
 import org.elasticsearch.plugins.MapperPlugin;
 import org.elasticsearch.plugins.Plugin;
 import org.elasticsearch.plugins.SearchPlugin;
+import org.elasticsearch.plugins.SystemIndexPlugin;
 import org.elasticsearch.rest.RestHandler;
 
 import java.nio.file.Path;
@@ -46,8 +57,10 @@ import java.util.function.Supplier;
 
 /**
  * Entry point Elasticsearch loads for the {@code audio-pq} plugin (named in
- * plugin-descriptor.properties). It loads the model bundles from {@code <config>/audio-pq/models/},
- * serves them at {@code GET _audio_pq/models}, and registers the {@code pq_vector} field, the
+ * plugin-descriptor.properties). It loads the model bundles from {@code <config>/audio-pq/models/}
+ * and those uploaded to the cluster ({@code PUT _audio_pq/models/{name}}, kept in the system index
+ * {@value ModelIndex#NAME} and unpacked on every node by {@link NodeBundles}), serves the cluster-wide
+ * view at {@code GET _audio_pq/models}, and registers the {@code pq_vector} field, the
  * {@code pq_knn} query (with query by sound through the embed action,
  * {@code POST _audio_pq/models/{name}/_embed}), the {@code audio_embedding} query vector builder
  * (a clip as {@code knn}'s query vector) and the {@code audio_embedding} ingest processor.
@@ -56,7 +69,14 @@ import java.util.function.Supplier;
  * ({@code breaker.audio_pq.limit}); {@link SearchCostLimits} bounds the {@code pq_knn} clauses and
  * {@code query_audio} clips of one search.
  */
-public class AudioPqPlugin extends Plugin implements ActionPlugin, CircuitBreakerPlugin, IngestPlugin, MapperPlugin, SearchPlugin {
+public class AudioPqPlugin extends Plugin
+    implements
+        ActionPlugin,
+        CircuitBreakerPlugin,
+        IngestPlugin,
+        MapperPlugin,
+        SearchPlugin,
+        SystemIndexPlugin {
     /** The plugin's name as users see it in {@code _cat/plugins}. */
     public static final String NAME = "audio-pq";
     /** Where bundles live, relative to the node's config folder (the entitlement policy grants read access to it). */
@@ -75,7 +95,7 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, CircuitBreake
     // and anything that parses a mapping may run before it too (the config path comes with the constructor).
     private volatile ModelRegistry registry;
     private volatile String nodeName;
-    private final NodeBundles bundles = new NodeBundles(this::modelRegistry, this::nodeName);
+    private final NodeBundles bundles;
     // Audio bundles' ONNX sessions, opened once when the bundles load and shared by every pipeline.
     private final AudioEmbedderCache audioModels;
     // Set by the node (setCircuitBreaker) before any component exists; null in tests without a node.
@@ -89,6 +109,7 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, CircuitBreake
         this.settings = settings;
         this.configPath = configPath;
         this.audioModels = new AudioEmbedderCache(INFERENCE_THREADS.get(settings));
+        this.bundles = new NodeBundles(this::configRegistry, this::nodeName, audioModels::check);
         this.audio = new AudioEmbeddingService(this::modelRegistry, audioModels, () -> breaker, settings);
     }
 
@@ -104,7 +125,9 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, CircuitBreake
             AudioEmbeddingService.MAX_CONCURRENT,
             AudioEmbeddingService.MAX_WAIT,
             SearchCostLimits.MAX_PQ_KNN_CLAUSES,
-            SearchCostLimits.MAX_QUERY_AUDIO
+            SearchCostLimits.MAX_QUERY_AUDIO,
+            TransportPutModelAction.MAX_UPLOAD_SIZE,
+            DefaultBundle.ENABLED
         );
     }
 
@@ -138,8 +161,15 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, CircuitBreake
         nodeName = services.clusterService().getNodeName();
         clusterService = services.clusterService();
         SearchCostLimits.init(settings, services.clusterService().getClusterSettings());
-        // Components are injectable: TransportEmbedAudioAction receives the audio service.
-        return List.of(loadRegistry(services.environment().configDir()), bundles, audioModels, audio);
+        ModelRegistry config = loadRegistry(services.environment().configDir());
+        ModelIndex modelIndex = new ModelIndex(services.client(), services.clusterService());
+        bundles.start(services.environment().dataDirs()[0].resolve(NodeBundles.CACHE_PATH), modelIndex, services.threadPool());
+        services.clusterService().addListener(bundles);
+        if (DefaultBundle.ENABLED.get(settings)) {
+            services.clusterService().addListener(new DefaultBundle(services.client(), services.clusterService(), services.threadPool()));
+        }
+        // Components are injectable: the transport actions receive the audio service, the bundles and the index.
+        return List.of(config, bundles, modelIndex, audioModels, audio);
     }
 
     private synchronized ModelRegistry loadRegistry(Path configDir) {
@@ -155,12 +185,32 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, CircuitBreake
         Supplier<DiscoveryNodes> nodesInCluster,
         Predicate<NodeFeature> clusterSupportsFeature
     ) {
-        return List.of(new RestGetModelsAction(this::modelRegistry, this::nodeName, audio.ingestTimings()), new RestEmbedAudioAction());
+        return List.of(new RestGetModelsAction(), new RestPutModelAction(), new RestDeleteModelAction(), new RestEmbedAudioAction());
     }
 
     @Override
     public Collection<ActionHandler> getActions() {
-        return List.of(new ActionHandler(EmbedAudioAction.INSTANCE, TransportEmbedAudioAction.class));
+        return List.of(
+            new ActionHandler(EmbedAudioAction.INSTANCE, TransportEmbedAudioAction.class),
+            new ActionHandler(ModelsNodesAction.INSTANCE, TransportModelsNodesAction.class),
+            new ActionHandler(PutModelAction.INSTANCE, TransportPutModelAction.class),
+            new ActionHandler(DeleteModelAction.INSTANCE, TransportDeleteModelAction.class)
+        );
+    }
+
+    @Override
+    public Collection<SystemIndexDescriptor> getSystemIndexDescriptors(Settings nodeSettings) {
+        return List.of(ModelIndex.descriptor());
+    }
+
+    @Override
+    public String getFeatureName() {
+        return "audio_pq";
+    }
+
+    @Override
+    public String getFeatureDescription() {
+        return "Model bundles uploaded with PUT _audio_pq/models/{name}";
     }
 
     /** Names {@code pq_knn} and {@code <field>.pq} where Elasticsearch refuses a {@code knn} on a {@code pq_vector} field. */
@@ -204,8 +254,12 @@ public class AudioPqPlugin extends Plugin implements ActionPlugin, CircuitBreake
         );
     }
 
-    /** The node's bundles, loaded on first use from the node's config folder. */
+    /** Every bundle of the node: its config folder's (loaded on first use) and those uploaded to the cluster. */
     public ModelRegistry modelRegistry() {
+        return bundles.registry();
+    }
+
+    private ModelRegistry configRegistry() {
         ModelRegistry loaded = registry;
         if (loaded == null) {
             if (configPath == null) {

@@ -53,7 +53,9 @@ public abstract class BundleNodeTestCase extends ESSingleNodeTestCase {
                 throw new UncheckedIOException(e);
             }
         }
-        Settings.Builder settings = Settings.builder().put(Environment.PATH_HOME_SETTING.getKey(), home);
+        // The node's bundles are exactly what writeBundles wrote: no default-bundle upload in the background.
+        Settings.Builder settings = Settings.builder().put(Environment.PATH_HOME_SETTING.getKey(), home)
+            .put(DefaultBundle.ENABLED.getKey(), false);
         if (nodeName() != null) {
             settings.put("node.name", nodeName());
         }

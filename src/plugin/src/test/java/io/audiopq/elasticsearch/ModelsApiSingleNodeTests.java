@@ -5,7 +5,6 @@ import io.audiopq.model.ModelBundle;
 import io.audiopq.model.ModelEntry;
 import io.audiopq.model.ModelRegistry;
 
-import org.elasticsearch.ResourceNotFoundException;
 import org.elasticsearch.client.internal.node.NodeClient;
 import org.elasticsearch.common.xcontent.XContentHelper;
 import org.elasticsearch.plugins.PluginsService;
@@ -25,6 +24,7 @@ import java.util.Map;
  * An in-JVM node whose config folder holds a good and a broken bundle: the plugin loads both at
  * node start (the broken one as failed) and its REST handler reports them.
  */
+@SuppressWarnings("unchecked")
 public class ModelsApiSingleNodeTests extends BundleNodeTestCase {
 
     private static final String NODE_NAME = "bundles-node";
@@ -53,14 +53,16 @@ public class ModelsApiSingleNodeTests extends BundleNodeTestCase {
 
     public void testListAllModels() throws Exception {
         Map<String, Object> body = get(Map.of());
-        assertEquals(NODE_NAME, body.get("node"));
-        assertEquals(modelsDir().toString(), body.get("models_path"));
+        assertEquals(Map.of(NODE_NAME, Map.of("models_path", modelsDir().toString())), body.get("nodes"));
+        assertEquals(Map.of("total", 1, "successful", 1, "failed", 0), body.get("_nodes"));
         Map<?, ?> models = (Map<?, ?>) body.get("models");
         assertEquals(List.of("broken", "good"), List.copyOf(models.keySet()));
 
         ModelBundle good = getInstanceFromNode(ModelRegistry.class).bundle("good").orElseThrow();
         Map<?, ?> goodJson = (Map<?, ?>) models.get("good");
         assertEquals("loaded", goodJson.get("status"));
+        assertEquals("config", goodJson.get("source"));
+        assertEquals(Map.of(NODE_NAME, Map.of("status", "loaded", "checksum", good.checksum())), goodJson.get("nodes"));
         assertEquals("vectors", goodJson.get("kind"));
         assertEquals(8, goodJson.get("dimensions"));
         assertEquals("l2_norm", goodJson.get("similarity"));
@@ -76,7 +78,12 @@ public class ModelsApiSingleNodeTests extends BundleNodeTestCase {
         assertNull(goodJson.get("error"));
 
         Map<?, ?> brokenJson = (Map<?, ?>) models.get("broken");
-        assertEquals(Map.of("name", "broken", "status", "failed", "error", getInstanceFromNode(ModelRegistry.class).get("broken").orElseThrow().error()), brokenJson);
+        String error = getInstanceFromNode(ModelRegistry.class).get("broken").orElseThrow().error();
+        assertEquals(
+            Map.of("name", "broken", "source", "config", "status", "failed", "error", error, "nodes",
+                Map.of(NODE_NAME, Map.of("status", "failed", "error", error))),
+            brokenJson
+        );
     }
 
     public void testGetOneModel() throws Exception {
@@ -86,21 +93,30 @@ public class ModelsApiSingleNodeTests extends BundleNodeTestCase {
         assertEquals("failed", ((Map<?, ?>) models.get("broken")).get("status"));
     }
 
-    public void testUnknownModelIsNotFound() {
-        ResourceNotFoundException e = expectThrows(ResourceNotFoundException.class, () -> get(Map.of("name", "nope")));
-        assertEquals(RestStatus.NOT_FOUND, e.status());
-        assertEquals("model bundle [nope] not found on node [" + NODE_NAME + "]; bundles on this node: [broken, good]", e.getMessage());
+    public void testUnknownModelIsNotFound() throws Exception {
+        FakeRestChannel channel = handle(Map.of("name", "nope"));
+        assertEquals(RestStatus.NOT_FOUND, channel.capturedResponse().status());
+        Map<String, Object> error = (Map<String, Object>) XContentHelper.convertToMap(channel.capturedResponse().content(), true, XContentType.JSON)
+            .v2()
+            .get("error");
+        assertEquals("resource_not_found_exception", error.get("type"));
+        assertEquals("model bundle [nope] not found on any of the nodes [" + NODE_NAME + "]; bundles in the cluster: [broken, good]", error.get("reason"));
     }
 
     /** Runs the plugin's own handler (as registered with the node) and parses its JSON body, keeping key order (bundles are sorted by name). */
     private Map<String, Object> get(Map<String, String> params) throws Exception {
+        FakeRestChannel channel = handle(params);
+        assertEquals(RestStatus.OK, channel.capturedResponse().status());
+        return XContentHelper.convertToMap(channel.capturedResponse().content(), true, XContentType.JSON).v2();
+    }
+
+    private FakeRestChannel handle(Map<String, String> params) throws Exception {
         AudioPqPlugin plugin = getInstanceFromNode(PluginsService.class).filterPlugins(AudioPqPlugin.class).findFirst().orElseThrow();
         RestHandler handler = plugin.getRestHandlers(null, null, null).iterator().next();
         FakeRestRequest request = new FakeRestRequest.Builder(xContentRegistry()).withPath("/_audio_pq/models").withParams(params).build();
         FakeRestChannel channel = new FakeRestChannel(request, true);
         handler.handleRequest(request, channel, getInstanceFromNode(NodeClient.class));
-        assertEquals(1, channel.responses().get());
-        assertEquals(RestStatus.OK, channel.capturedResponse().status());
-        return XContentHelper.convertToMap(channel.capturedResponse().content(), true, XContentType.JSON).v2();
+        assertBusy(() -> assertEquals(1, channel.responses().get() + channel.errors().get())); // the nodes action answers asynchronously
+        return channel;
     }
 }

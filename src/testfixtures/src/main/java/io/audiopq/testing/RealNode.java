@@ -114,13 +114,35 @@ public final class RealNode {
     }
 
     private void nodeScript(String command) throws IOException, InterruptedException {
+        nodeScript(dir, Map.of(), command);
+    }
+
+    /**
+     * Runs integTest/node.sh with {@code NODE_DIR=dir} and {@code env}, e.g. {@code cluster-start 3},
+     * {@code cluster-add}, {@code cluster-stop}; fails when it exits non-zero.
+     */
+    public static void nodeScript(Path dir, Map<String, String> env, String... args) throws IOException, InterruptedException {
         Path script = Path.of(System.getProperty("audiopq.repo.dir", ".")).resolve("integTest").resolve("node.sh");
-        ProcessBuilder builder = new ProcessBuilder("bash", script.toString(), command).inheritIO();
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("bash", script.toString()));
+        command.addAll(java.util.List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
         builder.environment().put("NODE_DIR", dir.toString());
+        builder.environment().putAll(env);
         int exit = builder.start().waitFor();
         if (exit != 0) {
-            throw new IllegalStateException("node.sh " + command + " failed with exit code " + exit);
+            throw new IllegalStateException("node.sh " + String.join(" ", args) + " failed with exit code " + exit);
         }
+    }
+
+    /** The nodes of the cluster that {@code node.sh cluster-start} (and {@code cluster-add}) started under {@code dir}, in start order. */
+    public static java.util.List<RealNode> cluster(Path dir) throws IOException {
+        Path nodes = dir.resolve("state").resolve("nodes");
+        java.util.List<RealNode> cluster = new java.util.ArrayList<>();
+        for (int i = 0; Files.isDirectory(nodes.resolve(Integer.toString(i))); i++) {
+            String port = Files.readString(nodes.resolve(Integer.toString(i)).resolve("port")).trim();
+            cluster.add(new RealNode(dir, URI.create("http://127.0.0.1:" + port)));
+        }
+        return cluster;
     }
 
     /** The node's Elasticsearch version (the integ-test distribution has no {@code GET /} handler). */
@@ -151,6 +173,16 @@ public final class RealNode {
         return send("POST", path, ndjson, "application/x-ndjson");
     }
 
+    /** PUT with a binary body (e.g. a bundle archive to {@code _audio_pq/models/{name}}). */
+    public Response putBytes(String path, byte[] body, String contentType) {
+        HttpRequest request = HttpRequest.newBuilder(base.resolve(path))
+            .timeout(Duration.ofSeconds(120))
+            .header("Content-Type", contentType)
+            .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build();
+        return exchange(request, "PUT " + path);
+    }
+
     /** Any method; a body goes as JSON, or as newline-delimited JSON to {@code _bulk}. */
     public Response send(String method, String path, String body) {
         return send(method, path, body, path.contains("_bulk") ? "application/x-ndjson" : "application/json");
@@ -165,11 +197,15 @@ public final class RealNode {
         } else {
             request.header("Content-Type", contentType).method(method, HttpRequest.BodyPublishers.ofString(body));
         }
+        return exchange(request.build(), method + " " + path);
+    }
+
+    private Response exchange(HttpRequest request, String what) {
         try {
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             return new Response(response.statusCode(), response.body());
         } catch (IOException e) {
-            throw new UncheckedIOException(method + " " + path + " failed", e);
+            throw new UncheckedIOException(what + " failed", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -1,5 +1,6 @@
 package io.audiopq.elasticsearch.ingest;
 
+import io.audiopq.elasticsearch.IngestTimings;
 import io.audiopq.audio.AudioEmbeddings;
 import io.audiopq.audio.AudioInfo;
 import io.audiopq.audio.ClassifierLabels;

@@ -1,5 +1,6 @@
 package io.audiopq.elasticsearch.ingest;
 
+import io.audiopq.elasticsearch.IngestTimings;
 import io.audiopq.audio.StageTimer;
 import io.audiopq.elasticsearch.AudioEmbeddingService;
 import io.audiopq.testing.TestAudio;

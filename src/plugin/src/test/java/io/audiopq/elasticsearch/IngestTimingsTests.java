@@ -1,19 +1,21 @@
-package io.audiopq.elasticsearch.ingest;
+package io.audiopq.elasticsearch;
 
 import io.audiopq.audio.StageTimer;
 
 import org.elasticsearch.common.Strings;
+import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
 import org.elasticsearch.test.ESTestCase;
 import org.elasticsearch.xcontent.XContentBuilder;
 import org.elasticsearch.xcontent.json.JsonXContent;
 
 import java.io.IOException;
+import java.util.List;
 
 public class IngestTimingsTests extends ESTestCase {
 
     private static String render(IngestTimings timings, String name) throws IOException {
         XContentBuilder builder = JsonXContent.contentBuilder().startObject();
-        timings.toXContent(builder, name);
+        timings.snapshot(name).toXContent(builder);
         return Strings.toString(builder.endObject());
     }
 
@@ -36,8 +38,29 @@ public class IngestTimingsTests extends ESTestCase {
         );
     }
 
-    public void testModelWithoutDocumentsRendersNothing() throws IOException {
-        assertEquals("{}", render(new IngestTimings(), "never-used"));
+    public void testModelWithoutDocumentsRendersZeros() throws IOException {
+        assertEquals(
+            "{\"ingest\":{\"documents\":0,\"audio_seconds\":0.0,\"decode\":{\"time_in_millis\":0},\"resample\":{\"time_in_millis\":0},"
+                + "\"front_end\":{\"time_in_millis\":0},\"inference\":{\"time_in_millis\":0}}}",
+            render(new IngestTimings(), "never-used")
+        );
+    }
+
+    public void testSnapshotsSumAndTravelOverTheWire() throws IOException {
+        IngestTimings a = new IngestTimings(), b = new IngestTimings();
+        a.forModel("m").add(StageTimer.Stage.DECODE, 5);
+        a.forModel("m").document(1.5);
+        b.forModel("m").add(StageTimer.Stage.DECODE, 7);
+        b.forModel("m").add(StageTimer.Stage.INFERENCE, 11);
+        b.forModel("m").document(2.0);
+        IngestTimings.Snapshot sum = a.snapshot("m").plus(b.snapshot("m"));
+        assertEquals(2, sum.documents());
+        assertEquals(3.5, sum.audioSeconds(), 0);
+        assertEquals(12, sum.nanos(StageTimer.Stage.DECODE));
+        assertEquals(11, sum.nanos(StageTimer.Stage.INFERENCE));
+        assertEquals(0, sum.nanos(StageTimer.Stage.RESAMPLE));
+        assertEquals(sum, copyWriteable(sum, new NamedWriteableRegistry(List.of()),
+            IngestTimings.Snapshot::new));
     }
 
     public void testConcurrentAddsAreAllCounted() throws Exception {
