@@ -98,6 +98,11 @@ public final class IngestTimings {
             out.writeVLongArray(stageNanos);
         }
 
+        /** Nothing counted: no document and no stage time. */
+        public boolean isEmpty() {
+            return documents == 0 && Arrays.stream(stageNanos).allMatch(n -> n == 0);
+        }
+
         public long nanos(StageTimer.Stage stage) {
             return stage.ordinal() < stageNanos.length ? stageNanos[stage.ordinal()] : 0;
         }

@@ -53,6 +53,8 @@ public class IngestTimingsTests extends ESTestCase {
         b.forModel("m").add(StageTimer.Stage.DECODE, 7);
         b.forModel("m").add(StageTimer.Stage.INFERENCE, 11);
         b.forModel("m").document(2.0);
+        assertTrue(a.snapshot("other").isEmpty());
+        assertFalse(a.snapshot("m").isEmpty());
         IngestTimings.Snapshot sum = a.snapshot("m").plus(b.snapshot("m"));
         assertEquals(2, sum.documents());
         assertEquals(3.5, sum.audioSeconds(), 0);

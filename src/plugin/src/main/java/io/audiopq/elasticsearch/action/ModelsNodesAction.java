@@ -247,7 +247,10 @@ public final class ModelsNodesAction {
             if (failed != null) {
                 builder.field("error", failed.error());
             }
-            ingest(onNodes).toXContent(builder);
+            IngestTimings.Snapshot ingest = ingest(onNodes);
+            if (ingest.isEmpty() == false) {
+                ingest.toXContent(builder);
+            }
             builder.startObject("nodes");
             for (String node : nodeNames()) {
                 NodeModel model = onNodes.get(node);
@@ -262,7 +265,6 @@ public final class ModelsNodesAction {
                     if (model.error() != null) {
                         builder.field("error", model.error());
                     }
-                    model.ingest().toXContent(builder);
                 }
                 builder.endObject();
             }
