@@ -164,7 +164,12 @@ public class ClusterIT {
         Path bundles = Path.of(System.getProperty("audiopq.integ.bundles", "target/integ-bundles"));
         Path folder = Files.createTempDirectory("cluster-bundle").resolve(BUNDLE);
         Files.createDirectories(folder);
-        Files.copy(bundles.resolve("integ-vectors").resolve("codebook.pq"), folder.resolve("codebook.pq"));
+        // Every file but model.json (codebook, IVF centroids), and model.json under this test's name.
+        try (var files = Files.list(bundles.resolve("integ-vectors"))) {
+            for (Path file : files.filter(f -> f.getFileName().toString().equals("model.json") == false).toList()) {
+                Files.copy(file, folder.resolve(file.getFileName().toString()));
+            }
+        }
         Files.writeString(folder.resolve("model.json"),
             Files.readString(bundles.resolve("integ-vectors").resolve("model.json")).replace("\"integ-vectors\"", "\"" + BUNDLE + "\""));
         ByteArrayOutputStream zip = new ByteArrayOutputStream();

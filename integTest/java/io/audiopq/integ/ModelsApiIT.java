@@ -118,8 +118,12 @@ public class ModelsApiIT {
         String name = "integ-uploaded";
         Path folder = Files.createTempDirectory("upload").resolve(name);
         Files.createDirectories(folder);
-        // The good bundle's codebook under another name: same files, its own model.json.
-        Files.copy(bundles.resolve(GOOD).resolve("codebook.pq"), folder.resolve("codebook.pq"));
+        // The good bundle under another name: same files (codebook, IVF centroids), its own model.json.
+        try (var files = Files.list(bundles.resolve(GOOD))) {
+            for (Path file : files.filter(f -> f.getFileName().toString().equals("model.json") == false).toList()) {
+                Files.copy(file, folder.resolve(file.getFileName().toString()));
+            }
+        }
         Files.writeString(folder.resolve("model.json"),
             Files.readString(bundles.resolve(GOOD).resolve("model.json")).replace("\"" + GOOD + "\"", "\"" + name + "\""));
         java.io.ByteArrayOutputStream zip = new java.io.ByteArrayOutputStream();
