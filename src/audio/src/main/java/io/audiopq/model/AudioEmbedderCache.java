@@ -23,13 +23,14 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class AudioEmbedderCache implements AutoCloseable {
 
     /**
-     * An audio bundle ready to embed.
+     * An audio bundle ready to embed: its shared ONNX pipeline and class names, created once from
+     * a {@link ModelBundle} (which holds the bundle's descriptor, codebook and checksums).
      *
      * @param bundle   the loaded bundle
      * @param embedder the shared pipeline (thread-safe)
      * @param labels   the classifier's class names, or null without a classifier
      */
-    public record OpenBundle(ModelBundle bundle, AudioEmbedder embedder, ClassifierLabels labels) {
+    public record BundleEmbedder(ModelBundle bundle, AudioEmbedder embedder, ClassifierLabels labels) {
         public AudioSpec spec() {
             return bundle.descriptor().audio();
         }
@@ -38,7 +39,7 @@ public final class AudioEmbedderCache implements AutoCloseable {
     private final int intraOpThreads;
     private final OnnxModelCache sessions = new OnnxModelCache();
     // Keyed by folder and checksum: a bundle replaced on disk (and reloaded) is a different entry.
-    private final Map<String, OpenBundle> open = new ConcurrentHashMap<>();
+    private final Map<String, BundleEmbedder> open = new ConcurrentHashMap<>();
 
     /**
      * @param intraOpThreads threads one inference call may use. Ingest already runs one document
@@ -64,12 +65,12 @@ public final class AudioEmbedderCache implements AutoCloseable {
      * @throws InvalidBundleException when the bundle is not of kind {@code audio} or its models do
      *                                not fit its model.json
      */
-    public OpenBundle open(ModelBundle bundle) throws InvalidBundleException {
+    public BundleEmbedder open(ModelBundle bundle) throws InvalidBundleException {
         if (bundle.descriptor().audio() == null) {
             throw new InvalidBundleException(bundle.name(), "kind", "is [" + bundle.descriptor().kind().jsonName() + "], not [audio]: it embeds no audio");
         }
         String key = bundle.directory().toAbsolutePath() + "@" + bundle.checksum();
-        OpenBundle existing = open.get(key);
+        BundleEmbedder existing = open.get(key);
         if (existing != null) {
             return existing;
         }
@@ -90,7 +91,7 @@ public final class AudioEmbedderCache implements AutoCloseable {
         }
     }
 
-    private OpenBundle create(ModelBundle bundle) throws InvalidBundleException {
+    private BundleEmbedder create(ModelBundle bundle) throws InvalidBundleException {
         String name = bundle.name();
         ModelDescriptor descriptor = bundle.descriptor();
         AudioSpec spec = descriptor.audio();
@@ -123,7 +124,7 @@ public final class AudioEmbedderCache implements AutoCloseable {
             throw new InvalidBundleException(name, "audio.classifier.labels", "file [" + spec.classifier().labels() + "] names " + labels.size()
                 + " classes but output [" + spec.backbone().call().logitsOutput() + "] has " + probe.logits().length);
         }
-        return new OpenBundle(bundle, embedder, labels);
+        return new BundleEmbedder(bundle, embedder, labels);
     }
 
     private OnnxModel model(String name, String key, ModelBundle bundle, String path) throws InvalidBundleException {

@@ -8,7 +8,9 @@ import java.util.List;
 
 /**
  * A loaded, validated bundle: its descriptor, the product quantiser read from its codebook, and
- * the checksums that identify it (a mapping records {@link #checksum()}).
+ * the checksums that identify it (a mapping records {@link #checksum()}). This is the bundle's
+ * content; {@link ModelEntry} is a registry's record of loading it (or of why that failed) and
+ * {@link AudioEmbedderCache.BundleEmbedder} its running ONNX pipeline.
  *
  * @param directory  the bundle folder
  * @param descriptor the parsed model.json

@@ -3,7 +3,8 @@ package io.audiopq.model;
 import java.util.Objects;
 
 /**
- * What the registry knows about one bundle folder: the loaded bundle, or why it failed.
+ * What the registry knows about one bundle folder: the loaded bundle, or why it failed, and where
+ * it came from. A {@link ModelBundle} is only ever a loaded one; this also records failures.
  *
  * @param name   the folder name
  * @param bundle the loaded bundle, or null when loading failed

@@ -183,13 +183,13 @@ public final class AudioEmbeddingService {
      * @throws EsRejectedExecutionException when no turn came within {@code audio_pq.decode.max_wait} (429)
      * @throws CircuitBreakingException     when the breaker refuses the reservation (429)
      */
-    public AudioEmbeddings embed(AudioEmbedderCache.OpenBundle model, byte[] bytes, DecodeLimits limits, SegmentSpec segments,
+    public AudioEmbeddings embed(AudioEmbedderCache.BundleEmbedder model, byte[] bytes, DecodeLimits limits, SegmentSpec segments,
         String subject) {
         return embed(model, bytes, limits, segments, subject, StageTimer.NONE);
     }
 
-    /** As {@link #embed(AudioEmbedderCache.OpenBundle, byte[], DecodeLimits, SegmentSpec, String)}, telling {@code timer} how long each stage took. */
-    public AudioEmbeddings embed(AudioEmbedderCache.OpenBundle model, byte[] bytes, DecodeLimits limits, SegmentSpec segments,
+    /** As {@link #embed(AudioEmbedderCache.BundleEmbedder, byte[], DecodeLimits, SegmentSpec, String)}, telling {@code timer} how long each stage took. */
+    public AudioEmbeddings embed(AudioEmbedderCache.BundleEmbedder model, byte[] bytes, DecodeLimits limits, SegmentSpec segments,
         String subject, StageTimer timer) {
         AudioFootprint footprint;
         try {
@@ -258,7 +258,7 @@ public final class AudioEmbeddingService {
     }
 
     /** NaN or infinity would be indexed or searched with as if it were a vector: refuse it here, naming the input. */
-    static void checkFinite(AudioEmbeddings embeddings, AudioEmbedderCache.OpenBundle model, String subject) {
+    static void checkFinite(AudioEmbeddings embeddings, AudioEmbedderCache.BundleEmbedder model, String subject) {
         String where = firstNonFinite(embeddings.embedding(), "the clip embedding");
         for (int s = 0; where == null && s < embeddings.segments().size(); s++) {
             where = firstNonFinite(embeddings.segments().get(s).embedding(), "the embedding of segment " + s);
@@ -285,7 +285,7 @@ public final class AudioEmbeddingService {
      * @throws ResourceNotFoundException when no bundle of that name is installed on this node (the message lists those that are)
      * @throws IllegalArgumentException  when it failed to load or is not of kind {@code audio}
      */
-    public AudioEmbedderCache.OpenBundle audioBundle(String name, String user) {
+    public AudioEmbedderCache.BundleEmbedder audioBundle(String name, String user) {
         ModelRegistry registry = this.registry.get();
         ModelEntry entry = registry.get(name).orElseThrow(
             () -> new ResourceNotFoundException("model bundle [{}] is not installed in [{}] on this node; bundles here: {}", name,

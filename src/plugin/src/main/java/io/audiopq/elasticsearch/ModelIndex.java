@@ -61,7 +61,8 @@ public final class ModelIndex {
     private static final int CHUNKS_PER_BULK = 8;
 
     /**
-     * A bundle stored in the cluster.
+     * A bundle stored in the cluster: its model document in the system index, not a loaded bundle
+     * (each node unpacks and loads it into a {@link io.audiopq.model.ModelEntry} of {@link NodeBundles}).
      *
      * @param name     the bundle name
      * @param checksum the bundle checksum of the archive's contents

@@ -30,7 +30,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
- * The model bundles of this node as mappers, processors and queries see them: the read-only
+ * The live set of this node's model bundles, which changes as bundles are uploaded and deleted;
+ * each {@link #registry()} is an immutable {@link ModelRegistry} snapshot of it.
+ *
+ * <p>The model bundles of this node as mappers, processors and queries see them: the read-only
  * bundles of {@code <config>/audio-pq/models/} plus those uploaded to the cluster
  * ({@link ModelIndex}), which every node unpacks into a cache under its data path
  * ({@code <data>/audio-pq/models/<checksum>/<name>/}) and loads with the same loader and checks as

@@ -119,7 +119,7 @@ public class HostileAudioSingleNodeTests extends BundleNodeTestCase {
         ModelRegistry registry = getInstanceFromNode(ModelRegistry.class);
         AudioEmbedderCache models = getInstanceFromNode(AudioEmbedderCache.class);
         AudioEmbeddingService one = new AudioEmbeddingService(() -> registry, models, () -> null, 1, TimeValue.timeValueMillis(50));
-        AudioEmbedderCache.OpenBundle bundle = one.audioBundle(BUNDLE, "this test");
+        AudioEmbedderCache.BundleEmbedder bundle = one.audioBundle(BUNDLE, "this test");
         try (Releasable held = one.turn("the first clip")) {
             assertEquals(1, one.active());
             EsRejectedExecutionException e = expectThrows(EsRejectedExecutionException.class,
@@ -135,7 +135,7 @@ public class HostileAudioSingleNodeTests extends BundleNodeTestCase {
     public void testNonFiniteEmbeddingsAreRefusedNamingTheField() {
         ModelRegistry registry = getInstanceFromNode(ModelRegistry.class);
         AudioEmbedderCache models = getInstanceFromNode(AudioEmbedderCache.class);
-        AudioEmbedderCache.OpenBundle bundle = AudioEmbeddingService.unbounded(() -> registry, models).audioBundle(BUNDLE, "this test");
+        AudioEmbedderCache.BundleEmbedder bundle = AudioEmbeddingService.unbounded(() -> registry, models).audioBundle(BUNDLE, "this test");
         AudioInfo info = new AudioInfo(1.0, 16000, 1, AudioFormat.WAV);
         AudioEmbeddings nanClip = new AudioEmbeddings(info, new float[] { 0.1f, Float.NaN }, null, List.of());
         IllegalArgumentException e = expectThrows(IllegalArgumentException.class,

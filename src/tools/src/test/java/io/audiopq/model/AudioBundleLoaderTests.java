@@ -26,7 +26,7 @@ public class AudioBundleLoaderTests extends LuceneTestCase {
         assertEquals(BundleChecksums.sha256(Files.readAllBytes(dir.resolve("backbone.onnx"))), files.get("backbone.onnx").sha256());
         assertEquals(Files.size(dir.resolve("backbone.onnx")), files.get("backbone.onnx").sizeInBytes());
         try (AudioEmbedderCache models = new AudioEmbedderCache(1)) {
-            AudioEmbedderCache.OpenBundle audio = models.open(bundle);
+            AudioEmbedderCache.BundleEmbedder audio = models.open(bundle);
             assertSame("one embedder per bundle", audio, models.open(ModelBundleLoader.load(dir)));
             // 2.2 s of a sine at 16 kHz: 1 s windows every 0.5 s plus one aligned to the end.
             AudioEmbeddings out = audio.embedder().embed(new DecodedAudio(TestAudio.sine(440, 0.5, 16000, 2.2), 16000, 1, AudioFormat.WAV));
@@ -110,7 +110,7 @@ public class AudioBundleLoaderTests extends LuceneTestCase {
         ModelBundle bundle = ModelBundleLoader.load(dir);
         assertTrue(bundle.files().stream().anyMatch(f -> f.path().equals("mn04_as.onnx.data") && f.sizeInBytes() == 3962880));
         try (AudioEmbedderCache models = new AudioEmbedderCache(1)) {
-            AudioEmbedderCache.OpenBundle audio = models.open(bundle);
+            AudioEmbedderCache.BundleEmbedder audio = models.open(bundle);
             assertEquals(527, audio.labels().size());
             assertEquals("Sine wave", audio.labels().name(501));
         }

@@ -76,7 +76,8 @@ public final class ModelsNodesAction {
     }
 
     /**
-     * One bundle on one node.
+     * One bundle on one node, as sent to the coordinating node: a {@link io.audiopq.model.ModelEntry}
+     * rendered for the wire, with that node's ingest counters.
      *
      * @param details the bundle's settings and files as JSON (null when it failed)
      * @param ingest  what the ingest processor embedded with it on this node since start, stage by stage

@@ -40,7 +40,7 @@ public final class TransportEmbedAudioAction extends TransportAction<EmbedAudioA
     @Override
     protected void doExecute(Task task, EmbedAudioAction.Request request, ActionListener<EmbedAudioAction.Response> listener) {
         ActionListener.completeWith(listener, () -> {
-            AudioEmbedderCache.OpenBundle bundle = audio.audioBundle(request.model(), "embedding audio");
+            AudioEmbedderCache.BundleEmbedder bundle = audio.audioBundle(request.model(), "embedding audio");
             if (request.audio().length > LIMITS.maxBytes()) {
                 throw new IllegalArgumentException("[audio] holds unusable audio (too_large): " + request.audio().length
                     + " bytes, more than max_bytes=" + LIMITS.maxBytes());

@@ -44,7 +44,7 @@ public final class AudioEmbeddingProcessor extends AbstractProcessor {
     private final AudioEmbeddingService audio;
     private final String field;
     private final String targetField;
-    private final AudioEmbedderCache.OpenBundle model;
+    private final AudioEmbedderCache.BundleEmbedder model;
     private final SegmentSpec segments;
     private final boolean includeSegments;
     private final DecodeLimits limits;
@@ -54,7 +54,7 @@ public final class AudioEmbeddingProcessor extends AbstractProcessor {
     private final float minTagScore;
     private final IngestTimings.Model timings;
 
-    AudioEmbeddingProcessor(AudioEmbeddingService audio, String tag, String description, String field, String targetField, AudioEmbedderCache.OpenBundle model,
+    AudioEmbeddingProcessor(AudioEmbeddingService audio, String tag, String description, String field, String targetField, AudioEmbedderCache.BundleEmbedder model,
         SegmentSpec segments, boolean includeSegments, DecodeLimits limits, boolean removeBinary, boolean ignoreMissing, int topTags,
         double minTagScore) {
         super(tag, description);
@@ -178,7 +178,7 @@ public final class AudioEmbeddingProcessor extends AbstractProcessor {
         return topTags;
     }
 
-    AudioEmbedderCache.OpenBundle model() {
+    AudioEmbedderCache.BundleEmbedder model() {
         return model;
     }
 }

@@ -71,7 +71,7 @@ public final class AudioEmbeddingProcessorFactory implements Processor.Factory {
             throw newConfigurationException(type, tag, "target_field", "must differ from field [" + field + "]");
         }
 
-        AudioEmbedderCache.OpenBundle model = resolve(tag, modelName);
+        AudioEmbedderCache.BundleEmbedder model = resolve(tag, modelName);
         AudioSpec spec = model.spec();
         if (spec.classifier() == null && ((topTags != null && topTags > 0) || minTagScore != null)) {
             throw newConfigurationException(type, tag, topTags != null ? "top_tags" : "min_tag_score",
@@ -89,7 +89,7 @@ public final class AudioEmbeddingProcessorFactory implements Processor.Factory {
             includeSegments, new DecodeLimits(maxBytes, maxDuration), removeBinary, ignoreMissing, tags, minScore);
     }
 
-    private AudioEmbedderCache.OpenBundle resolve(String tag, String name) {
+    private AudioEmbedderCache.BundleEmbedder resolve(String tag, String name) {
         String type = AudioEmbeddingProcessor.TYPE;
         try {
             return audio.audioBundle(name, "this processor");

@@ -77,7 +77,7 @@ public final class KnnOnPqVectorFilter implements MappedActionFilter {
             if (metadata == null) {
                 continue;
             }
-            for (String field : MappedBundle.fieldsOfType(metadata.mapping(), PqVectorFieldMapper.CONTENT_TYPE)) {
+            for (String field : ClusterMappings.fieldsOfType(metadata.mapping(), PqVectorFieldMapper.CONTENT_TYPE)) {
                 if (Pattern.compile("\"field\"\\s*:\\s*\"" + Pattern.quote(field) + "\"").matcher(source).find()) {
                     fields.add(field);
                 }

@@ -138,7 +138,7 @@ public final class QueryAudio implements QueryVectorSource {
                     + "which only a search's coordinating node knows"
             );
         }
-        return new QueryAudio(audio, MappedBundle.of(field, context.getResolvedIndices(), SUBJECT));
+        return new QueryAudio(audio, ClusterMappings.bundleOf(field, context.getResolvedIndices(), SUBJECT));
     }
 
     /** Embeds the clip through {@link AudioEmbeddingQueryVectorBuilder}, the one code path for query clips; failures name this input. */

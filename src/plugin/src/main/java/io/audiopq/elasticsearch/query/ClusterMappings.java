@@ -12,17 +12,21 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The bundle a {@code pq_vector} field is mapped to in the indices a search targets, read on the
- * coordinating node from the cluster state's mappings ({@link ResolvedIndices}, as Elasticsearch's
- * semantic queries find a field's inference endpoint). Shards are not asked: the bundle must be
- * known before the query vector is computed and shard requests go out.
+ * Reads {@code pq_vector} fields and the bundle name they are mapped to from the cluster state's
+ * mappings; it holds no bundle (the node that embeds the query audio resolves the name to a
+ * loaded {@link io.audiopq.model.ModelBundle}).
+ *
+ * <p>{@link #bundleOf} finds the bundle a field is mapped to in the indices a search targets, on
+ * the coordinating node ({@link ResolvedIndices}, as Elasticsearch's semantic queries find a
+ * field's inference endpoint). Shards are not asked: the bundle must be known before the query
+ * vector is computed and shard requests go out.
  */
-final class MappedBundle {
+final class ClusterMappings {
 
     private static final String PROPERTIES = "properties";
     private static final String TYPE = "type";
 
-    private MappedBundle() {}
+    private ClusterMappings() {}
 
     /**
      * The one bundle {@code field} is mapped to in the local indices of {@code indices}; indices
@@ -32,7 +36,7 @@ final class MappedBundle {
      * @throws IllegalArgumentException if the search targets remote clusters, if no targeted index maps
      *         {@code field} as {@code pq_vector}, or if they map it to different bundles
      */
-    static String of(String field, ResolvedIndices indices, String subject) {
+    static String bundleOf(String field, ResolvedIndices indices, String subject) {
         if (indices.getRemoteClusterIndices().isEmpty() == false) {
             throw new IllegalArgumentException(
                 subject + " requires [model_id] when the search targets remote clusters " + indices.getRemoteClusterIndices().keySet()
