@@ -9,6 +9,9 @@
 #   node.sh kill9   SIGKILL the node (no shutdown at all: a crash) and start the same node again, keeping
 #                   its data; waits for a yellow or green cluster (for DurabilityIT)
 #   node.sh url     print the node's base URL
+#   node.sh bare-home   unpack a clean distribution configured as a one-node cluster (ports, data, heap in
+#                   its config/), with nothing of AudioPQ installed and not started; prints its folder (ES_HOME)
+#   node.sh as-node-user CMD...   run CMD as the user that runs the node (see below), with ES_JAVA_HOME set
 #   node.sh cluster-start N   instead of one node: a cluster of N nodes on loopback (distinct random ports,
 #                   discovery.seed_hosts + cluster.initial_master_nodes), all from one installation with a
 #                   config folder per node (ES_PATH_CONF); waits for N nodes and green. Use its own NODE_DIR.
@@ -95,7 +98,7 @@ copy_logs() {
   fi
 }
 
-install_home() { # unpacks the distribution under a fresh run folder, installs the plugin zip and the bundles
+unpack_home() { # unpacks the distribution under a fresh run folder (recorded in $state) and copies the plugin zip beside it
   # shellcheck source=../src/scripts/java-home.sh
   source "$repo/src/scripts/java-home.sh"
   local plugin_zip=${PLUGIN_ZIP:-$(ls "$repo"/src/plugin/target/audio-pq-*.zip 2>/dev/null | head -n 1)}
@@ -110,11 +113,16 @@ install_home() { # unpacks the distribution under a fresh run folder, installs t
 
   log "unpacking $(basename "$ES_ZIP") into $run"
   (cd "$run" && "$JAVA_HOME/bin/jar" xf "$ES_ZIP")
-  local home=$run/elasticsearch-$ES_VERSION
-  chmod +x "$home"/bin/*
+  chmod +x "$run/elasticsearch-$ES_VERSION"/bin/*
   # A fresh copy of the plugin, outside target/, so the node's user can read it.
   cp "$plugin_zip" "$run/plugin.zip"
-  log "installing $(basename "$plugin_zip")"
+}
+
+install_home() { # unpack_home, then installs the plugin zip and the bundles
+  unpack_home
+  local run; run=$(cat "$state/run_dir")
+  local home=$run/elasticsearch-$ES_VERSION
+  log "installing the plugin ($run/plugin.zip)"
   ES_JAVA_HOME=$JAVA_HOME "$home/bin/elasticsearch-plugin" install --batch "file://$run/plugin.zip" >&2
   # Bundles: the project's defaults (models/) and any the caller adds (the ITs' own).
   local bundles
@@ -173,6 +181,31 @@ launch() { # starts the node installed under the run folder, on the ports in $st
        tail -n 40 "$run/logs/audiopq-integ.log" >&2 2>/dev/null || true
        stop; return 1 ;;
   esac
+}
+
+bare_home() { # a clean distribution configured as a one-node cluster, nothing of AudioPQ installed
+  # (InstallChecklistIT runs README's install checklist on it). The settings go into the installation's
+  # own config files, as on any existing cluster, so the checklist starts it with a bare bin/elasticsearch.
+  # Prints the installation folder (ES_HOME); the plugin zip lies beside it as plugin.zip.
+  unpack_home
+  local run port transport home
+  run=$(cat "$state/run_dir"); home=$run/elasticsearch-$ES_VERSION
+  port=$(free_port); transport=$(free_port)
+  echo "$port" > "$state/port"; echo "$transport" > "$state/transport"
+  mkdir -p "$run/data" "$run/logs"
+  printf '%s\n' "cluster.name: audiopq-integ" "node.name: audiopq-node-0" "discovery.type: single-node" \
+    "xpack.security.enabled: false" "network.host: 127.0.0.1" "http.port: $port" "transport.port: $transport" \
+    "path.data: $run/data" "path.logs: $run/logs" >> "$home/config/elasticsearch.yml"
+  printf -- '-Xms%s\n-Xmx%s\n' "$ES_HEAP" "$ES_HEAP" > "$home/config/jvm.options.d/heap.options"
+  if [ "$(id -u)" = 0 ]; then chown -R "$ES_USER" "$run"; fi
+  echo "$home"
+}
+
+as_node_user_cmd() { # runs a command as the node's user (creating it when root), with ES_JAVA_HOME set
+  ensure_user
+  # shellcheck source=../src/scripts/java-home.sh
+  source "$repo/src/scripts/java-home.sh"
+  as_node_user env ES_JAVA_HOME="$JAVA_HOME" "$@"
 }
 
 restart() { # a full node restart that keeps data, port and installation (segments reopen through SPI)
@@ -318,9 +351,11 @@ case "${1:-}" in
   restart) restart ;;
   kill9) kill9 ;;
   gc) gc ;;
+  bare-home) bare_home ;;
+  as-node-user) shift; as_node_user_cmd "$@" ;;
   url) echo "http://127.0.0.1:$(cat "$state/port")" ;;
   cluster-start) cluster_start "${2:-}" ;;
   cluster-add) cluster_add ;;
   cluster-stop) cluster_stop ;;
-  *) echo "usage: $0 start|stop|restart|kill9|gc|url|cluster-start N|cluster-add|cluster-stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart|kill9|gc|url|bare-home|as-node-user CMD...|cluster-start N|cluster-add|cluster-stop" >&2; exit 2 ;;
 esac

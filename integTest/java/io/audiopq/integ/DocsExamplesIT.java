@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -53,7 +54,7 @@ public class DocsExamplesIT {
         for (Path file : files) {
             for (Example example : examples(file)) {
                 switch (example.language()) {
-                    case "bash" -> runBash(repo, example);
+                    case "bash" -> runBash(repo, example, Map.of());
                     case "console" -> runConsole(example);
                     default -> throw new AssertionError(where(example) + ": runnable block of unknown language [" + example.language() + "]");
                 }
@@ -64,14 +65,19 @@ public class DocsExamplesIT {
     }
 
     static List<Example> examples(Path file) throws IOException {
+        return examples(file, MARKER);
+    }
+
+    /** The fenced blocks that follow a {@code marker} line in {@code file}, in file order. */
+    static List<Example> examples(Path file, String marker) throws IOException {
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         List<Example> out = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).strip().equals(MARKER) == false) {
+            if (lines.get(i).strip().equals(marker) == false) {
                 continue;
             }
             int open = i + 1;
-            assertTrue(file + ":" + (open + 1) + ": a fenced block must follow " + MARKER,
+            assertTrue(file + ":" + (open + 1) + ": a fenced block must follow " + marker,
                 open < lines.size() && lines.get(open).startsWith("```"));
             String language = lines.get(open).substring(3).strip();
             StringBuilder body = new StringBuilder();
@@ -86,7 +92,8 @@ public class DocsExamplesIT {
         return out;
     }
 
-    private static void runBash(Path repo, Example example) throws Exception {
+    /** Runs a bash example as described above, with {@code env} added to its environment. */
+    static void runBash(Path repo, Example example, Map<String, String> env) throws Exception {
         Assume.assumeTrue("curl is not installed (apt-get install curl): skipping the shell examples",
             new ProcessBuilder("sh", "-c", "command -v curl").start().waitFor() == 0);
         Path scratch = Files.createTempDirectory("audiopq-example");
@@ -96,8 +103,10 @@ public class DocsExamplesIT {
         Path script = scratch.resolve("example.sh");
         Files.writeString(script, example.body(), StandardCharsets.UTF_8);
         Path log = scratch.resolve("example.log");
-        Process process = new ProcessBuilder("bash", "-euo", "pipefail", script.toString())
-            .directory(scratch.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder("bash", "-euo", "pipefail", script.toString())
+            .directory(scratch.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(env);
+        Process process = builder.start();
         boolean done = process.waitFor(10, TimeUnit.MINUTES);
         String output = Files.readString(log, StandardCharsets.UTF_8);
         if (done == false) {
@@ -124,7 +133,7 @@ public class DocsExamplesIT {
         }
     }
 
-    private static String where(Example example) {
+    static String where(Example example) {
         return example.file().getFileName() + ":" + example.line();
     }
 }

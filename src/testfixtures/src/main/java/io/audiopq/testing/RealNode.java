@@ -48,7 +48,11 @@ public final class RealNode {
         if (dirProperty == null) {
             throw new IllegalStateException("audiopq.node.dir is not set: run integration tests through Maven (mvn verify)");
         }
-        Path dir = Path.of(dirProperty);
+        return at(Path.of(dirProperty));
+    }
+
+    /** The node that integTest/node.sh runs with {@code NODE_DIR=dir} (its state: run folder, port, pid). */
+    public static RealNode at(Path dir) {
         try {
             String port = Files.readString(dir.resolve("state").resolve("port")).trim();
             return new RealNode(dir, URI.create("http://127.0.0.1:" + port));
