@@ -7,11 +7,14 @@
 #   bench.sh faiss [N] [NQ]     AudioPQ beside FAISS on the same Gaussian-mixture vectors (default
 #                               N=1000000, NQ=200, D=128; both sides train on the same 32768
 #                               vectors); needs Debian's python3-faiss and python3-numpy.
-#   bench.sh es [N] [NQ]        end to end on a real node: pq_knn on pq_vector beside knn on dense_vector
-#                               (flat, int8_hnsw) over the same N=100000 vectors (D=128) and NQ=200
-#                               queries; builds the plugin zip, trains bundles with make-bundle.sh,
-#                               starts a node with integTest/node.sh (ES_HEAP, default 2g) and always
-#                               stops it. Not part of `all`.
+#   bench.sh es [N] [NQ] [D]    end to end on a real node: pq_knn on pq_vector (exhaustive, IVF from the
+#                               bundle's centroids) beside knn on dense_vector (flat, int8_hnsw, bbq_flat,
+#                               bbq_hnsw) over the same N=100000 vectors (D=128) and NQ=200 queries;
+#                               builds the plugin zip, trains bundles with make-bundle.sh, starts a node
+#                               with integTest/node.sh (ES_HEAP, default 2g) and always stops it. Markdown
+#                               to target/bench/es-compare.md; records appended to
+#                               target/bench/es-results.json (run it at several N for a scale curve).
+#                               Not part of `all`.
 #   bench.sh ingest [AUDIO_DIR] ingest throughput through a real node: every .ogg/.wav under AUDIO_DIR
 #                               (default ../shared/data/esc10) in bulks of 25 through an audio_embedding
 #                               pipeline with audiopq-default, 2 bulks in flight (IngestThroughput); node
@@ -71,21 +74,26 @@ run_faiss() {
 }
 
 run_es() {
-  local n="${1:-100000}" nq="${2:-200}" dir=target/bench/es
-  local data=target/bench/gmm-$n-$nq.bin
+  local n="${1:-100000}" nq="${2:-200}" d="${3:-128}" dir=target/bench/es
+  local data=target/bench/gmm-$n-$nq-d$d.bin
   mkdir -p "$dir"
-  [ -f "$data" ] || "${java_cmd[@]}" io.audiopq.bench.CompareWithFaiss generate "$data" "$n" "$nq" 32768 128 42
+  [ -f "$data" ] || "${java_cmd[@]}" io.audiopq.bench.CompareWithFaiss generate "$data" "$n" "$nq" 32768 "$d" 42
   "${java_cmd[@]}" io.audiopq.bench.EsEndToEnd fvecs "$data" "$dir/train.fvecs"
   rm -rf "$dir/bundles"
+  # M=16 8-bit; the 4-bit bundle (M=32) only where 32 divides D. Both with IVF centroids (--nlist auto).
+  local bundles=(e2e-pq8)
   bash src/scripts/make-bundle.sh --input "$dir/train.fvecs" --name e2e-pq8 --m 16 --bits 8 \
-    --similarity l2_norm --out "$dir/bundles"
-  bash src/scripts/make-bundle.sh --input "$dir/train.fvecs" --name e2e-pq4 --m 32 --bits 4 \
-    --similarity l2_norm --out "$dir/bundles"
+    --similarity l2_norm --nlist auto --out "$dir/bundles"
+  if ((d % 32 == 0)); then
+    bash src/scripts/make-bundle.sh --input "$dir/train.fvecs" --name e2e-pq4 --m 32 --bits 4 \
+      --similarity l2_norm --nlist auto --out "$dir/bundles"
+    bundles+=(e2e-pq4)
+  fi
   trap 'NODE_DIR="$es_node_dir" bash integTest/node.sh stop >/dev/null 2>&1 || true' EXIT
   NODE_DIR="$es_node_dir" EXTRA_BUNDLES="$PWD/$dir/bundles" ES_HEAP="${ES_HEAP:-2g}" \
     PLUGIN_ZIP="$(ls src/plugin/target/audio-pq-*.zip | head -n 1)" bash integTest/node.sh start
-  "${java_cmd[@]}" -Xmx2g -Daudiopq.node.dir="$es_node_dir" io.audiopq.bench.EsEndToEnd run "$data" e2e-pq8 e2e-pq4 \
-    | tee target/bench/es-compare.md
+  "${java_cmd[@]}" -Xmx2g -Daudiopq.node.dir="$es_node_dir" io.audiopq.bench.EsEndToEnd run "$data" \
+    target/bench/es-results.json "${bundles[@]}" | tee target/bench/es-compare.md
 }
 
 run_pair() {
@@ -102,5 +110,5 @@ case "$mode" in
   es) run_es "$@" ;;
   pair) run_pair "$@" ;;
   all) run_jmh; run_faiss ;;
-  *) echo "usage: bench.sh [all | jmh [JMH ARGS] | faiss [N] [NQ] | pair [ROUNDS] | es [N] [NQ] | ingest [AUDIO_DIR]]" >&2; exit 2 ;;
+  *) echo "usage: bench.sh [all | jmh [JMH ARGS] | faiss [N] [NQ] | pair [ROUNDS] | es [N] [NQ] [D] | ingest [AUDIO_DIR]]" >&2; exit 2 ;;
 esac

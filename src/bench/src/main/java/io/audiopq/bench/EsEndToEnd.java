@@ -9,32 +9,46 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.LocalDate;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.stream.IntStream;
 
 /**
- * End-to-end on a real node (src/scripts/bench.sh es runs it): AudioPQ's {@code pq_knn} on a
- * {@code pq_vector} field beside Elasticsearch's own {@code knn} on {@code dense_vector} (flat and
- * int8_hnsw), all over the same vectors, one shard, force-merged to one segment.
+ * End-to-end on a real node (src/scripts/bench.sh es runs it): AudioPQ's {@code pq_knn} on
+ * {@code pq_vector} fields (exhaustive 8-bit; IVF over the bundle's global centroids at a few
+ * {@code nprobe} values) beside Elasticsearch's own {@code knn} on the {@code dense_vector} anchors
+ * {@code flat}, {@code int8_hnsw}, {@code bbq_flat} and {@code bbq_hnsw}, all over the same vectors,
+ * one shard, force-merged to one segment. {@code bbq_disk} is tried too: a node without the licence
+ * it needs refuses the mapping, and the run prints the refusal instead of a row.
  *
  * <ul>
  *   <li>{@code fvecs DATA OUT}: writes the dataset's training sample as .fvecs for make-bundle.sh.</li>
- *   <li>{@code run DATA BUNDLE8 [BUNDLE4]}: indexes, measures and prints markdown tables. The node is
- *       the one integTest/node.sh started under {@code -Daudiopq.node.dir}.</li>
+ *   <li>{@code run DATA RESULTS BUNDLE8 [BUNDLE4]}: indexes, measures, prints markdown tables and
+ *       appends one record per query setting to the JSON list RESULTS ({@link EsResults}). The node
+ *       is the one integTest/node.sh started under {@code -Daudiopq.node.dir}.</li>
  * </ul>
  *
- * Latency is one client thread, sequential queries over HTTP; client wall time includes HTTP and
- * JSON on both sides, {@code took} is the node's own figure (whole milliseconds). Each query set
- * runs twice after a warm-up (within a run the sets take turns query by query), and both runs are
- * reported. Refresh is off while indexing; the index is then refreshed and force-merged to one
- * segment (often already one: the indexing buffer holds all of it).
+ * Per query setting: recall@10 against the exact float top 10; client latency (HTTP and JSON on both
+ * sides included) p50/p95 with one client, over two passes in which the settings take turns query by
+ * query; queries per second with {@value #CLIENTS} client threads, two rounds in which the settings
+ * take turns; and of the index it searches: indexing time (bulk with refresh off, refresh, force
+ * merge), store bytes per vector after the force merge ({@code _disk_usage}) and resident bytes per
+ * vector ({@link #residentBytes}). Compound files are off so that segment file sizes show each
+ * vector file.
  */
 public final class EsEndToEnd {
 
@@ -42,29 +56,35 @@ public final class EsEndToEnd {
     private static final int NUM_CANDIDATES = 100;
     private static final int BULK_DOCS = 1000;
     private static final int WARM_UP = 50;
+    private static final int CLIENTS = 4;
+    /** IVF settings measured: about 2 % and 9 % of the lists of a bundle trained with {@code --nlist auto} on 32,768 vectors (724 lists). */
+    private static final int[] NPROBES = {16, 64};
+    /** The dense_vector anchors; {@code bbq_disk} needs a licence the default distribution lacks. */
+    private static final List<String> DENSE_TYPES = List.of("flat", "int8_hnsw", "bbq_flat", "bbq_hnsw", "bbq_disk");
+    private static final String BASELINE = "knn bbq_hnsw";
+    /** Lucene's and our vector files: raw floats (.vec/.vemf), int8 (.veq/.vemq), BBQ (.veb/.vemb), HNSW graph (.vex/.vem), PQ codes and lists (.vpq/.vemp), disk BBQ (IVF). */
+    private static final Set<String> VECTOR_FILES = Set.of("vec", "vemf", "veq", "vemq", "veb", "vemb", "vex", "vem", "vpq", "vemp", "cenivf",
+        "clivf", "mivf");
+    private static final Set<String> RAW_VECTOR_FILES = Set.of("vec", "vemf");
 
-    /** {@code settings}: extra index settings, JSON members to append (empty for none). */
-    private record Index(String name, String mapping, String description, String settings) {
-        Index(String name, String mapping, String description) {
-            this(name, mapping, description, "");
-        }
-    }
+    /** {@code rawSearched}: the search itself reads every raw vector ({@code flat}), not only the few it rescores. */
+    private record Index(String name, String mapping, boolean rawSearched) {}
 
-    private record IndexStats(double indexSeconds, double mergeSeconds, long storeBytes, long fieldBytes, long sourceBytes, long recoverySourceBytes, long docs) {}
+    private record IndexStats(double indexSeconds, double mergeSeconds, long storeBytes, long residentBytes, Map<String, Long> vectorFiles, long docs) {}
 
     private record QuerySet(String name, String index, Function<String, String> body) {}
 
-    private record Run(double[] clientMs, double[] tookMs, int[][] ids) {}
+    private record Latency(double[] clientMs, int[][] ids) {}
 
     private EsEndToEnd() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length == 3 && args[0].equals("fvecs")) {
             writeTrainingFvecs(Path.of(args[1]), Path.of(args[2]));
-        } else if ((args.length == 3 || args.length == 4) && args[0].equals("run")) {
-            run(Path.of(args[1]), args[2], args.length == 4 ? args[3] : null);
+        } else if ((args.length == 4 || args.length == 5) && args[0].equals("run")) {
+            run(Path.of(args[1]), Path.of(args[2]), args[3], args.length == 5 ? args[4] : null);
         } else {
-            System.err.println("usage: EsEndToEnd fvecs DATA OUT | run DATA BUNDLE8 [BUNDLE4]");
+            System.err.println("usage: EsEndToEnd fvecs DATA OUT | run DATA RESULTS BUNDLE8 [BUNDLE4]");
             System.exit(2);
         }
     }
@@ -89,12 +109,13 @@ public final class EsEndToEnd {
         System.out.printf(Locale.ROOT, "wrote %s: %d training vectors, D=%d%n", out, data.ntrain(), data.d());
     }
 
-    static void run(Path dataFile, String bundle8, String bundle4) throws Exception {
+    static void run(Path dataFile, Path resultsFile, String bundle8, String bundle4) throws Exception {
         CompareWithFaiss.Dataset data = CompareWithFaiss.read(dataFile);
         RealNode node = RealNode.fromBuild();
+        String runId = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         String loadBefore = loadAverage();
-        System.out.printf(Locale.ROOT, "node %s (Elasticsearch %s); N=%,d D=%d NQ=%d; load average %s%n", node.baseUri(), node.version(),
-            data.n(), data.d(), data.nq(), loadBefore);
+        System.out.printf(Locale.ROOT, "run %s: node %s (Elasticsearch %s); N=%,d D=%d NQ=%d; load average %s%n", runId, node.baseUri(),
+            node.version(), data.n(), data.d(), data.nq(), loadBefore);
 
         long start = System.nanoTime();
         int[][] truth = exactTopK(data);
@@ -102,44 +123,46 @@ public final class EsEndToEnd {
 
         int d = data.d();
         List<Index> indices = new ArrayList<>();
-        // With store_raw the stored _source leaves the vector out and reads rebuild it from the raw
-        // vectors (index.mapping.exclude_source_vectors, true by default), as for dense_vector; the
-        // opt-out keeps it as JSON; store_raw false keeps the JSON (codes alone are lossy).
-        indices.add(new Index("e2e_pq8", pqMapping(bundle8, true), "`pq_vector` M=16 8-bit, store_raw"));
-        indices.add(new Index("e2e_pq8_json", pqMapping(bundle8, true),
-            "`pq_vector` M=16 8-bit, store_raw, `exclude_source_vectors: false`", ", \"index.mapping.exclude_source_vectors\": false"));
-        indices.add(new Index("e2e_pq8_codes", pqMapping(bundle8, false), "`pq_vector` M=16 8-bit, store_raw false"));
+        indices.add(new Index("e2e_pq8", pqMapping(bundle8, false), false));
+        indices.add(new Index("e2e_pq8_ivf", pqMapping(bundle8, true), false));
         if (bundle4 != null) {
-            indices.add(new Index("e2e_pq4", pqMapping(bundle4, true), "`pq_vector` M=32 4-bit, store_raw"));
+            indices.add(new Index("e2e_pq4_ivf", pqMapping(bundle4, true), false));
         }
-        indices.add(new Index("e2e_flat", denseMapping(d, "flat"), "`dense_vector` flat"));
-        indices.add(new Index("e2e_int8hnsw", denseMapping(d, "int8_hnsw"), "`dense_vector` int8_hnsw"));
+        for (String type : DENSE_TYPES) {
+            indices.add(new Index("e2e_" + type, denseMapping(d, type), type.equals("flat")));
+        }
 
         // Warm-up for the node's bulk paths (JIT), so the first measured index is not penalised.
-        for (String mapping : List.of(denseMapping(d, "flat"), pqMapping(bundle8, true))) {
-            load(node, new Index("e2e_warmup", mapping, "warm-up"), data, Math.min(data.n(), 10_000));
+        for (String mapping : List.of(denseMapping(d, "flat"), pqMapping(bundle8, false))) {
+            load(node, new Index("e2e_warmup", mapping, false), data, Math.min(data.n(), 10_000));
             node.delete("/e2e_warmup");
         }
         Map<String, IndexStats> stats = new LinkedHashMap<>();
+        List<String> refused = new ArrayList<>();
         for (Index index : indices) {
-            stats.put(index.name(), load(node, index, data, data.n()));
+            IndexStats s = load(node, index, data, data.n());
+            if (s == null) {
+                refused.add(index.name());
+            } else {
+                stats.put(index.name(), s);
+            }
         }
 
         List<QuerySet> sets = new ArrayList<>();
-        sets.add(new QuerySet("`pq_knn` ADC only (oversample 0)", "e2e_pq8",
-            q -> pqKnn(q, "\"rescore_vector\": {\"oversample\": 0}")));
-        sets.add(new QuerySet("`pq_knn` default (num_candidates 10, rescore 40)", "e2e_pq8", q -> pqKnn(q, null)));
-        sets.add(new QuerySet("`pq_knn` num_candidates 100 (rescore 400)", "e2e_pq8",
-            q -> pqKnn(q, "\"num_candidates\": " + NUM_CANDIDATES)));
-        sets.add(new QuerySet("`pq_knn` ADC only, codes only", "e2e_pq8_codes",
-            q -> pqKnn(q, "\"rescore_vector\": {\"oversample\": 0}")));
-        if (bundle4 != null) {
-            sets.add(new QuerySet("`pq_knn` 4-bit M=32 ADC only", "e2e_pq4", q -> pqKnn(q, "\"rescore_vector\": {\"oversample\": 0}")));
-            sets.add(new QuerySet("`pq_knn` 4-bit M=32 default (rescore 40)", "e2e_pq4", q -> pqKnn(q, null)));
+        sets.add(new QuerySet("pq8 exhaustive", "e2e_pq8", q -> pqKnn(q, null)));
+        for (int nprobe : NPROBES) {
+            sets.add(new QuerySet("pq8 ivf nprobe " + nprobe, "e2e_pq8_ivf", q -> pqKnn(q, "\"nprobe\": " + nprobe)));
         }
-        sets.add(new QuerySet("`knn` on `emb.pq` (num_candidates 100)", "e2e_pq8", q -> knn("emb.pq", q)));
-        sets.add(new QuerySet("`knn` `dense_vector` flat (num_candidates 100)", "e2e_flat", q -> knn("emb", q)));
-        sets.add(new QuerySet("`knn` `dense_vector` int8_hnsw (num_candidates 100)", "e2e_int8hnsw", q -> knn("emb", q)));
+        if (bundle4 != null) {
+            for (int nprobe : NPROBES) {
+                sets.add(new QuerySet("pq4 ivf nprobe " + nprobe, "e2e_pq4_ivf", q -> pqKnn(q, "\"nprobe\": " + nprobe)));
+            }
+        }
+        for (String type : DENSE_TYPES) {
+            if (stats.containsKey("e2e_" + type)) {
+                sets.add(new QuerySet("knn " + type, "e2e_" + type, q -> knn(q)));
+            }
+        }
 
         String[] vectors = new String[data.nq()];
         for (int i = 0; i < data.nq(); i++) {
@@ -150,33 +173,81 @@ public final class EsEndToEnd {
                 search(node, set, vectors[i]);
             }
         }
-        // Two runs; within a run the sets take turns query by query, so that load from elsewhere on
-        // the machine falls on all of them alike.
-        List<Map<String, Run>> runs = new ArrayList<>();
-        for (int pass = 0; pass < 2; pass++) {
-            Map<String, Run> results = new LinkedHashMap<>();
-            for (QuerySet set : sets) {
-                results.put(set.name(), new Run(new double[data.nq()], new double[data.nq()], new int[data.nq()][]));
-            }
-            for (int i = 0; i < data.nq(); i++) {
-                for (QuerySet set : sets) {
-                    Run run = results.get(set.name());
-                    long t0 = System.nanoTime();
-                    RealNode.Response response = search(node, set, vectors[i]);
-                    run.clientMs()[i] = (System.nanoTime() - t0) / 1e6;
-                    Map<String, Object> json = response.json();
-                    run.tookMs()[i] = ((Number) json.get("took")).doubleValue();
-                    run.ids()[i] = hitIds(json);
-                }
-            }
-            runs.add(results);
-        }
+        Map<String, Latency> latency = oneClient(node, sets, vectors);
+        Map<String, Double> qps = concurrentQps(node, sets, vectors);
         String loadAfter = loadAverage();
-        print(data, indices, stats, sets, runs, truth, loadBefore, loadAfter);
+
+        List<EsResults.Record> records = new ArrayList<>();
+        for (QuerySet set : sets) {
+            Latency l = latency.get(set.name());
+            IndexStats s = stats.get(set.index());
+            records.add(new EsResults.Record(runId, data.n(), d, data.nq(), set.name(), recall(l.ids(), truth), percentile(l.clientMs(), 0.5),
+                percentile(l.clientMs(), 0.95), qps.get(set.name()), s.storeBytes() / (double) s.docs(), s.residentBytes() / (double) s.docs(),
+                s.indexSeconds() + s.mergeSeconds()));
+        }
+        EsResults.append(resultsFile, records);
+        print(data, runId, sets, stats, records, refused, loadBefore, loadAfter);
+        System.out.printf(Locale.ROOT, "%nappended %d records of run %s to %s%n", records.size(), runId, resultsFile);
     }
 
-    private static String pqMapping(String bundle, boolean storeRaw) {
-        return "{\"type\": \"pq_vector\", \"model\": \"" + bundle + "\", \"similarity\": \"l2_norm\", \"store_raw\": " + storeRaw + "}";
+    /** One client thread, two passes; within a pass the settings take turns query by query, so load from elsewhere falls on all alike. */
+    private static Map<String, Latency> oneClient(RealNode node, List<QuerySet> sets, String[] vectors) {
+        int nq = vectors.length;
+        Map<String, Latency> results = new LinkedHashMap<>();
+        for (QuerySet set : sets) {
+            results.put(set.name(), new Latency(new double[2 * nq], new int[nq][]));
+        }
+        for (int pass = 0; pass < 2; pass++) {
+            for (int i = 0; i < nq; i++) {
+                for (QuerySet set : sets) {
+                    Latency l = results.get(set.name());
+                    long t0 = System.nanoTime();
+                    RealNode.Response response = search(node, set, vectors[i]);
+                    l.clientMs()[pass * nq + i] = (System.nanoTime() - t0) / 1e6;
+                    l.ids()[i] = hitIds(response.json());
+                }
+            }
+        }
+        return results;
+    }
+
+    /**
+     * Queries per second with {@value #CLIENTS} client threads, each running every query once (from a
+     * different starting point); two rounds in which the settings take turns, the mean of both.
+     */
+    private static Map<String, Double> concurrentQps(RealNode node, List<QuerySet> sets, String[] vectors) throws Exception {
+        Map<String, Double> qps = new LinkedHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
+        try {
+            for (int round = 0; round < 2; round++) {
+                for (QuerySet set : sets) {
+                    List<Callable<Void>> clients = new ArrayList<>();
+                    for (int c = 0; c < CLIENTS; c++) {
+                        int offset = c * vectors.length / CLIENTS;
+                        clients.add(() -> {
+                            for (int i = 0; i < vectors.length; i++) {
+                                search(node, set, vectors[(offset + i) % vectors.length]);
+                            }
+                            return null;
+                        });
+                    }
+                    long t0 = System.nanoTime();
+                    for (Future<Void> f : pool.invokeAll(clients)) {
+                        f.get();
+                    }
+                    double perSecond = CLIENTS * vectors.length / seconds(t0);
+                    qps.merge(set.name(), perSecond / 2, Double::sum);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return qps;
+    }
+
+    private static String pqMapping(String bundle, boolean ivf) {
+        return "{\"type\": \"pq_vector\", \"model\": \"" + bundle + "\", \"similarity\": \"l2_norm\", \"store_raw\": true"
+            + (ivf ? ", \"ivf\": {\"centroids\": \"bundle\"}" : "") + "}";
     }
 
     private static String denseMapping(int dims, String type) {
@@ -184,13 +255,15 @@ public final class EsEndToEnd {
             + "\"index_options\": {\"type\": \"" + type + "\"}}";
     }
 
+    /** {@code pq_knn} with its default rescoring (num_candidates k, 40 rescored from the raw vectors). */
     private static String pqKnn(String vector, String extra) {
         return "{\"size\": " + K + ", \"_source\": false, \"query\": {\"pq_knn\": {\"field\": \"emb\", \"query_vector\": " + vector
             + ", \"k\": " + K + (extra == null ? "" : ", " + extra) + "}}}";
     }
 
-    private static String knn(String field, String vector) {
-        return "{\"size\": " + K + ", \"_source\": false, \"knn\": {\"field\": \"" + field + "\", \"query_vector\": " + vector + ", \"k\": " + K
+    /** Elasticsearch's {@code knn} with its defaults for the index type (BBQ types rescore with oversample 3). */
+    private static String knn(String vector) {
+        return "{\"size\": " + K + ", \"_source\": false, \"knn\": {\"field\": \"emb\", \"query_vector\": " + vector + ", \"k\": " + K
             + ", \"num_candidates\": " + NUM_CANDIDATES + "}}";
     }
 
@@ -200,11 +273,18 @@ public final class EsEndToEnd {
         return response;
     }
 
+    /** Indexes the first n vectors; null (with the reason printed) when the node refuses the mapping, e.g. for want of a licence. */
     private static IndexStats load(RealNode node, Index index, CompareWithFaiss.Dataset data, int n) {
         String name = index.name();
         node.delete("/" + name);
-        check(node.put("/" + name, "{\"settings\": {\"number_of_shards\": 1, \"number_of_replicas\": 0, \"refresh_interval\": \"-1\""
-            + index.settings() + "}, \"mappings\": {\"properties\": {\"emb\": " + index.mapping() + "}}}"), "create " + name);
+        RealNode.Response created = node.put("/" + name, "{\"settings\": {\"number_of_shards\": 1, \"number_of_replicas\": 0, "
+            + "\"refresh_interval\": \"-1\", \"index.use_compound_file\": false, \"index.compound_format\": false}, "
+            + "\"mappings\": {\"properties\": {\"emb\": " + index.mapping() + "}}}");
+        if (created.status() == 400 || created.status() == 403) {
+            System.out.printf(Locale.ROOT, "%s: refused by the node: HTTP %d %s%n", name, created.status(), errorReason(created));
+            return null;
+        }
+        check(created, "create " + name);
         int d = data.d();
         long start = System.nanoTime();
         StringBuilder bulk = new StringBuilder();
@@ -239,46 +319,60 @@ public final class EsEndToEnd {
         check(node.post("/" + name + "/_refresh", null), "refresh " + name);
         double mergeSeconds = seconds(start);
 
-        Map<String, Object> total = path(node.get("/" + name + "/_stats/store,docs,segments").json(), "_all", "primaries");
-        // _stats caches the store size (index.store.stats_refresh_interval, 10 s): _disk_usage's is fresh.
-        long storeBytes = ((Number) path(total, "store").get("size_in_bytes")).longValue();
+        Map<String, Object> total = path(node.get("/" + name + "/_stats/docs,segments?include_segment_file_sizes=true").json(), "_all", "primaries");
         long docs = ((Number) path(total, "docs").get("count")).longValue();
-        long segments = ((Number) path(total, "segments").get("count")).longValue();
-        long fieldBytes = -1, sourceBytes = -1, recoverySourceBytes = 0;
-        RealNode.Response usage = node.post("/" + name + "/_disk_usage?run_expensive_tasks=true", null);
-        if (usage.status() == 200) {
-            Map<String, Object> usageJson = path(usage.json(), name);
-            storeBytes = ((Number) usageJson.get("store_size_in_bytes")).longValue();
-            Map<String, Object> fields = path(usageJson, "fields");
-            Object source = fields.get("_source");
-            if (source instanceof Map<?, ?> src) {
-                sourceBytes = ((Number) src.get("total_in_bytes")).longValue();
+        Map<String, Object> segments = path(total, "segments");
+        long segmentCount = ((Number) segments.get("count")).longValue();
+        Map<String, Long> vectorFiles = new TreeMap<>();
+        Set<String> others = new TreeSet<>();
+        for (Map.Entry<String, Object> file : path(segments, "file_sizes").entrySet()) {
+            @SuppressWarnings("unchecked")
+            long bytes = ((Number) ((Map<String, Object>) file.getValue()).get("size_in_bytes")).longValue();
+            if (VECTOR_FILES.contains(file.getKey())) {
+                vectorFiles.put(file.getKey(), bytes);
+            } else {
+                others.add(file.getKey());
             }
-            // Elasticsearch's own copy of the original source, kept (for peer recovery) when _source
-            // was filtered, until the retention lease lets a merge drop it.
-            for (Map.Entry<String, Object> field : fields.entrySet()) {
-                if (field.getKey().startsWith("_recovery_source") && field.getValue() instanceof Map<?, ?> rs) {
-                    recoverySourceBytes += ((Number) rs.get("total_in_bytes")).longValue();
-                }
-            }
-            fieldBytes = 0;
-            for (Map.Entry<String, Object> field : fields.entrySet()) {
-                if (field.getKey().equals("emb") || field.getKey().startsWith("emb.")) {
-                    @SuppressWarnings("unchecked")
-                    Map<String, Object> f = (Map<String, Object>) field.getValue();
-                    fieldBytes += ((Number) f.get("total_in_bytes")).longValue();
-                }
-            }
-        } else {
-            System.out.println("_disk_usage on " + name + ": HTTP " + usage.status() + " " + usage.body());
         }
-        System.out.printf(Locale.ROOT, "%s: %,d docs in %d segment(s), indexed in %.1f s, force-merged in %.1f s, store %,d bytes, emb* %,d bytes, _source %,d bytes, _recovery_source %,d bytes%n",
-            name, docs, segments, indexSeconds, mergeSeconds, storeBytes, fieldBytes, sourceBytes, recoverySourceBytes);
+        if (others.contains("cfs")) {
+            throw new IllegalStateException(name + " has compound files: vector file sizes unknown");
+        }
+        // _stats caches the store size (index.store.stats_refresh_interval, 10 s): _disk_usage's is fresh.
+        RealNode.Response usage = node.post("/" + name + "/_disk_usage?run_expensive_tasks=true", null);
+        check(usage, "_disk_usage " + name);
+        long storeBytes = ((Number) path(usage.json(), name).get("store_size_in_bytes")).longValue();
+        long residentBytes = residentBytes(vectorFiles, index.rawSearched());
+        System.out.printf(Locale.ROOT, "%s: %,d docs in %d segment(s), indexed in %.1f s, force-merged in %.1f s, store %,d bytes, "
+            + "vector files %s (resident %,d), other files %s%n", name, docs, segmentCount, indexSeconds, mergeSeconds, storeBytes, vectorFiles,
+            residentBytes, others);
         if (docs != n) {
             throw new IllegalStateException(name + " holds " + docs + " documents, expected " + n);
         }
         checkSourceRoundTrip(node, name, data, n);
-        return new IndexStats(indexSeconds, mergeSeconds, storeBytes, fieldBytes, sourceBytes, recoverySourceBytes, docs);
+        return new IndexStats(indexSeconds, mergeSeconds, storeBytes, residentBytes, vectorFiles, docs);
+    }
+
+    /**
+     * What a query reads from every vector or graph node it visits, so what must stay in the page
+     * cache to search at memory speed: the vector files, without the raw float vectors where the
+     * search only reads the few it rescores (pq_vector's 40, BBQ's oversample × k).
+     */
+    static long residentBytes(Map<String, Long> vectorFiles, boolean rawSearched) {
+        return vectorFiles.entrySet().stream().filter(e -> rawSearched || RAW_VECTOR_FILES.contains(e.getKey()) == false)
+            .mapToLong(Map.Entry::getValue).sum();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String errorReason(RealNode.Response response) {
+        try {
+            Object error = response.json().get("error");
+            if (error instanceof Map<?, ?> e && e.get("reason") != null) {
+                return String.valueOf(e.get("reason"));
+            }
+        } catch (RuntimeException e) {
+            // not JSON: the body says it
+        }
+        return response.body();
     }
 
     /** GET gives every sampled vector back bit for bit, wherever _source keeps it (all fields here are l2_norm). */
@@ -389,44 +483,40 @@ public final class EsEndToEnd {
         return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
     }
 
-    private static void print(CompareWithFaiss.Dataset data, List<Index> indices, Map<String, IndexStats> stats, List<QuerySet> sets,
-        List<Map<String, Run>> runs, int[][] truth, String loadBefore, String loadAfter) {
+    private static void print(CompareWithFaiss.Dataset data, String runId, List<QuerySet> sets, Map<String, IndexStats> stats,
+        List<EsResults.Record> records, List<String> refused, String loadBefore, String loadAfter) {
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "%n### pq_knn vs knn on one node: N=%,d, D=%d, %d queries, k=%d, l2_norm, 1 shard, 1 segment%n%n",
             data.n(), data.d(), data.nq(), K));
-        out.append(String.format(Locale.ROOT, "%s, %d cores; load average before %s, after %s.%n%n", LocalDate.now(),
+        out.append(String.format(Locale.ROOT, "Run %s, %d cores; load average before %s, after %s.%n%n", runId,
             Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter));
-        out.append("| index | bulk + refresh s | force merge s | store bytes/vector | `emb` field bytes/vector | `_source` bytes/vector | `_recovery_source` bytes/vector |\n");
-        out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
-        for (Index index : indices) {
-            IndexStats s = stats.get(index.name());
-            out.append(String.format(Locale.ROOT, "| %s (`%s`) | %.1f | %.1f | %.1f | %s | %s | %s |%n", index.description(), index.name(), s.indexSeconds(),
-                s.mergeSeconds(), s.storeBytes() / (double) s.docs(), perVector(s.fieldBytes(), s.docs()), perVector(s.sourceBytes(), s.docs()),
-                perVector(s.recoverySourceBytes(), s.docs())));
+        EsResults.Record base = records.stream().filter(r -> r.query().equals(BASELINE)).findFirst().orElse(null);
+        out.append("| query | recall@10 | p50 ms | p95 ms | QPS, " + CLIENTS + " clients | store B/vector | resident B/vector | index s "
+            + "| p50 / bbq_hnsw | QPS / bbq_hnsw | resident / bbq_hnsw | index s / bbq_hnsw |\n");
+        out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        for (EsResults.Record r : records) {
+            out.append(String.format(Locale.ROOT, "| %s | %.3f | %.2f | %.2f | %.1f | %.1f | %.1f | %.1f | %s | %s | %s | %s |%n", r.query(),
+                r.recallAt10(), r.p50Ms(), r.p95Ms(), r.qps4(), r.storeBytesPerVector(), r.residentBytesPerVector(), r.indexSeconds(),
+                ratio(r.p50Ms(), base == null ? 0 : base.p50Ms()), ratio(r.qps4(), base == null ? 0 : base.qps4()),
+                ratio(r.residentBytesPerVector(), base == null ? 0 : base.residentBytesPerVector()),
+                ratio(r.indexSeconds(), base == null ? 0 : base.indexSeconds())));
         }
-        String flat = sets.stream().filter(s -> s.index().equals("e2e_flat")).findFirst().orElseThrow().name();
-        String hnsw = sets.stream().filter(s -> s.index().equals("e2e_int8hnsw")).findFirst().orElseThrow().name();
-        out.append("\nLatency in ms, one client thread; two runs each (run 1 / run 2). Ratios: median client time (mean of both runs) over `knn`'s.\n\n");
-        out.append("| query | recall@10 | client median | client p95 | `took` median | `took` p95 | / `knn` flat | / `knn` int8_hnsw |\n");
-        out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
-        double flatMedian = meanMedian(runs, flat), hnswMedian = meanMedian(runs, hnsw);
-        for (QuerySet set : sets) {
-            Run r1 = runs.get(0).get(set.name()), r2 = runs.get(1).get(set.name());
-            double median = meanMedian(runs, set.name());
-            out.append(String.format(Locale.ROOT, "| %s | %.3f | %.2f / %.2f | %.2f / %.2f | %.0f / %.0f | %.0f / %.0f | %.2f | %.2f |%n", set.name(),
-                recall(r1.ids(), truth), percentile(r1.clientMs(), 0.5), percentile(r2.clientMs(), 0.5), percentile(r1.clientMs(), 0.95),
-                percentile(r2.clientMs(), 0.95), percentile(r1.tookMs(), 0.5), percentile(r2.tookMs(), 0.5), percentile(r1.tookMs(), 0.95),
-                percentile(r2.tookMs(), 0.95), median / flatMedian, median / hnswMedian));
+        out.append("\nVector files per index (bytes per vector; resident leaves out raw `vec`/`vemf` except for `flat`):\n\n");
+        for (Map.Entry<String, IndexStats> e : stats.entrySet()) {
+            IndexStats s = e.getValue();
+            StringBuilder files = new StringBuilder();
+            s.vectorFiles().forEach((ext, bytes) -> files.append(String.format(Locale.ROOT, " .%s %.1f", ext, bytes / (double) s.docs())));
+            out.append(String.format(Locale.ROOT, "- `%s`: bulk + refresh %.1f s, force merge %.1f s;%s%n", e.getKey(), s.indexSeconds(),
+                s.mergeSeconds(), files));
+        }
+        for (String name : refused) {
+            out.append(String.format(Locale.ROOT, "- `%s`: refused by the node (see above), not measured%n", name));
         }
         System.out.print(out);
     }
 
-    private static String perVector(long bytes, long docs) {
-        return bytes < 0 ? "-" : String.format(Locale.ROOT, "%.1f", bytes / (double) docs);
-    }
-
-    private static double meanMedian(List<Map<String, Run>> runs, String set) {
-        return runs.stream().mapToDouble(r -> percentile(r.get(set).clientMs(), 0.5)).average().orElseThrow();
+    private static String ratio(double value, double baseline) {
+        return baseline > 0 ? String.format(Locale.ROOT, "%.2f", value / baseline) : "-";
     }
 
     private static String loadAverage() {
