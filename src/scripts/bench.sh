@@ -46,8 +46,10 @@ echo "Building benchmarks with the JDK at $JAVA_HOME"
 mvn -B -ntp -q -pl src/bench -am package dependency:build-classpath -DskipTests \
   -Dmdep.outputFile="$PWD/target/bench/classpath.txt" -Dmdep.includeScope=runtime
 if [ "$mode" = es ]; then
-  # Also the plugin zip and the Elasticsearch distribution the node runs (as for integTest).
-  mvn -B -ntp -q -pl integTest -am package dependency:copy@fetch-distribution -DskipTests -DskipTrainedBundle \
+  # Also the plugin zip and the Elasticsearch distribution the node runs: the main job's profile
+  # fetches the distribution at `package` (a goal named on the command line would also run on the
+  # parent pom, which has no such execution).
+  mvn -B -ntp -q -Pmain-job package -pl integTest -am -DskipUnitTests -DskipTrainedBundle \
     -Dinteg.node.dir="$es_node_dir"
 fi
 cp="src/bench/target/classes:$(cat target/bench/classpath.txt)"

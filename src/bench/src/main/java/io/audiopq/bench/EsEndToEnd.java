@@ -62,9 +62,11 @@ public final class EsEndToEnd {
     /** The dense_vector anchors; {@code bbq_disk} needs a licence the default distribution lacks. */
     private static final List<String> DENSE_TYPES = List.of("flat", "int8_hnsw", "bbq_flat", "bbq_hnsw", "bbq_disk");
     private static final String BASELINE = "knn bbq_hnsw";
-    /** Lucene's and our vector files: raw floats (.vec/.vemf), int8 (.veq/.vemq), BBQ (.veb/.vemb), HNSW graph (.vex/.vem), PQ codes and lists (.vpq/.vemp), disk BBQ (IVF). */
+    /** Lucene's and our vector files: raw floats (.vec/.vemf), int8 (.veq/.vemq), BBQ (.veb/.vemb), HNSW graph (.vex/.vem), PQ codes and lists (.vpq/.vemp,
+     * which _stats reports as "others": it names only the extensions Elasticsearch knows, and no other
+     * index here has files it does not know), disk BBQ (IVF). */
     private static final Set<String> VECTOR_FILES = Set.of("vec", "vemf", "veq", "vemq", "veb", "vemb", "vex", "vem", "vpq", "vemp", "cenivf",
-        "clivf", "mivf");
+        "clivf", "mivf", "others");
     private static final Set<String> RAW_VECTOR_FILES = Set.of("vec", "vemf");
 
     /** {@code rawSearched}: the search itself reads every raw vector ({@code flat}), not only the few it rescores. */
@@ -278,7 +280,7 @@ public final class EsEndToEnd {
         String name = index.name();
         node.delete("/" + name);
         RealNode.Response created = node.put("/" + name, "{\"settings\": {\"number_of_shards\": 1, \"number_of_replicas\": 0, "
-            + "\"refresh_interval\": \"-1\", \"index.use_compound_file\": false, \"index.compound_format\": false}, "
+            + "\"refresh_interval\": \"-1\", \"index.compound_format\": false}, "
             + "\"mappings\": {\"properties\": {\"emb\": " + index.mapping() + "}}}");
         if (created.status() == 400 || created.status() == 403) {
             System.out.printf(Locale.ROOT, "%s: refused by the node: HTTP %d %s%n", name, created.status(), errorReason(created));
@@ -288,7 +290,14 @@ public final class EsEndToEnd {
         int d = data.d();
         long start = System.nanoTime();
         StringBuilder bulk = new StringBuilder();
+        boolean flushed = false;
         for (int from = 0; from < n; from += BULK_DOCS) {
+            if (flushed == false && from >= n / 2 && from > 0) {
+                // Flushed segments are compound files whatever index.compound_format says; two segments
+                // make the force merge write a new one, which that setting keeps non-compound.
+                check(node.post("/" + name + "/_flush", null), "flush " + name);
+                flushed = true;
+            }
             bulk.setLength(0);
             for (int i = from, end = Math.min(n, from + BULK_DOCS); i < end; i++) {
                 bulk.append("{\"index\": {\"_id\": \"").append(i).append("\"}}\n{\"emb\": ");
@@ -296,6 +305,11 @@ public final class EsEndToEnd {
             }
             RealNode.Response response = node.bulk("/" + name + "/_bulk", bulk.toString());
             check(response, "bulk " + name);
+            String refusal = licenceRefusal(response);
+            if (refusal != null) {
+                System.out.printf(Locale.ROOT, "%s: refused by the node at indexing: %s%n", name, refusal);
+                return null;
+            }
             if (!Boolean.FALSE.equals(response.json().get("errors"))) {
                 throw new IllegalStateException("bulk into " + name + " had errors: " + response.body().substring(0, Math.min(2000, response.body().length())));
             }
@@ -360,6 +374,21 @@ public final class EsEndToEnd {
     static long residentBytes(Map<String, Long> vectorFiles, boolean rawSearched) {
         return vectorFiles.entrySet().stream().filter(e -> rawSearched || RAW_VECTOR_FILES.contains(e.getKey()) == false)
             .mapToLong(Map.Entry::getValue).sum();
+    }
+
+    /** The first item's reason when the node refused it for want of a licence (HTTP 403 per item, as for bbq_disk), else null. */
+    @SuppressWarnings("unchecked")
+    private static String licenceRefusal(RealNode.Response bulk) {
+        List<Map<String, Object>> items = (List<Map<String, Object>>) bulk.json().get("items");
+        if (items == null || items.isEmpty()) {
+            return null;
+        }
+        Map<String, Object> item = (Map<String, Object>) items.get(0).get("index");
+        if (item == null || !Integer.valueOf(403).equals(item.get("status"))) {
+            return null;
+        }
+        Object error = item.get("error");
+        return error instanceof Map<?, ?> e ? "HTTP 403 " + e.get("reason") : "HTTP 403";
     }
 
     @SuppressWarnings("unchecked")
