@@ -46,8 +46,11 @@ import java.util.SplittableRandom;
  * for a warm-up; the codebook (M × 256 codewords) is refitted by k-means on the outputs of
  * <em>all</em> items, labelled or not, since a few labelled clips are far too few points for it.
  *
- * <p>Deterministic for a seed (one PyTorch thread: the scripts and tests set
- * {@code ai.djl.pytorch.num_threads=1}).
+ * <p>Repeatable for a seed, not bit for bit everywhere: batches and initial weights are drawn in
+ * Java from the seed, PyTorch runs one thread ({@code ai.djl.pytorch.num_threads=1}) and MKL
+ * {@code MKL_CBWR=COMPATIBLE} (set by the pom and {@code tool-env.sh}); even so the first training in
+ * a JVM can differ from later ones, and other CPUs' kernels round differently. {@code HeadTrainerTests}
+ * therefore checks same-seed outputs within 1e-3 relative, after a warm-up training.
  */
 public final class HeadTrainer {
 
