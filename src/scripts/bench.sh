@@ -19,6 +19,10 @@
 #                               (default ../shared/data/esc10) in bulks of 25 through an audio_embedding
 #                               pipeline with audiopq-default, 2 bulks in flight (IngestThroughput); node
 #                               heap ES_HEAP (default 2g: the audio_pq breaker must hold two clips). Not in `all`.
+#   bench.sh rescore-depth [N] [NQ]  recall@10 after exact rescoring of the ADC top R, for R = 10..640 and
+#                               pq_knn's default depth, at shard sizes 30k..N (default 1000000) on development
+#                               Gaussian mixtures (not the bench's data): the study behind the default
+#                               depth (docs/pq-knn.md). Markdown to target/bench/rescore-depth.md.
 #   bench.sh pair [ROUNDS]      8-bit scan, M=16, N=1M: FAISS IndexPQ and our kernels alternated
 #                               ROUNDS times (default 3), thread CPU time and wall time per code.
 set -euo pipefail
@@ -107,10 +111,11 @@ run_pair() {
 }
 
 case "$mode" in
+  rescore-depth) "${java_cmd[@]}" -Xmx4g io.audiopq.bench.RescoreDepthStudy "$@" | tee target/bench/rescore-depth.md ;;
   jmh) run_jmh "$@" ;;
   faiss) run_faiss "$@" ;;
   es) run_es "$@" ;;
   pair) run_pair "$@" ;;
   all) run_jmh; run_faiss ;;
-  *) echo "usage: bench.sh [all | jmh [JMH ARGS] | faiss [N] [NQ] | pair [ROUNDS] | es [N] [NQ] [D] | ingest [AUDIO_DIR]]" >&2; exit 2 ;;
+  *) echo "usage: bench.sh [all | jmh [JMH ARGS] | faiss [N] [NQ] | pair [ROUNDS] | rescore-depth [N] [NQ] | es [N] [NQ] [D] | ingest [AUDIO_DIR]]" >&2; exit 2 ;;
 esac

@@ -257,7 +257,7 @@ public final class EsEndToEnd {
             + "\"index_options\": {\"type\": \"" + type + "\"}}";
     }
 
-    /** {@code pq_knn} with its default rescoring (num_candidates k, 40 rescored from the raw vectors). */
+    /** {@code pq_knn} with its default rescoring (num_candidates k; the depth grows with the shard, PqKnnQuery.rescoreDepth). */
     private static String pqKnn(String vector, String extra) {
         return "{\"size\": " + K + ", \"_source\": false, \"query\": {\"pq_knn\": {\"field\": \"emb\", \"query_vector\": " + vector
             + ", \"k\": " + K + (extra == null ? "" : ", " + extra) + "}}}";

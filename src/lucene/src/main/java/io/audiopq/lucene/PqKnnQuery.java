@@ -58,6 +58,23 @@ public class PqKnnQuery extends KnnFloatVectorQuery {
     /** Use the nprobe each segment's field was written with. */
     public static final int FIELD_DEFAULT_NPROBE = PqVectorsReader.FIELD_DEFAULT_NPROBE;
 
+    /**
+     * With the field's default oversample, a shard of up to this many accepted vectors rescores
+     * {@code ceil(k × oversample)} candidates, and a larger one
+     * {@code × (n / }{@value}{@code )^}{@value #DEFAULT_DEPTH_EXPONENT}: ADC's ranking error is
+     * fixed while more neighbours crowd inside it as a shard grows, so a fixed depth loses recall
+     * (0.97 → 0.91 from 100k to 300k vectors in the end-to-end bench). Both constants were chosen
+     * on development Gaussian mixtures unlike the bench's data (RescoreDepthStudy in src/bench,
+     * docs/pq-knn.md): the smallest rule keeping recall@10 ≥ 0.97 up to 1M vectors there.
+     */
+    public static final long DEFAULT_DEPTH_REFERENCE_VECTORS = 30_000;
+
+    /** See {@link #DEFAULT_DEPTH_REFERENCE_VECTORS}. */
+    public static final double DEFAULT_DEPTH_EXPONENT = 0.75;
+
+    /** The grown default depth stops here, Elasticsearch's own limit on {@code num_candidates}. */
+    public static final long MAX_DEFAULT_DEPTH = 10_000;
+
     private final float oversample;
     private final int nprobe;
     /** ADC tables by {@link PqVectorsReader#tableKey}: a pure function of codebook, similarity and target, so caching is invisible. */
@@ -192,7 +209,7 @@ public class PqKnnQuery extends KnnFloatVectorQuery {
             return new MatchNoDocsQuery("no document with a vector in [" + field + "] matches");
         }
         boolean rescore = shardOversample >= 1f;
-        long candidateCount = rescore ? Math.max(k, (long) Math.ceil((double) k * shardOversample)) : k;
+        long candidateCount = rescore ? rescoreDepth(k, shardOversample, oversample == FIELD_DEFAULT_OVERSAMPLE, accepted) : k;
         int wanted = (int) Math.min(candidateCount, accepted);
         boolean exactFilter = filterWeight != null && accepted <= Math.max(wanted, (long) (EXACT_FILTER_FRACTION * vectors));
         QueryTimeout timeout = searcher.getTimeout();
@@ -297,6 +314,20 @@ public class PqKnnQuery extends KnnFloatVectorQuery {
     }
 
     /** Replaces the ADC scores of the candidates (global doc ids) in PQ segments that keep raw vectors by exact scores. */
+    /**
+     * How many ADC candidates a shard rescores: {@code max(k, ceil(k × oversample))}, grown with
+     * the shard's accepted vectors when the oversample is the field's default (see
+     * {@link #DEFAULT_DEPTH_REFERENCE_VECTORS}); an oversample the query names is taken as given.
+     */
+    public static long rescoreDepth(int k, float oversample, boolean fieldDefault, long accepted) {
+        long depth = Math.max(k, (long) Math.ceil((double) k * oversample));
+        if (fieldDefault == false || accepted <= DEFAULT_DEPTH_REFERENCE_VECTORS) {
+            return depth;
+        }
+        double growth = Math.pow((double) accepted / DEFAULT_DEPTH_REFERENCE_VECTORS, DEFAULT_DEPTH_EXPONENT);
+        return Math.max(depth, Math.min(MAX_DEFAULT_DEPTH, (long) Math.ceil(depth * growth)));
+    }
+
     private void rescoreInPlace(List<LeafReaderContext> leaves, PqVectorsReader[] pqReaders, int[] docs, float[] scores, int n)
         throws IOException {
         Integer[] order = new Integer[n];

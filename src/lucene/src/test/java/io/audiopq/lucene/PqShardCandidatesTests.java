@@ -49,16 +49,20 @@ public class PqShardCandidatesTests extends LuceneTestCase {
 
     /** Data and a codebook trained on the vectors as the format encodes them (normalised for COSINE), so that codes rarely collide. */
     private void makeData(Random random, boolean unit, VectorSimilarityFunction similarity) {
-        data = PqTestData.clustered(random, N, D, 12, 0.6f, unit);
-        float[] flat = new float[N * D];
-        for (int i = 0; i < N; i++) {
+        makeData(random, unit, similarity, N, 8);
+    }
+
+    private void makeData(Random random, boolean unit, VectorSimilarityFunction similarity, int n, int m) {
+        data = PqTestData.clustered(random, n, D, 12, 0.6f, unit);
+        float[] flat = new float[n * D];
+        for (int i = 0; i < n; i++) {
             System.arraycopy(PqSimilarity.prepare(similarity, data[i]), 0, flat, i * D, D);
         }
-        codebook = ProductQuantizer.train(flat, N, D, 8, 8, new KMeans.Params(8, 7L, N, true));
+        codebook = ProductQuantizer.train(flat, n, D, m, 8, new KMeans.Params(8, 7L, Math.min(n, 8192), true));
     }
 
     private float[] query(Random random) {
-        float[] q = data[random.nextInt(N)].clone();
+        float[] q = data[random.nextInt(data.length)].clone();
         for (int j = 0; j < D; j++) {
             q[j] += 0.4f * (float) random.nextGaussian();
         }
@@ -71,7 +75,7 @@ public class PqShardCandidatesTests extends LuceneTestCase {
         IndexWriterConfig iwc = new IndexWriterConfig().setCodec(PqTestData.codec(new PqVectorsFormat(config)))
             .setMergePolicy(NoMergePolicy.INSTANCE);
         try (IndexWriter writer = new IndexWriter(dir, iwc)) {
-            for (int i = 0; i < N; i++) {
+            for (int i = 0; i < data.length; i++) {
                 Document doc = PqTestData.doc(i, data[i], similarity);
                 doc.add(new StringField("mod", Integer.toString(i % 1000), Field.Store.NO));
                 writer.addDocument(doc);
@@ -132,7 +136,7 @@ public class PqShardCandidatesTests extends LuceneTestCase {
         if (filter != null) {
             all = new BooleanQuery.Builder().add(all, BooleanClause.Occur.MUST).add(filter, BooleanClause.Occur.FILTER).build();
         }
-        TopDocs adc = searcher.search(all, N);
+        TopDocs adc = searcher.search(all, data.length);
         StoredFields stored = searcher.getIndexReader().storedFields();
         int n = Math.min(candidates, adc.scoreDocs.length);
         List<ScoreDoc> kept = new ArrayList<>();
@@ -188,6 +192,40 @@ public class PqShardCandidatesTests extends LuceneTestCase {
                     );
                 }
             }
+        }
+    }
+
+    /**
+     * Above {@link PqKnnQuery#DEFAULT_DEPTH_REFERENCE_VECTORS} vectors the field's default
+     * oversample rescores {@link PqKnnQuery#rescoreDepth} candidates, more than {@code k × 4}; a
+     * query naming the oversample gets exactly that. A coarse codebook (one subspace) makes the
+     * extra candidates matter, so the two depths give different results for some queries.
+     */
+    public void testDefaultDepthGrowsWithShardSize() throws IOException {
+        Random random = new Random(random().nextLong());
+        VectorSimilarityFunction similarity = VectorSimilarityFunction.EUCLIDEAN;
+        int n = 40_000;
+        makeData(random, false, similarity, n, 1);
+        PqFormatConfig config = PqFormatConfig.DEFAULT.withCodebook(codebook);
+        float oversample = config.rescoreOversample();
+        int grown = (int) PqKnnQuery.rescoreDepth(K, oversample, true, n);
+        int fixed = (int) Math.ceil(K * oversample);
+        assertTrue(grown + " > " + fixed, grown > fixed);
+        assertEquals(fixed, PqKnnQuery.rescoreDepth(K, oversample, false, n));
+        try (Directory dir = write(config, similarity, 15_000); DirectoryReader reader = DirectoryReader.open(dir)) {
+            IndexSearcher searcher = newSearcher(reader, false);
+            int differing = 0;
+            for (int i = 0; i < 20; i++) {
+                float[] q = query(random);
+                Hits byDefault = search(searcher, new PqKnnQuery(FIELD, q, K));
+                assertEquals("query " + i, reference(searcher, q, null, grown, true, similarity).toString(), byDefault.toString());
+                Hits named = search(searcher, new PqKnnQuery(FIELD, q, K, null, oversample));
+                assertEquals("query " + i + " (oversample named)", reference(searcher, q, null, fixed, true, similarity).toString(), named.toString());
+                if (byDefault.toString().equals(named.toString()) == false) {
+                    differing++;
+                }
+            }
+            assertTrue("the deeper default changed no result: the test data does not tell the depths apart", differing > 0);
         }
     }
 
