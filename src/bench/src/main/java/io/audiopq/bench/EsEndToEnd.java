@@ -326,7 +326,9 @@ public final class EsEndToEnd {
             if (t.status() == 200 && Boolean.TRUE.equals(t.json().get("completed"))) {
                 break;
             }
-            if (t.status() != 200 && t.status() != 408) {
+            // A wait that times out is answered 408, or in 9.5.3 429 with a timeout_exception: wait again.
+            boolean timedOut = t.status() == 408 || (t.status() == 429 && t.body().contains("\"timeout_exception\""));
+            if (t.status() != 200 && timedOut == false) {
                 throw new IllegalStateException("task " + task + ": HTTP " + t.status() + " " + t.body());
             }
         }
