@@ -117,7 +117,7 @@ public class TrainModelIT {
         assertRefused(train(name, "{\"index\": \"" + VECTORS + "\", \"field\": \"v\", \"m\": 8, \"bits\": 6}"), 400,
             "Validation Failed: 1: [bits] must be 4 or 8, got 6;");
         assertRefused(train(name, "{\"index\": \"" + VECTORS + "\", \"field\": \"v\", \"m\": 8, \"feild\": 1}"), 400,
-            "[1:48] [audio_pq_train] unknown field [feild]");
+            "[1:50] [audio_pq_train] unknown field [feild] did you mean [field]?");
         assertRefused(train(name, "{\"index\": \"" + FEW + "\", \"field\": \"v\", \"m\": 8}"), 400,
             "[bits] 8 needs at least 256 vectors (2^bits codewords per subspace; ideally 30x that), but field [v] holds 100 in [" + FEW + "]");
         assertRefused(train(name, "{\"index\": \"" + FEW + "\", \"field\": \"v\", \"m\": 8, \"bits\": 4, \"ivf\": {\"nlist\": 200}}"), 400,
