@@ -40,6 +40,8 @@ public class TrainModelIT {
     private static final String VECTORS = "train-vectors";
     private static final String FEW = "train-few";
     private static final String NARROW = "train-narrow";
+    private static final String PQ_RAW = "pqtrain-raw";
+    private static final String PQ_CODES = "pqtrain-codes";
     private static final String TRAIN_ACTION = "cluster:admin/audio_pq/models/train";
 
     private static final RealNode node = RealNode.fromBuild();
@@ -61,7 +63,26 @@ public class TrainModelIT {
         bulk(VECTORS, data, N, D);
         bulk(FEW, data, 100, D);
         bulk(NARROW, mixture.sample(300, 2L), 300, D, 16);
-        for (String index : List.of(VECTORS, FEW, NARROW)) {
+        // pq_vector fields mapped to the ITs' 16-dimensional bundle: with raw vectors (the default) and codes only.
+        float[] narrow = mixture.sample(300, 3L);
+        for (String index : List.of(PQ_RAW, PQ_CODES)) {
+            node.delete("/" + index);
+            RealNode.Response created = node.put("/" + index, "{\"settings\": {\"index.codec\": \"default\", \"number_of_shards\": 1, "
+                + "\"number_of_replicas\": 0}, \"mappings\": {\"properties\": {\"p\": {\"type\": \"pq_vector\", \"model\": \"integ-vectors\""
+                + (index.equals(PQ_CODES) ? ", \"store_raw\": false" : "") + "}}}}");
+            assertEquals(created.body(), 200, created.status());
+            StringBuilder body = new StringBuilder();
+            for (int i = 0; i < 300; i++) {
+                body.append("{\"index\":{}}\n{\"p\":[");
+                for (int j = 0; j < 16; j++) {
+                    body.append(j == 0 ? "" : ",").append(narrow[i * D + j]);
+                }
+                body.append("]}\n");
+            }
+            RealNode.Response response = node.bulk("/" + index + "/_bulk", body.toString());
+            assertEquals(response.body(), false, response.json().get("errors"));
+        }
+        for (String index : List.of(VECTORS, FEW, NARROW, PQ_RAW, PQ_CODES)) {
             assertEquals(200, node.post("/" + index + "/_refresh", null).status());
         }
     }
@@ -127,6 +148,8 @@ public class TrainModelIT {
         // The ITs' config-folder bundle, as PUT refuses it.
         assertRefused(train("integ-vectors", "{\"index\": \"" + FEW + "\", \"field\": \"v\", \"m\": 8, \"bits\": 4}"), 409,
             "model bundle [integ-vectors] is installed in the config folder");
+        assertRefused(train(name, "{\"index\": \"" + PQ_CODES + "\", \"field\": \"p\", \"m\": 4, \"bits\": 4}"), 400,
+            "[field] [p] in index [" + PQ_CODES + "] is a [pq_vector] with [store_raw: false]: only its codes are kept");
         assertEquals(404, node.get("/_audio_pq/models/" + name).status());
 
         // Too few vectors per centroid is a warning (as FAISS's), not a refusal; a name taken by a stored bundle is a 409.
@@ -142,6 +165,22 @@ public class TrainModelIT {
         assertRefused(train(small, "{\"index\": \"" + FEW + "\", \"field\": \"v\", \"m\": 8, \"bits\": 4}"), 409,
             "model bundle [" + small + "] already exists in the cluster");
         assertEquals(200, node.delete("/_audio_pq/models/" + small).status());
+    }
+
+    /** A pq_vector field's raw vectors (left out of the stored _source, as dense_vector's) train too, with the field's similarity. */
+    @Test
+    @SuppressWarnings("unchecked")
+    public void trainsOnAPqVectorFieldsRawVectors() {
+        String name = "train-it-from-pq";
+        node.delete("/_audio_pq/models/" + name);
+        RealNode.Response ok = train(name, "{\"index\": \"" + PQ_RAW + "\", \"field\": \"p\", \"m\": 4, \"bits\": 4}");
+        assertEquals(ok.body(), 200, ok.status());
+        Map<String, Object> training = (Map<String, Object>) ok.json().get("training");
+        assertEquals(training.toString(), 300, training.get("vectors_used"));
+        assertEquals(training.toString(), 16, training.get("dimensions"));
+        // integ-vectors is a cosine bundle, so the mapping's similarity is cosine.
+        assertEquals(training.toString(), "cosine", training.get("similarity"));
+        assertEquals(200, node.delete("/_audio_pq/models/" + name).status());
     }
 
     /**
