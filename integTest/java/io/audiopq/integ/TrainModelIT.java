@@ -338,7 +338,7 @@ public class TrainModelIT {
         int read = 0;
         List<Object> after = null;
         while (true) {
-            String body = "{\"size\": 1000, \"query\": {\"exists\": {\"field\": \"v\"}}, \"pit\": {\"id\": \"" + pit + "\", \"keep_alive\": \"2m\"},"
+            String body = "{\"size\": 10000, \"query\": {\"exists\": {\"field\": \"v\"}}, \"pit\": {\"id\": \"" + pit + "\", \"keep_alive\": \"2m\"},"
                 + "\"sort\": [\"_shard_doc\"], \"_source\": {\"includes\": [\"v\"], \"exclude_vectors\": false}, \"track_total_hits\": false"
                 + (after == null ? "" : ", \"search_after\": " + after) + "}";
             RealNode.Response response = node.post("/_search", body);
@@ -351,7 +351,7 @@ public class TrainModelIT {
                 }
                 read++;
             }
-            if (hits.size() < 1000) {
+            if (hits.size() < 10_000) {
                 break;
             }
             after = (List<Object>) hits.get(hits.size() - 1).get("sort");

@@ -73,7 +73,10 @@ import java.util.TreeMap;
  */
 public final class TransportTrainModelAction extends TransportAction<TrainModelAction.Request, TrainModelAction.Response> {
 
-    static final int PAGE_SIZE = 1000;
+    /** Floats one page of hits may hold (their _source is parsed into boxed numbers: ~12 MB at this size). */
+    static final int PAGE_FLOATS = 500_000;
+    /** Elasticsearch's default index.max_result_window bounds one page. */
+    static final int MAX_PAGE_SIZE = 10_000;
     private static final TimeValue KEEP_ALIVE = TimeValue.timeValueMinutes(5);
     /** Bytes held per sampled float: the sample, its row-major copy and one subspace's slice. */
     static final int BYTES_PER_FLOAT = 3 * Float.BYTES;
@@ -160,7 +163,7 @@ public final class TransportTrainModelAction extends TransportAction<TrainModelA
             task.phase(TrainModelTask.Phase.SAMPLING);
             long seed = KMeans.Params.DEFAULT.seed();
             TrainingSample sample = new TrainingSample(n, similarity, seed);
-            sample(task, tasks, targets, request.field(), sample);
+            sample(task, tasks, targets, request.field(), pageSize(d), sample);
             if (sample.size() < ksub) {
                 throw new IllegalArgumentException("[bits] " + request.bits() + " needs at least " + ksub + " vectors, but only " + sample.size()
                     + " of field [" + request.field() + "] could be read (documents deleted meanwhile?)");
@@ -283,7 +286,8 @@ public final class TransportTrainModelAction extends TransportAction<TrainModelA
     }
 
     /** Reads every vector of the field through a point in time (a stable view, in {@code _shard_doc} order) into the sample. */
-    private static void sample(TrainModelTask task, Client client, String[] indices, String field, TrainingSample sample) throws IOException {
+    private static void sample(TrainModelTask task, Client client, String[] indices, String field, int pageSize, TrainingSample sample)
+        throws IOException {
         BytesReference pit = client.execute(TransportOpenPointInTimeAction.TYPE, new OpenPointInTimeRequest(indices).keepAlive(KEEP_ALIVE))
             .actionGet()
             .getPointInTimeId();
@@ -292,7 +296,7 @@ public final class TransportTrainModelAction extends TransportAction<TrainModelA
             while (true) {
                 task.ensureNotCancelled();
                 SearchSourceBuilder source = new SearchSourceBuilder().query(QueryBuilders.existsQuery(field))
-                    .size(PAGE_SIZE)
+                    .size(pageSize)
                     .trackTotalHits(false)
                     .pointInTimeBuilder(new PointInTimeBuilder(pit).setKeepAlive(KEEP_ALIVE))
                     .sort(SortBuilders.pitTiebreaker())
@@ -307,7 +311,7 @@ public final class TransportTrainModelAction extends TransportAction<TrainModelA
                         sample.accept(vector(hit, field), "index [" + hit.getIndex() + "] document [" + hit.getId() + "]");
                     }
                     task.vectorsRead(sample.seen());
-                    if (hits.length < PAGE_SIZE) {
+                    if (hits.length < pageSize) {
                         return;
                     }
                     after = hits[hits.length - 1].getSortValues();
@@ -321,6 +325,11 @@ public final class TransportTrainModelAction extends TransportAction<TrainModelA
         } finally {
             client.execute(TransportClosePointInTimeAction.TYPE, new ClosePointInTimeRequest(pit)).actionGet();
         }
+    }
+
+    /** Documents per page for vectors of d dimensions: about {@link #PAGE_FLOATS} floats, 100 to {@link #MAX_PAGE_SIZE}. */
+    static int pageSize(int d) {
+        return Math.max(100, Math.min(MAX_PAGE_SIZE, PAGE_FLOATS / d));
     }
 
     private static float[] vector(SearchHit hit, String field) {

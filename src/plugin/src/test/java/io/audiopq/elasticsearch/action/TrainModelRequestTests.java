@@ -130,4 +130,10 @@ public class TrainModelRequestTests extends ESTestCase {
             + "[l2_norm, cosine, dot_product])",
             expectThrows(IllegalArgumentException.class, () -> TransportTrainModelAction.fieldSimilarity("v", List.of(mip))).getMessage());
     }
+
+    public void testPagesHoldAboutHalfAMillionFloats() {
+        assertEquals(10_000, TransportTrainModelAction.pageSize(32));
+        assertEquals(1302, TransportTrainModelAction.pageSize(384));
+        assertEquals(122, TransportTrainModelAction.pageSize(4096));
+    }
 }
