@@ -26,6 +26,7 @@ import static org.junit.Assert.assertTrue;
  * added later. One bundle upload through HTTP is loaded by every node, the late node included, with
  * no restart; {@code DELETE} is refused while a mapping names the bundle and allowed once the index
  * is gone; {@code pq_knn} (ADC scores) returns the same hits and scores from a one-shard and a three-shard index.
+ * Last, {@code _train} whose node is killed mid-training leaves no bundle on the others.
  * One cluster start serves every step (a single test method, in order).
  */
 public class ClusterIT {
@@ -123,6 +124,89 @@ public class ClusterIT {
         for (RealNode node : nodes) {
             assertEquals(404, node.get("/_audio_pq/models/" + BUNDLE).status());
         }
+
+        killingTheTrainingNodeLeavesNoModel(nodes);
+    }
+
+    /**
+     * {@code _train} on a node that is then killed (SIGKILL) while {@code _tasks} shows it training
+     * (1,000 k-means iterations per subspace: far from done then): the waiting client gets an error,
+     * and no node that is left has or lists a bundle of that name. The last step: it leaves the
+     * cluster one node short.
+     */
+    @SuppressWarnings("unchecked")
+    private static void killingTheTrainingNodeLeavesNoModel(List<RealNode> nodes) throws Exception {
+        String name = "integ-cluster-trained";
+        RealNode.Response created = nodes.get(0).put("/train-source", "{\"settings\": {\"number_of_shards\": 2, \"number_of_replicas\": 1}, "
+            + "\"mappings\": {\"properties\": {\"v\": {\"type\": \"dense_vector\", \"dims\": 16, \"similarity\": \"l2_norm\", "
+            + "\"index_options\": {\"type\": \"flat\"}}}}}");
+        assertEquals(created.body(), 200, created.status());
+        Random random = new Random(20261202);
+        for (int batch = 0; batch < 4; batch++) {
+            StringBuilder bulk = new StringBuilder();
+            for (int i = 0; i < 5000; i++) {
+                bulk.append("{\"index\": {}}\n{\"v\": ").append(vector(random)).append("}\n");
+            }
+            RealNode.Response indexed = nodes.get(0).bulk("/train-source/_bulk", bulk.toString());
+            assertEquals(indexed.body(), false, indexed.json().get("errors"));
+        }
+        assertEquals(200, nodes.get(0).post("/train-source/_refresh", null).status());
+
+        // Train on a node that is not the elected master, so that the rest of the cluster keeps its master.
+        String master = (String) ((List<Map<String, Object>>) (Object) jsonArray(nodes.get(0).get("/_cat/master?format=json"))).get(0).get("node");
+        int victim = nodes.size() - 1;
+        while (("audiopq-node-" + victim).equals(master)) {
+            victim--;
+        }
+        RealNode trainer = nodes.get(victim);
+        java.util.concurrent.CompletableFuture<RealNode.Response> answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> trainer.post(
+            "/_audio_pq/models/" + name + "/_train", "{\"index\": \"train-source\", \"field\": \"v\", \"m\": 4, \"iterations\": 1000}"));
+        while (true) {
+            Map<String, Object> listed = trainer.get("/_tasks?detailed&actions=*audio_pq/models/train").json();
+            Map<String, Object> status = null;
+            for (Object node : ((Map<String, Object>) listed.get("nodes")).values()) {
+                for (Object task : ((Map<String, Object>) ((Map<String, Object>) node).get("tasks")).values()) {
+                    status = (Map<String, Object>) ((Map<String, Object>) task).get("status");
+                }
+            }
+            assertTrue("the training ended before it was seen training: " + (answer.isDone() ? answer.get().body() : ""), answer.isDone() == false);
+            if (status != null && "training".equals(status.get("phase")) && status.containsKey("stage")) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        long pid = Long.parseLong(Files.readString(DIR.resolve("state/nodes/" + victim + "/pid")).trim());
+        ProcessHandle process = ProcessHandle.of(pid).orElseThrow();
+        process.destroyForcibly();
+        process.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+
+        // The waiting client loses its connection with the node: an error, not a bundle.
+        try {
+            RealNode.Response response = answer.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            throw new AssertionError("the training answered although its node was killed: " + response.status() + " " + response.body());
+        } catch (java.util.concurrent.ExecutionException e) {
+            assertTrue(String.valueOf(e.getCause()), e.getCause() instanceof java.io.UncheckedIOException);
+        }
+        for (int i = 0; i < nodes.size(); i++) {
+            if (i == victim) {
+                continue;
+            }
+            RealNode node = nodes.get(i);
+            RealNode.Response one = node.get("/_audio_pq/models/" + name);
+            assertEquals(one.body(), 404, one.status());
+            Map<String, Object> models = (Map<String, Object>) node.get("/_audio_pq/models").json().get("models");
+            assertTrue(models.keySet().toString(), models.containsKey(name) == false);
+        }
+        // The name is free: a training elsewhere may take it.
+        RealNode.Response again = nodes.get(0).post("/_audio_pq/models/" + name + "/_train",
+            "{\"index\": \"train-source\", \"field\": \"v\", \"m\": 4, \"bits\": 4, \"max_vectors\": 2000}");
+        assertEquals(again.body(), 200, again.status());
+        assertEquals(again.body(), 200, nodes.get(0).delete("/_audio_pq/models/" + name).status());
+    }
+
+    private static Object jsonArray(RealNode.Response response) throws IOException {
+        assertEquals(response.body(), 200, response.status());
+        return new com.fasterxml.jackson.databind.ObjectMapper().readValue(response.body(), List.class);
     }
 
     @SuppressWarnings("unchecked")

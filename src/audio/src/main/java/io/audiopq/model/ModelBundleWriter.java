@@ -51,18 +51,7 @@ public final class ModelBundleWriter {
      */
     public static Path write(Path parent, ModelDescriptor descriptor, ProductQuantizer quantizer, CoarseQuantizer centroids,
         java.util.Map<String, Path> files, boolean overwrite) throws IOException {
-        if ((descriptor.ivf() != null) != (centroids != null)) {
-            throw new IllegalArgumentException(descriptor.ivf() == null ? "centroids given but the descriptor has no ivf section" : "the descriptor's ivf section needs centroids");
-        }
-        if (centroids != null && centroids.dimension() != descriptor.dimensions()) {
-            throw new IllegalArgumentException("centroids have D=" + centroids.dimension() + ", the descriptor " + descriptor.dimensions());
-        }
-        if (quantizer.dimension() != descriptor.dimensions()
-            || quantizer.m() != descriptor.pq().m()
-            || quantizer.nbits() != descriptor.pq().bits()) {
-            throw new IllegalArgumentException("descriptor (D=" + descriptor.dimensions() + ", M=" + descriptor.pq().m() + ", bits="
-                + descriptor.pq().bits() + ") does not match " + quantizer);
-        }
+        checkMatches(descriptor, quantizer, centroids);
         Files.createDirectories(parent);
         Path target = parent.resolve(descriptor.name());
         if (Files.exists(target) && overwrite == false) {
@@ -91,6 +80,46 @@ public final class ModelBundleWriter {
             }
         }
         return target;
+    }
+
+    /**
+     * The bundle as a zip archive held in memory (model.json, the codebook and the centroids at its
+     * root): what {@code PUT _audio_pq/models/{name}} takes, for a bundle trained in the cluster.
+     */
+    public static byte[] zip(ModelDescriptor descriptor, ProductQuantizer quantizer, CoarseQuantizer centroids) {
+        checkMatches(descriptor, quantizer, centroids);
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var zip = new java.util.zip.ZipOutputStream(bytes)) {
+            zipEntry(zip, descriptor.pq().codebook(), quantizer.toBytes());
+            if (centroids != null) {
+                zipEntry(zip, descriptor.ivf().centroids(), centroids.toBytes());
+            }
+            zipEntry(zip, ModelDescriptor.FILE_NAME, descriptor.toJson().getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("writing to memory cannot fail", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void zipEntry(java.util.zip.ZipOutputStream zip, String name, byte[] content) throws IOException {
+        zip.putNextEntry(new java.util.zip.ZipEntry(name));
+        zip.write(content);
+        zip.closeEntry();
+    }
+
+    private static void checkMatches(ModelDescriptor descriptor, ProductQuantizer quantizer, CoarseQuantizer centroids) {
+        if ((descriptor.ivf() != null) != (centroids != null)) {
+            throw new IllegalArgumentException(descriptor.ivf() == null ? "centroids given but the descriptor has no ivf section" : "the descriptor's ivf section needs centroids");
+        }
+        if (centroids != null && centroids.dimension() != descriptor.dimensions()) {
+            throw new IllegalArgumentException("centroids have D=" + centroids.dimension() + ", the descriptor " + descriptor.dimensions());
+        }
+        if (quantizer.dimension() != descriptor.dimensions()
+            || quantizer.m() != descriptor.pq().m()
+            || quantizer.nbits() != descriptor.pq().bits()) {
+            throw new IllegalArgumentException("descriptor (D=" + descriptor.dimensions() + ", M=" + descriptor.pq().m() + ", bits="
+                + descriptor.pq().bits() + ") does not match " + quantizer);
+        }
     }
 
     private static void deleteRecursively(Path dir) throws IOException {

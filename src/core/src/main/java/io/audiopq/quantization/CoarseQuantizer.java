@@ -53,6 +53,11 @@ public final class CoarseQuantizer {
      *                                  vectors (unless {@code params.allowUndersampled()})
      */
     public static CoarseQuantizer train(float[] data, int n, int d, int nlist, KMeans.Params params) {
+        return train(data, n, d, nlist, params, KMeans.Progress.NONE);
+    }
+
+    /** As {@link #train(float[], int, int, int, KMeans.Params)}, reporting the k-means to {@code progress}. */
+    public static CoarseQuantizer train(float[] data, int n, int d, int nlist, KMeans.Params params, KMeans.Progress progress) {
         checkShape(d, nlist);
         if (n < nlist && params.allowUndersampled() == false) {
             throw new IllegalArgumentException(
@@ -60,7 +65,7 @@ public final class CoarseQuantizer {
                     + " vectors (ideally 30x that), got " + n
             );
         }
-        return new CoarseQuantizer(d, nlist, KMeans.train(data, n, d, nlist, params));
+        return new CoarseQuantizer(d, nlist, KMeans.train(data, n, d, nlist, params, progress, KMeans.Stage.CENTROIDS, 0));
     }
 
     private static void checkShape(int d, int nlist) {

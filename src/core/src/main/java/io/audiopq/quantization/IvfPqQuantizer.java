@@ -65,11 +65,18 @@ public final class IvfPqQuantizer {
     public static IvfPqQuantizer train(
         float[] data, int n, int d, int nlist, int m, int nbits, Encoding encoding, KMeans.Params params
     ) {
+        return train(data, n, d, nlist, m, nbits, encoding, params, KMeans.Progress.NONE);
+    }
+
+    /** As {@link #train(float[], int, int, int, int, int, Encoding, KMeans.Params)}, reporting every k-means to {@code progress}. */
+    public static IvfPqQuantizer train(
+        float[] data, int n, int d, int nlist, int m, int nbits, Encoding encoding, KMeans.Params params, KMeans.Progress progress
+    ) {
         ProductQuantizer.checkShape(d, m, nbits);
         if (data.length < (long) n * d) {
             throw new IllegalArgumentException("data holds " + data.length + " floats, fewer than n*D=" + (long) n * d);
         }
-        CoarseQuantizer coarse = CoarseQuantizer.train(data, n, d, nlist, params);
+        CoarseQuantizer coarse = CoarseQuantizer.train(data, n, d, nlist, params, progress);
         int sampleSize = Math.min(n, params.maxTrainingPoints());
         float[] sample = sample(data, n, d, sampleSize, new SplittableRandom(params.seed() ^ 0x1F1F1F1FL));
         if (encoding == Encoding.RESIDUAL) {
@@ -78,7 +85,7 @@ public final class IvfPqQuantizer {
                 subtract(sample, i * d, coarse.centroids(), list * d, d);
             }
         }
-        ProductQuantizer pq = ProductQuantizer.train(sample, sampleSize, d, m, nbits, params);
+        ProductQuantizer pq = ProductQuantizer.train(sample, sampleSize, d, m, nbits, params, progress);
         return new IvfPqQuantizer(coarse, pq, encoding);
     }
 

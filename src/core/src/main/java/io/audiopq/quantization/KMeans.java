@@ -43,6 +43,29 @@ public final class KMeans {
         }
     }
 
+    /**
+     * Told where a training is, once before seeding (iteration 0) and before each Lloyd iteration
+     * (1, 2, ...), on the training thread. It may throw (an unchecked exception) to stop the
+     * training: nothing is returned then. It does not change what is trained.
+     */
+    @FunctionalInterface
+    public interface Progress {
+        Progress NONE = (stage, subspace, iteration) -> {};
+
+        /**
+         * @param stage     what is being trained
+         * @param subspace  the PQ subspace (0 .. M-1) for {@link Stage#CODEBOOK}, 0 for {@link Stage#CENTROIDS}
+         * @param iteration 0 while seeding, then the Lloyd iteration about to run (1-based)
+         */
+        void iteration(Stage stage, int subspace, int iteration);
+    }
+
+    /** What a k-means run trains: a PQ sub-codebook or IVF coarse centroids. */
+    public enum Stage {
+        CODEBOOK,
+        CENTROIDS
+    }
+
     private KMeans() {}
 
     /**
@@ -52,6 +75,11 @@ public final class KMeans {
      * @throws IllegalArgumentException when n &lt; k and undersampling is not allowed
      */
     public static float[] train(float[] data, int n, int d, int k, Params params) {
+        return train(data, n, d, k, params, Progress.NONE, Stage.CODEBOOK, 0);
+    }
+
+    /** As {@link #train(float[], int, int, int, Params)}, reporting to {@code progress} as {@code stage} of {@code subspace}. */
+    public static float[] train(float[] data, int n, int d, int k, Params params, Progress progress, Stage stage, int subspace) {
         if (n < 1 || d < 1 || k < 1) {
             throw new IllegalArgumentException("k-means needs n, d, k >= 1, got n=" + n + " d=" + d + " k=" + k);
         }
@@ -77,12 +105,14 @@ public final class KMeans {
             points = subsample(data, n, d, params.maxTrainingPoints(), random);
             n = params.maxTrainingPoints();
         }
+        progress.iteration(stage, subspace, 0);
         float[] centroids = seedPlusPlus(points, n, d, k, random);
         int[] assignment = new int[n];
         float[] sums = new float[k * d];
         int[] counts = new int[k];
         float[] pointError = new float[n];
         for (int iter = 0; iter < params.iterations(); iter++) {
+            progress.iteration(stage, subspace, iter + 1);
             boolean changed = assign(points, n, d, centroids, k, assignment, pointError);
             Arrays.fill(sums, 0f);
             Arrays.fill(counts, 0);

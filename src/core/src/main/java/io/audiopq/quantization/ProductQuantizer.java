@@ -80,6 +80,11 @@ public final class ProductQuantizer {
      *                                  {@code params.allowUndersampled()}
      */
     public static ProductQuantizer train(float[] data, int n, int d, int m, int nbits, KMeans.Params params) {
+        return train(data, n, d, m, nbits, params, KMeans.Progress.NONE);
+    }
+
+    /** As {@link #train(float[], int, int, int, int, KMeans.Params)}, reporting each subspace's k-means to {@code progress}. */
+    public static ProductQuantizer train(float[] data, int n, int d, int m, int nbits, KMeans.Params params, KMeans.Progress progress) {
         checkShape(d, m, nbits);
         int ksub = 1 << nbits;
         if (n < ksub && params.allowUndersampled() == false) {
@@ -98,7 +103,8 @@ public final class ProductQuantizer {
                 System.arraycopy(data, i * d + j * dsub, sub, i * dsub, dsub);
             }
             // A different seed per subspace, so identical subspaces do not get identical codebooks by construction.
-            float[] subCentroids = KMeans.train(sub, n, dsub, ksub, params.withSeed(params.seed() + 31L * j));
+            float[] subCentroids = KMeans.train(sub, n, dsub, ksub, params.withSeed(params.seed() + 31L * j), progress,
+                KMeans.Stage.CODEBOOK, j);
             System.arraycopy(subCentroids, 0, centroids, j * ksub * dsub, ksub * dsub);
         }
         return new ProductQuantizer(d, m, nbits, centroids);

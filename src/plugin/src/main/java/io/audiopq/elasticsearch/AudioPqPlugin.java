@@ -8,10 +8,14 @@ import io.audiopq.elasticsearch.action.RestDeleteModelAction;
 import io.audiopq.elasticsearch.action.RestEmbedAudioAction;
 import io.audiopq.elasticsearch.action.RestGetModelsAction;
 import io.audiopq.elasticsearch.action.RestPutModelAction;
+import io.audiopq.elasticsearch.action.RestTrainModelAction;
+import io.audiopq.elasticsearch.action.TrainModelAction;
+import io.audiopq.elasticsearch.action.TrainModelTask;
 import io.audiopq.elasticsearch.action.TransportDeleteModelAction;
 import io.audiopq.elasticsearch.action.TransportEmbedAudioAction;
 import io.audiopq.elasticsearch.action.TransportModelsNodesAction;
 import io.audiopq.elasticsearch.action.TransportPutModelAction;
+import io.audiopq.elasticsearch.action.TransportTrainModelAction;
 import io.audiopq.elasticsearch.ingest.AudioEmbeddingProcessor;
 import io.audiopq.elasticsearch.ingest.AudioEmbeddingProcessorFactory;
 import io.audiopq.elasticsearch.mapper.PqVectorFieldMapper;
@@ -47,6 +51,7 @@ import org.elasticsearch.plugins.Plugin;
 import org.elasticsearch.plugins.SearchPlugin;
 import org.elasticsearch.plugins.SystemIndexPlugin;
 import org.elasticsearch.rest.RestHandler;
+import org.elasticsearch.tasks.Task;
 
 import java.nio.file.Path;
 import java.util.Collection;
@@ -185,7 +190,8 @@ public class AudioPqPlugin extends Plugin
         Supplier<DiscoveryNodes> nodesInCluster,
         Predicate<NodeFeature> clusterSupportsFeature
     ) {
-        return List.of(new RestGetModelsAction(), new RestPutModelAction(), new RestDeleteModelAction(), new RestEmbedAudioAction());
+        return List.of(new RestGetModelsAction(), new RestPutModelAction(), new RestDeleteModelAction(), new RestEmbedAudioAction(),
+            new RestTrainModelAction());
     }
 
     @Override
@@ -194,7 +200,8 @@ public class AudioPqPlugin extends Plugin
             new ActionHandler(EmbedAudioAction.INSTANCE, TransportEmbedAudioAction.class),
             new ActionHandler(ModelsNodesAction.INSTANCE, TransportModelsNodesAction.class),
             new ActionHandler(PutModelAction.INSTANCE, TransportPutModelAction.class),
-            new ActionHandler(DeleteModelAction.INSTANCE, TransportDeleteModelAction.class)
+            new ActionHandler(DeleteModelAction.INSTANCE, TransportDeleteModelAction.class),
+            new ActionHandler(TrainModelAction.INSTANCE, TransportTrainModelAction.class)
         );
     }
 
@@ -250,7 +257,9 @@ public class AudioPqPlugin extends Plugin
     public List<NamedWriteableRegistry.Entry> getNamedWriteables() {
         return List.of(
             new NamedWriteableRegistry.Entry(QueryVectorSource.class, LikeDocument.NAME, LikeDocument::new),
-            new NamedWriteableRegistry.Entry(QueryVectorSource.class, QueryAudio.NAME, QueryAudio::new)
+            new NamedWriteableRegistry.Entry(QueryVectorSource.class, QueryAudio.NAME, QueryAudio::new),
+            // GET _tasks on another node than the training's reads the status over the wire.
+            new NamedWriteableRegistry.Entry(Task.Status.class, TrainModelTask.Status.NAME, TrainModelTask.Status::new)
         );
     }
 

@@ -63,7 +63,7 @@ import java.util.Map;
  * [--mn04 DIR] [--name NAME] [--m M] [--bits B] [--seed N] [--nlist auto|N|0]}: {@code --data} fits on every audio
  * file under DIR (unlabelled: no evaluation) or on the files {@code --labels} lists (columns
  * {@code filename}/{@code file} and {@code label}/{@code class}); both train IVF centroids too (direct codes;
- * {@code auto}: {@link IvfTraining#autoNlist} of the training size; 0: none); mn04 also takes {@code --max-clips N} (train on the first N
+ * {@code auto}: {@link io.audiopq.model.CodebookTraining#autoNlist} of the training size; 0: none); mn04 also takes {@code --max-clips N} (train on the first N
  * clips) and {@code --evaluate false} (skip the evaluation), for a quick bundle in tests, and a
  * comma-separated {@code --m} (e.g. {@code --m 8,16,32}): one embedding pass, one codebook and
  * bundle per M, named {@code NAME-mM} (for the real-node evaluation at several code sizes).
@@ -211,7 +211,7 @@ public final class AudioBundleTool {
             new SegmentSpec(1.0, 0.5));
     }
 
-    /** @param nlist IVF centroids to train (-1: {@link IvfTraining#autoNlist} of the training size; 0: none) */
+    /** @param nlist IVF centroids to train (-1: {@link io.audiopq.model.CodebookTraining#autoNlist} of the training size; 0: none) */
     public static Report makeDefault(ClipSource data, Path out, String name, int m, int bits, long seed, int nlist, PrintStream log)
         throws IOException, InvalidBundleException {
         int mels = defaultFrontEnd().nMels();
@@ -263,7 +263,7 @@ public final class AudioBundleTool {
                 System.arraycopy(VectorMath.normalize(z), 0, training, n * d, d);
             }
             KMeans.Params params = KMeans.Params.DEFAULT.withSeed(seed);
-            IvfTraining.Trained trained = IvfTraining.train(training, vectors.size(), d, m, bits, nlist, IvfPqQuantizer.Encoding.DIRECT, params, log);
+            io.audiopq.model.CodebookTraining.Trained trained = CodebookBundleTool.train(training, vectors.size(), d, m, bits, nlist, IvfPqQuantizer.Encoding.DIRECT, params, log);
             ProductQuantizer pq = trained.pq();
             log.printf(Locale.ROOT, "trained %s on %d clip and segment embeddings%n", pq, vectors.size());
             ModelDescriptor descriptor = new ModelDescriptor(ModelDescriptor.FORMAT_VERSION, name, ModelKind.AUDIO,
@@ -347,7 +347,7 @@ public final class AudioBundleTool {
         KMeans.Params params = KMeans.Params.DEFAULT.withSeed(seed);
         List<Report> reports = new ArrayList<>();
         for (int m : ms) {
-            IvfTraining.Trained trained = IvfTraining.train(training, vectors.size(), d, m, bits, nlist, IvfPqQuantizer.Encoding.DIRECT, params, log);
+            io.audiopq.model.CodebookTraining.Trained trained = CodebookBundleTool.train(training, vectors.size(), d, m, bits, nlist, IvfPqQuantizer.Encoding.DIRECT, params, log);
             ProductQuantizer pq = trained.pq();
             log.printf(Locale.ROOT, "trained %s on %d mn04 clip and segment embeddings%n", pq, vectors.size());
             String bundleName = ms.length == 1 ? name : name + "-m" + m;

@@ -1,12 +1,13 @@
 package io.audiopq.tools;
 
+import io.audiopq.model.CodebookTraining;
 import io.audiopq.model.InvalidBundleException;
 import io.audiopq.model.ModelBundle;
 import io.audiopq.model.ModelBundleLoader;
 import io.audiopq.model.ModelBundleWriter;
 import io.audiopq.model.ModelDescriptor;
-import io.audiopq.model.ModelKind;
 import io.audiopq.model.Similarity;
+import io.audiopq.model.TrainingSample;
 import io.audiopq.quantization.IvfPqQuantizer;
 import io.audiopq.quantization.KMeans;
 import io.audiopq.quantization.ProductQuantizer;
@@ -21,7 +22,7 @@ import java.util.stream.Collectors;
 
 /**
  * Makes a vectors bundle from vectors a user already has: samples the input files, trains the PQ
- * codebook and the IVF coarse centroids ({@link IvfTraining}) with the quantisation core's k-means, writes {@code <out>/<name>/} and loads it back
+ * codebook and the IVF coarse centroids ({@link CodebookTraining}, the same code as the cluster's {@code _train}) with the quantisation core's k-means, writes {@code <out>/<name>/} and loads it back
  * with the same loader the node uses, printing its checksum. README "Making a codebook bundle"
  * shows the command; {@code src/scripts/make-bundle.sh} runs it.
  */
@@ -126,7 +127,7 @@ public final class CodebookBundleTool {
                 case "fvecs" -> VectorFileReader.Format.FVECS;
                 default -> VectorFileReader.Format.detect(input);
             };
-            VectorFileReader.read(input, format, options.field(), sample);
+            VectorFileReader.read(input, format, options.field(), sample::accept);
         }
         if (sample.size() == 0) {
             throw new IOException("no vectors found in " + options.inputs());
@@ -139,7 +140,7 @@ public final class CodebookBundleTool {
         }
         KMeans.Params params = new KMeans.Params(options.iterations(), options.seed(), options.maxTrainingVectors(), false);
         float[] data = sample.toArray();
-        IvfTraining.Trained trained = IvfTraining.train(data, sample.size(), d, options.m(), options.bits(), options.nlist(), options.ivfEncoding(),
+        CodebookTraining.Trained trained = train(data, sample.size(), d, options.m(), options.bits(), options.nlist(), options.ivfEncoding(),
             params, out);
         ProductQuantizer quantizer = trained.pq();
         if (trained.encoding() == IvfPqQuantizer.Encoding.RESIDUAL) {
@@ -148,27 +149,37 @@ public final class CodebookBundleTool {
             out.printf(Locale.ROOT, "trained %s; mean squared quantisation error %.6g%n", quantizer, quantizer.quantizationError(data, sample.size()));
         }
 
-        ModelDescriptor descriptor = new ModelDescriptor(
-            ModelDescriptor.FORMAT_VERSION,
-            options.name(),
-            ModelKind.VECTORS,
-            options.description(),
-            d,
-            options.similarity(),
-            new ModelDescriptor.Pq(ModelBundleWriter.CODEBOOK_FILE, options.m(), options.bits()),
-            trained.descriptor(),
+        ModelDescriptor descriptor = CodebookTraining.descriptor(options.name(), options.description(), options.similarity(), trained,
             new ModelDescriptor.Training(
                 (long) sample.size(),
                 options.seed(),
                 (long) options.iterations(),
                 options.inputs().stream().map(p -> p.getFileName().toString()).collect(Collectors.joining(", "))
-            )
-        );
+            ));
         Path folder = ModelBundleWriter.write(options.out(), descriptor, quantizer, trained.centroids(), java.util.Map.of(), options.force());
         // Read back with the node's loader: what is printed is what a node will report.
         ModelBundle bundle = ModelBundleLoader.load(folder);
         out.println("wrote " + folder);
         return bundle;
+    }
+
+    /**
+     * {@link CodebookTraining#train} for the bundle tools: resolves {@code --nlist auto}, checks it
+     * against the sample and prints the rule and the choice.
+     */
+    static CodebookTraining.Trained train(float[] data, int n, int d, int m, int bits, int nlist, IvfPqQuantizer.Encoding encoding,
+        KMeans.Params params, PrintStream log) {
+        int lists = nlist;
+        if (nlist == CodebookTraining.AUTO_NLIST) {
+            lists = CodebookTraining.autoNlist(n);
+            log.println("IVF: " + CodebookTraining.autoNlistRule(n) + "; --nlist N to choose, --nlist 0 for none");
+        }
+        CodebookTraining.checkNlist(lists, n, encoding, "--nlist", "--ivf-encoding");
+        CodebookTraining.Trained trained = CodebookTraining.train(data, n, d, m, bits, lists, encoding, params, KMeans.Progress.NONE);
+        if (lists > 0) {
+            log.printf(Locale.ROOT, "trained %d IVF centroids (%s codes)%n", lists, ModelDescriptor.Ivf.jsonName(encoding));
+        }
+        return trained;
     }
 
     /** Parses the command line; null means --help was asked for. */

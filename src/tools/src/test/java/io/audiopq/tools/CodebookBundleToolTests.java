@@ -139,7 +139,7 @@ public class CodebookBundleToolTests extends LuceneTestCase {
         Path input = writeJsonLines("v.jsonl", vectors, false);
         assertEquals(err(), 0, run("--input", input.toString(), "--name", "auto", "--m", "2", "--bits", "4", "--out", outDir().toString()));
         // min(4 * sqrt(2000), 2000 / 39) = min(179, 51) = 51, and the rule is printed.
-        assertEquals(51, IvfTraining.autoNlist(2000));
+        assertEquals(51, io.audiopq.model.CodebookTraining.autoNlist(2000));
         assertTrue(out(), out().contains("IVF: nlist = min(4*sqrt(n), n/39) = 51 for n = 2000 training vectors"));
         ModelBundle auto = ModelBundleLoader.load(outDir().resolve("auto"));
         assertEquals(51, auto.ivf().nlist());
@@ -156,7 +156,7 @@ public class CodebookBundleToolTests extends LuceneTestCase {
 
         assertEquals(err(), 0, run("--input", input.toString(), "--name", "none", "--m", "2", "--bits", "4", "--nlist", "0", "--out", outDir().toString()));
         assertNull(ModelBundleLoader.load(outDir().resolve("none")).ivf());
-        assertEquals(0, IvfTraining.autoNlist(77));
+        assertEquals(0, io.audiopq.model.CodebookTraining.autoNlist(77));
         assertEquals(1, run("--input", input.toString(), "--name", "big", "--m", "2", "--nlist", "3000", "--out", outDir().toString()));
         assertTrue(err(), err().contains("--nlist 3000 needs at least as many training vectors, got 2000"));
         assertEquals(2, run("--input", input.toString(), "--name", "bad", "--m", "2", "--ivf-encoding", "residuals", "--out", outDir().toString()));

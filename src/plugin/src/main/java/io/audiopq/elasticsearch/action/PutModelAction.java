@@ -82,9 +82,19 @@ public final class PutModelAction {
             this.nodes = nodes;
         }
 
+        String checksum() {
+            return checksum;
+        }
+
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
             builder.startObject();
+            toXContentFields(builder);
+            return builder.endObject();
+        }
+
+        /** The fields of {@link #toXContent}, for {@code _train}'s response, which holds them too. */
+        void toXContentFields(XContentBuilder builder) throws IOException {
             builder.field("acknowledged", true);
             builder.field("name", name);
             builder.field("checksum", checksum);
@@ -103,7 +113,6 @@ public final class PutModelAction {
                 builder.endObject();
             }
             builder.endObject();
-            return builder.endObject();
         }
 
         @Override

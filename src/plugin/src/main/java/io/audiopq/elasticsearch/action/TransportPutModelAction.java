@@ -67,23 +67,19 @@ public final class TransportPutModelAction extends TransportAction<PutModelActio
         ActionListener.completeWith(listener, () -> put(request));
     }
 
-    private PutModelAction.Response put(PutModelAction.Request request) throws Exception {
+    /**
+     * Validates, stores and loads an upload; also the last step of {@code _train} (TransportTrainModelAction),
+     * so a trained bundle is registered exactly as an uploaded one. Blocks: call it on a pool that may wait.
+     */
+    PutModelAction.Response put(PutModelAction.Request request) throws Exception {
         String name = request.name();
-        try {
-            ModelDescriptor.checkName(name, name);
-        } catch (InvalidBundleException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
-        }
+        checkName(name);
         long max = maxUploadSize.getBytes();
         if (request.archive().length > max) {
             throw new ElasticsearchStatusException("model bundle [{}]: the archive is {} bytes, more than [{}] ({}) allows",
                 RestStatus.REQUEST_ENTITY_TOO_LARGE, name, request.archive().length, MAX_UPLOAD_SIZE.getKey(), maxUploadSize);
         }
-        refuseConfigBundle(name, client.execute(ModelsNodesAction.INSTANCE, new ModelsNodesAction.Request(false)).actionGet());
-        ModelIndex.StoredModel stored = index.get(name);
-        if (stored != null) {
-            throw ModelIndex.exists(name, stored.checksum());
-        }
+        checkNotTaken(name);
         ModelBundle bundle;
         try {
             bundle = bundles.unpack(name, request.archive(), max);
@@ -97,6 +93,24 @@ public final class TransportPutModelAction extends TransportAction<PutModelActio
         index.store(name, bundle.checksum(), request.archive());
         ModelsNodesAction.Response nodes = client.execute(ModelsNodesAction.INSTANCE, new ModelsNodesAction.Request(true)).actionGet();
         return new PutModelAction.Response(name, bundle.checksum(), request.archive().length, nodes);
+    }
+
+    /** A valid bundle name, or a 400 saying what a name may hold. */
+    static void checkName(String name) {
+        try {
+            ModelDescriptor.checkName(name, name);
+        } catch (InvalidBundleException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /** 409 when {@code name} is a config-folder bundle on some node or is stored in the cluster already. Blocks. */
+    void checkNotTaken(String name) {
+        refuseConfigBundle(name, client.execute(ModelsNodesAction.INSTANCE, new ModelsNodesAction.Request(false)).actionGet());
+        ModelIndex.StoredModel stored = index.get(name);
+        if (stored != null) {
+            throw ModelIndex.exists(name, stored.checksum());
+        }
     }
 
     /** Config-folder bundles are the operator's files on each node: the API does not shadow or replace them. */

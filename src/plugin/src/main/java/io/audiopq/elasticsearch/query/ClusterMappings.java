@@ -21,7 +21,7 @@ import java.util.TreeMap;
  * field's inference endpoint). Shards are not asked: the bundle must be known before the query
  * vector is computed and shard requests go out.
  */
-final class ClusterMappings {
+public final class ClusterMappings {
 
     private static final String PROPERTIES = "properties";
     private static final String TYPE = "type";
@@ -103,7 +103,7 @@ final class ClusterMappings {
     }
 
     /** The mapping of {@code field} (a dotted path through objects and nested objects), following one alias; null if unmapped. */
-    private static Map<String, Object> fieldMapping(MappingMetadata metadata, String field) {
+    public static Map<String, Object> fieldMapping(MappingMetadata metadata, String field) {
         if (metadata == null) {
             return null; // an index created without mappings
         }

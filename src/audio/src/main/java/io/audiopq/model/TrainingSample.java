@@ -1,6 +1,5 @@
-package io.audiopq.tools;
+package io.audiopq.model;
 
-import io.audiopq.model.Similarity;
 import io.audiopq.quantization.VectorMath;
 
 import java.io.IOException;
@@ -11,9 +10,10 @@ import java.util.SplittableRandom;
 /**
  * A uniform random sample of at most {@code capacity} vectors from a stream of unknown length
  * (reservoir sampling, seeded, so the same inputs and seed give the same sample). It enforces one
- * dimension across all inputs and normalises vectors when the similarity asks for it.
+ * dimension across all inputs and normalises vectors when the similarity asks for it. The offline
+ * bundle tools and {@code POST _audio_pq/models/{name}/_train} sample through it.
  */
-final class TrainingSample implements VectorFileReader.Sink {
+public final class TrainingSample {
 
     private final int capacity;
     private final Similarity similarity;
@@ -23,7 +23,7 @@ final class TrainingSample implements VectorFileReader.Sink {
     private String firstLocation;
     private long seen;
 
-    TrainingSample(int capacity, Similarity similarity, long seed) {
+    public TrainingSample(int capacity, Similarity similarity, long seed) {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity must be >= 1, got " + capacity);
         }
@@ -32,7 +32,11 @@ final class TrainingSample implements VectorFileReader.Sink {
         this.random = new SplittableRandom(seed);
     }
 
-    @Override
+    /**
+     * Offers one vector; {@code location} names it in errors (file and line, or index and document).
+     *
+     * @throws IOException when its dimension differs from the first vector's, or it is a zero vector under a normalising similarity
+     */
     public void accept(float[] vector, String location) throws IOException {
         if (dimension < 0) {
             dimension = vector.length;
@@ -61,22 +65,22 @@ final class TrainingSample implements VectorFileReader.Sink {
     }
 
     /** Vectors read so far (all of them, not only those kept). */
-    long seen() {
+    public long seen() {
         return seen;
     }
 
     /** Vectors kept. */
-    int size() {
+    public int size() {
         return reservoir.size();
     }
 
     /** The vectors' dimension, or -1 before the first vector. */
-    int dimension() {
+    public int dimension() {
         return dimension;
     }
 
     /** The kept vectors, row-major. */
-    float[] toArray() {
+    public float[] toArray() {
         float[] data = new float[reservoir.size() * Math.max(dimension, 0)];
         for (int i = 0; i < reservoir.size(); i++) {
             System.arraycopy(reservoir.get(i), 0, data, i * dimension, dimension);
