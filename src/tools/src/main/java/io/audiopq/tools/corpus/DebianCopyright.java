@@ -61,7 +61,8 @@ public final class DebianCopyright {
         String[] parts = pattern.split("/");
         for (int from = 0; from < parts.length; from++) {
             String tail = String.join("/", java.util.Arrays.asList(parts).subList(from, parts.length));
-            if (tail.isEmpty()) {
+            // Only the whole pattern may be all wildcards ("*"): the tail "*" of "hedgewars/*" would match any path.
+            if (tail.isEmpty() || (from > 0 && tail.replace("*", "").replace("?", "").replace("/", "").isEmpty())) {
                 continue;
             }
             // A tail that does not start with the pattern's first component may begin anywhere after a '/'.
@@ -139,7 +140,7 @@ public final class DebianCopyright {
     }
 
     private static final Pattern GPL = Pattern.compile("GNU (Lesser |Library )?General Public License,? (?:as published by the Free Software Foundation;? )?"
-        + "(?:either )?version (\\d(?:\\.\\d)?)(,? or \\(at your option\\) any later version)?", Pattern.CASE_INSENSITIVE);
+        + "(?:either )?version (\\d(?:\\.\\d)?)((?: of the License)?,? or \\(at your option\\) any later version)?", Pattern.CASE_INSENSITIVE);
     private static final Pattern CC = Pattern.compile("creativecommons\\.org/licenses/([a-z-]+)/(\\d\\.\\d)", Pattern.CASE_INSENSITIVE);
 
     /** A licence given as a Creative Commons URL (gnome-audio does) becomes its short name. */
