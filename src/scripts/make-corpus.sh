@@ -12,13 +12,18 @@
 # ESC-10 is NEVER part of the corpus: it is the evaluation set (issue 14). No package here carries it,
 # and when ../shared/data/esc10 exists every file identical to one of its clips is dropped as well.
 #
-#   bash src/scripts/make-corpus.sh [--out DIR] [--packages p1,p2,...]
+#   bash src/scripts/make-corpus.sh [--out DIR] [--packages p1,p2,...] [--teacher yes|no]
 #
 # Default DIR target/corpus (never committed: target/ is ignored); debs/ holds the downloads,
 # extracted/<package>/ the unpacked trees (a stamp file marks a complete one), clips/ and
-# manifest.tsv the result. A rerun reuses all three: it downloads only missing packages, unpacks only
-# new ones and decodes only files the manifest does not list with their clips. Needs apt-get (with
-# bookworm's lists; `apt-get update` is run once when a package is unknown), dpkg-deb and a JDK 21+.
+# manifest.tsv the result, teacher-mn04.bin the teacher's targets (TeacherTargets: mn04's 384-d
+# embedding and 527 logits per clip and per 1 s segment; skipped with a message when
+# ../shared/models/efficientat-mn04 is absent, or with --teacher no). A rerun reuses all of them: it
+# downloads only missing packages, unpacks only new ones, decodes only files the manifest does not
+# list with their clips and runs the teacher only on clips its file lacks (an interrupted run
+# resumes). Needs apt-get (with bookworm's lists; `apt-get update` is run once when a package is
+# unknown), dpkg-deb and a JDK 21+. Augmentation is not a step here: it is applied when training
+# reads a clip (io.audiopq.tools.corpus.Augmenter).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 out=$repo/target/corpus
@@ -26,10 +31,12 @@ out=$repo/target/corpus
 packages=sound-theme-freedesktop,oxygen-sounds,yaru-theme-sound,deepin-sound-theme,gnome-audio,sound-icons,\
 asterisk-core-sounds-en-wav,asterisk-core-sounds-es-wav,asterisk-core-sounds-fr-wav,asterisk-core-sounds-ru-wav,\
 hedgewars-data,frozen-bubble-data,pingus-data,chromium-bsu-data,tuxpaint-data,extremetuxracer-data,sonic-pi-samples
+teacher=yes
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift 2 ;;
     --packages) packages=$2; shift 2 ;;
+    --teacher) teacher=$2; shift 2 ;;
     *) echo "make-corpus: unknown argument [$1]" >&2; exit 2 ;;
   esac
 done
@@ -92,4 +99,14 @@ esc10=()
 # shellcheck source=tool-env.sh
 source "$repo/src/scripts/tool-env.sh"
 run_tool src/tools io.audiopq.tools.corpus.CorpusBuilder --packages "$list" --extracted "$out/extracted" --out "$out" "${esc10[@]}"
+
+# 4. Teacher targets for distillation: mn04's embedding and logits per clip and per 1 s segment (read in place, never copied).
+mn04=$repo/../shared/models/efficientat-mn04
+if [ "$teacher" = no ]; then
+  echo "make-corpus: teacher targets skipped (--teacher no)" >&2
+elif [ ! -f "$mn04/mn04_as.onnx" ]; then
+  echo "make-corpus: teacher targets skipped: no mn04 model at $mn04 (../shared is absent)" >&2
+else
+  run_tool src/tools io.audiopq.tools.corpus.TeacherTargets --corpus "$out" --mn04 "$mn04" --out "$out/teacher-mn04.bin"
+fi
 echo "make-corpus: done in $(( $(date +%s) - start )) s" >&2
