@@ -10,7 +10,8 @@
 # rate, clip ids). See docs/training-corpus.md.
 #
 # ESC-10 is NEVER part of the corpus: it is the evaluation set (issue 14). No package here carries it,
-# and when ../shared/data/esc10 exists every file identical to one of its clips is dropped as well.
+# and when ../shared/data/esc10 exists every file identical to one of its clips is dropped as well,
+# and (with the teacher) corpus clips that sound like an ESC-10 clip are listed in esc10-overlap.tsv.
 #
 #   bash src/scripts/make-corpus.sh [--out DIR] [--packages p1,p2,...] [--teacher yes|no]
 #
@@ -108,5 +109,10 @@ elif [ ! -f "$mn04/mn04_as.onnx" ]; then
   echo "make-corpus: teacher targets skipped: no mn04 model at $mn04 (../shared is absent)" >&2
 else
   run_tool src/tools io.audiopq.tools.corpus.TeacherTargets --corpus "$out" --mn04 "$mn04" --out "$out/teacher-mn04.bin"
+  # 5. ESC-10 by sound: corpus clips whose 1 s segments come close to an ESC-10 segment, listed for a look (none dropped).
+  if [ ${#esc10[@]} -gt 0 ]; then
+    run_tool src/tools io.audiopq.tools.corpus.Esc10Overlap --targets "$out/teacher-mn04.bin" --esc10 "${esc10[1]}" --mn04 "$mn04" \
+      --out "$out/esc10-overlap.tsv"
+  fi
 fi
 echo "make-corpus: done in $(( $(date +%s) - start )) s" >&2
