@@ -110,7 +110,8 @@ elif [ ! -f "$mn04/mn04_as.onnx" ]; then
 else
   run_tool src/tools io.audiopq.tools.corpus.TeacherTargets --corpus "$out" --mn04 "$mn04" --out "$out/teacher-mn04.bin"
   # 5. ESC-10 by sound: corpus clips whose 1 s segments come close to an ESC-10 segment, listed for a look (none dropped).
-  if [ ${#esc10[@]} -gt 0 ]; then
+  # Cached like the other stages: redone only when the targets changed since the last report.
+  if [ ${#esc10[@]} -gt 0 ] && [ ! "$out/esc10-overlap.tsv" -nt "$out/teacher-mn04.bin" ]; then
     run_tool src/tools io.audiopq.tools.corpus.Esc10Overlap --targets "$out/teacher-mn04.bin" --esc10 "${esc10[1]}" --mn04 "$mn04" \
       --out "$out/esc10-overlap.tsv"
   fi
