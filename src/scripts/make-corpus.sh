@@ -49,7 +49,7 @@ mkdir -p "$out/debs" "$out/extracted"
 out=$(cd "$out" && pwd)
 IFS=, read -r -a names <<< "$packages"
 for name in "${names[@]}"; do
-  case "$name" in *esc*|*ESC*) echo "make-corpus: [$name] looks like ESC data, which is evaluation data and never part of the corpus" >&2; exit 2 ;; esac
+  case "${name,,}" in *esc10*|*esc-10*|*esc50*|*esc-50*) echo "make-corpus: [$name] looks like ESC data, which is evaluation data and never part of the corpus" >&2; exit 2 ;; esac
 done
 
 # 1. Downloads: only packages without a .deb in debs/ (apt-get names them PKG_VERSION_ARCH.deb).

@@ -56,7 +56,9 @@ public final class Augmenter {
     public record Augmented(float[] samples, String recipe) {}
 
     private final Params params;
-    private final Map<Long, WaveformSimilarityBasedOverlapAdd> stretchers = new HashMap<>();
+    private record StretchKey(int rate, double factor) {}
+
+    private final Map<StretchKey, WaveformSimilarityBasedOverlapAdd> stretchers = new HashMap<>();
 
     public Augmenter(Params params) {
         this.params = params;
@@ -154,7 +156,7 @@ public final class Augmenter {
         if (factor <= 0) {
             throw new IllegalArgumentException("stretch factor must be > 0, got " + factor);
         }
-        WaveformSimilarityBasedOverlapAdd wsola = stretchers.computeIfAbsent(((long) rate << 32) ^ Double.doubleToLongBits(factor),
+        WaveformSimilarityBasedOverlapAdd wsola = stretchers.computeIfAbsent(new StretchKey(rate, factor),
             k -> new WaveformSimilarityBasedOverlapAdd(WaveformSimilarityBasedOverlapAdd.Parameters.musicDefaults(1 / factor, rate)));
         int in = wsola.getInputBufferSize();
         int step = in - wsola.getOverlap();
