@@ -42,6 +42,7 @@ public class TrainModelIT {
     private static final String NARROW = "train-narrow";
     private static final String PQ_RAW = "pqtrain-raw";
     private static final String PQ_CODES = "pqtrain-codes";
+    private static final String SEGMENTS = "pqtrain-segments";
     private static final String TRAIN_ACTION = "cluster:admin/audio_pq/models/train";
 
     private static final RealNode node = RealNode.fromBuild();
@@ -82,7 +83,27 @@ public class TrainModelIT {
             RealNode.Response response = node.bulk("/" + index + "/_bulk", body.toString());
             assertEquals(response.body(), false, response.json().get("errors"));
         }
-        for (String index : List.of(VECTORS, FEW, NARROW, PQ_RAW, PQ_CODES)) {
+        // The processor's output shape: segment vectors in a nested object, three per document.
+        node.delete("/" + SEGMENTS);
+        RealNode.Response nested = node.put("/" + SEGMENTS, "{\"settings\": {\"index.codec\": \"default\", \"number_of_shards\": 2, "
+            + "\"number_of_replicas\": 0}, \"mappings\": {\"properties\": {\"segments\": {\"type\": \"nested\", \"properties\": {"
+            + "\"start\": {\"type\": \"float\"}, \"embedding\": {\"type\": \"pq_vector\", \"model\": \"integ-vectors\"}}}}}}");
+        assertEquals(nested.body(), 200, nested.status());
+        StringBuilder segments = new StringBuilder();
+        for (int i = 0; i < 100; i++) {
+            segments.append("{\"index\":{}}\n{\"segments\":[");
+            for (int s = 0; s < 3; s++) {
+                segments.append(s == 0 ? "" : ",").append("{\"start\":").append(s * 0.5).append(",\"embedding\":[");
+                for (int j = 0; j < 16; j++) {
+                    segments.append(j == 0 ? "" : ",").append(narrow[(3 * i + s) % 300 * D + j]);
+                }
+                segments.append("]}");
+            }
+            segments.append("]}\n");
+        }
+        RealNode.Response indexed = node.bulk("/" + SEGMENTS + "/_bulk", segments.toString());
+        assertEquals(indexed.body(), false, indexed.json().get("errors"));
+        for (String index : List.of(VECTORS, FEW, NARROW, PQ_RAW, PQ_CODES, SEGMENTS)) {
             assertEquals(200, node.post("/" + index + "/_refresh", null).status());
         }
     }
@@ -180,6 +201,21 @@ public class TrainModelIT {
         assertEquals(training.toString(), 16, training.get("dimensions"));
         // integ-vectors is a cosine bundle, so the mapping's similarity is cosine.
         assertEquals(training.toString(), "cosine", training.get("similarity"));
+        assertEquals(200, node.delete("/_audio_pq/models/" + name).status());
+    }
+
+    /** Segment vectors in a nested object (the processor's output) are counted and read one per nested document. */
+    @Test
+    @SuppressWarnings("unchecked")
+    public void trainsOnNestedSegmentVectors() {
+        String name = "train-it-from-segments";
+        node.delete("/_audio_pq/models/" + name);
+        // 300 segment vectors in 100 documents: enough for 8 bits only when every nested vector counts.
+        RealNode.Response ok = train(name, "{\"index\": \"" + SEGMENTS + "\", \"field\": \"segments.embedding\", \"m\": 4, \"bits\": 8}");
+        assertEquals(ok.body(), 200, ok.status());
+        Map<String, Object> training = (Map<String, Object>) ok.json().get("training");
+        assertEquals(training.toString(), 300, training.get("vectors_used"));
+        assertEquals(training.toString(), 16, training.get("dimensions"));
         assertEquals(200, node.delete("/_audio_pq/models/" + name).status());
     }
 

@@ -33,7 +33,11 @@ import org.elasticsearch.common.unit.ByteSizeValue;
 import org.elasticsearch.common.xcontent.support.XContentMapValues;
 import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.index.IndexNotFoundException;
+import org.apache.lucene.search.join.ScoreMode;
+import org.elasticsearch.index.query.QueryBuilder;
 import org.elasticsearch.index.query.QueryBuilders;
+import org.elasticsearch.search.aggregations.AggregationBuilders;
+import org.elasticsearch.search.aggregations.bucket.SingleBucketAggregation;
 import org.elasticsearch.indices.breaker.CircuitBreakerService;
 import org.elasticsearch.injection.guice.Inject;
 import org.elasticsearch.search.SearchHit;
@@ -78,6 +82,7 @@ public final class TransportTrainModelAction extends TransportAction<TrainModelA
     /** Elasticsearch's default index.max_result_window bounds one page. */
     static final int MAX_PAGE_SIZE = 10_000;
     private static final TimeValue KEEP_ALIVE = TimeValue.timeValueMinutes(5);
+    private static final String NESTED_AGG = "vectors";
     /** Bytes held per sampled float: the sample, its row-major copy and one subspace's slice. */
     static final int BYTES_PER_FLOAT = 3 * Float.BYTES;
 
@@ -105,7 +110,7 @@ public final class TransportTrainModelAction extends TransportAction<TrainModelA
     }
 
     /** One index's mapping of the field, as far as training needs it. */
-    record FieldVectors(String index, String type, int dims, String similarity) {}
+    record FieldVectors(String index, String type, int dims, String similarity, String nestedPath) {}
 
     private TrainModelAction.Response train(TrainModelTask task, TrainModelAction.Request request) throws Exception {
         long start = System.nanoTime();
@@ -127,7 +132,8 @@ public final class TransportTrainModelAction extends TransportAction<TrainModelA
         }
         Client tasks = new ParentTaskAssigningClient(client, new TaskId(clusterService.localNode().getId(), task.getId()));
         String[] targets = indices.toArray(String[]::new);
-        long count = count(tasks, targets, request.field());
+        String nestedPath = nestedPath(request.field(), fields);
+        long count = count(tasks, targets, request.field(), nestedPath);
         task.vectorsTotal(count);
         int ksub = 1 << request.bits();
         if (count < ksub) {
@@ -163,7 +169,7 @@ public final class TransportTrainModelAction extends TransportAction<TrainModelA
             task.phase(TrainModelTask.Phase.SAMPLING);
             long seed = KMeans.Params.DEFAULT.seed();
             TrainingSample sample = new TrainingSample(n, similarity, seed);
-            sample(task, tasks, targets, request.field(), pageSize(d), sample);
+            sample(task, tasks, targets, request.field(), nestedPath, d, pageSize(d), sample);
             if (sample.size() < ksub) {
                 throw new IllegalArgumentException("[bits] " + request.bits() + " needs at least " + ksub + " vectors, but only " + sample.size()
                     + " of field [" + request.field() + "] could be read (documents deleted meanwhile?)");
@@ -242,7 +248,33 @@ public final class TransportTrainModelAction extends TransportAction<TrainModelA
                 + "]; training needs a [dense_vector] (float) or [pq_vector] field");
         }
         int dims = mapping.get("dims") instanceof Number number ? number.intValue() : -1;
-        return new FieldVectors(name, (String) type, dims, mapping.get("similarity") instanceof String s ? s : null);
+        return new FieldVectors(name, (String) type, dims, mapping.get("similarity") instanceof String s ? s : null,
+            nestedPath(index, field));
+    }
+
+    /**
+     * The innermost {@code nested} object the field lives in (e.g. {@code segments} for the
+     * processor's {@code segments.embedding}), or null: its vectors are nested documents, counted
+     * and matched through that path, several per parent document.
+     */
+    static String nestedPath(IndexMetadata index, String field) {
+        for (int dot = field.lastIndexOf('.'); dot > 0; dot = field.lastIndexOf('.', dot - 1)) {
+            Map<String, Object> parent = ClusterMappings.fieldMapping(index.mapping(), field.substring(0, dot));
+            if (parent != null && "nested".equals(parent.get("type"))) {
+                return field.substring(0, dot);
+            }
+        }
+        return null;
+    }
+
+    /** The field's one nested path across the indices (null: not nested); a field nested in some indices only is refused. */
+    static String nestedPath(String field, List<FieldVectors> fields) {
+        List<String> paths = fields.stream().map(f -> String.valueOf(f.nestedPath())).distinct().toList();
+        if (paths.size() > 1) {
+            throw new IllegalArgumentException("[field] [" + field + "] is nested differently in the resolved indices (nested paths "
+                + paths + "); narrow [index]");
+        }
+        return fields.get(0).nestedPath();
     }
 
     /** The one dimension of the field across the indices (an index whose mapping has no dims yet holds no vectors). */
@@ -274,20 +306,33 @@ public final class TransportTrainModelAction extends TransportAction<TrainModelA
             + "] has similarity [" + name + "], which a bundle cannot have; pass [similarity] (one of " + Similarity.jsonNames() + ")"));
     }
 
-    private static long count(Client client, String[] indices, String field) {
-        SearchRequest search = new SearchRequest(indices).source(
-            new SearchSourceBuilder().query(QueryBuilders.existsQuery(field)).size(0).trackTotalHits(true));
-        SearchResponse response = client.execute(TransportSearchAction.TYPE, search).actionGet();
+    /** Vectors of the field: documents that have it, or with a nested path, nested documents that have it. */
+    private static long count(Client client, String[] indices, String field, String nestedPath) {
+        SearchSourceBuilder source = new SearchSourceBuilder().query(matching(field, nestedPath)).size(0).trackTotalHits(true);
+        if (nestedPath != null) {
+            source.aggregation(AggregationBuilders.nested(NESTED_AGG, nestedPath)
+                .subAggregation(AggregationBuilders.filter(NESTED_AGG, QueryBuilders.existsQuery(field))));
+        }
+        SearchResponse response = client.execute(TransportSearchAction.TYPE, new SearchRequest(indices).source(source)).actionGet();
         try {
-            return response.getHits().getTotalHits().value();
+            if (nestedPath == null) {
+                return response.getHits().getTotalHits().value();
+            }
+            SingleBucketAggregation nested = response.getAggregations().get(NESTED_AGG);
+            return ((SingleBucketAggregation) nested.getAggregations().get(NESTED_AGG)).getDocCount();
         } finally {
             response.decRef();
         }
     }
 
+    private static QueryBuilder matching(String field, String nestedPath) {
+        QueryBuilder exists = QueryBuilders.existsQuery(field);
+        return nestedPath == null ? exists : QueryBuilders.nestedQuery(nestedPath, exists, ScoreMode.None);
+    }
+
     /** Reads every vector of the field through a point in time (a stable view, in {@code _shard_doc} order) into the sample. */
-    private static void sample(TrainModelTask task, Client client, String[] indices, String field, int pageSize, TrainingSample sample)
-        throws IOException {
+    private static void sample(TrainModelTask task, Client client, String[] indices, String field, String nestedPath, int d, int pageSize,
+        TrainingSample sample) throws IOException {
         BytesReference pit = client.execute(TransportOpenPointInTimeAction.TYPE, new OpenPointInTimeRequest(indices).keepAlive(KEEP_ALIVE))
             .actionGet()
             .getPointInTimeId();
@@ -295,7 +340,7 @@ public final class TransportTrainModelAction extends TransportAction<TrainModelA
             Object[] after = null;
             while (true) {
                 task.ensureNotCancelled();
-                SearchSourceBuilder source = new SearchSourceBuilder().query(QueryBuilders.existsQuery(field))
+                SearchSourceBuilder source = new SearchSourceBuilder().query(matching(field, nestedPath))
                     .size(pageSize)
                     .trackTotalHits(false)
                     .pointInTimeBuilder(new PointInTimeBuilder(pit).setKeepAlive(KEEP_ALIVE))
@@ -308,7 +353,14 @@ public final class TransportTrainModelAction extends TransportAction<TrainModelA
                 try {
                     SearchHit[] hits = response.getHits().getHits();
                     for (SearchHit hit : hits) {
-                        sample.accept(vector(hit, field), "index [" + hit.getIndex() + "] document [" + hit.getId() + "]");
+                        String where = "index [" + hit.getIndex() + "] document [" + hit.getId() + "]";
+                        for (float[] vector : vectors(hit, field, nestedPath)) {
+                            if (vector.length != d) {
+                                throw new IllegalArgumentException("[field] [" + field + "] of " + where + " has " + vector.length
+                                    + " values in _source, but the mapping says " + d + " dimensions");
+                            }
+                            sample.accept(vector, where);
+                        }
                     }
                     task.vectorsRead(sample.seen());
                     if (hits.length < pageSize) {
@@ -332,8 +384,25 @@ public final class TransportTrainModelAction extends TransportAction<TrainModelA
         return Math.max(100, Math.min(MAX_PAGE_SIZE, PAGE_FLOATS / d));
     }
 
-    private static float[] vector(SearchHit hit, String field) {
-        Object value = XContentMapValues.extractValue(field, hit.getSourceAsMap());
+    /** The document's vector, or with a nested path each of its nested objects' vectors. */
+    private static List<float[]> vectors(SearchHit hit, String field, String nestedPath) {
+        Map<String, Object> source = hit.getSourceAsMap();
+        if (nestedPath == null) {
+            return List.of(vector(hit, field, XContentMapValues.extractValue(field, source)));
+        }
+        Object objects = XContentMapValues.extractValue(nestedPath, source);
+        String inner = field.substring(nestedPath.length() + 1);
+        List<float[]> vectors = new ArrayList<>();
+        for (Object object : objects instanceof List<?> list ? list : List.of(objects)) {
+            Object value = object instanceof Map<?, ?> map ? XContentMapValues.extractValue(inner, map) : null;
+            if (value != null) {
+                vectors.add(vector(hit, field, value));
+            }
+        }
+        return vectors;
+    }
+
+    private static float[] vector(SearchHit hit, String field, Object value) {
         if (value instanceof List<?> list && list.isEmpty() == false) {
             float[] vector = new float[list.size()];
             for (int i = 0; i < vector.length; i++) {
@@ -352,6 +421,6 @@ public final class TransportTrainModelAction extends TransportAction<TrainModelA
         String shown = String.valueOf(value);
         return new IllegalArgumentException("[field] [" + field + "] of index [" + hit.getIndex() + "] document [" + hit.getId()
             + "] is not one array of numbers in _source (" + (shown.length() > 100 ? shown.substring(0, 100) + "..." : shown)
-            + "); arrays of vectors and nested fields are not supported");
+            + "); arrays of vectors are supported only inside a [nested] object");
     }
 }

@@ -94,7 +94,7 @@ public class TrainModelRequestTests extends ESTestCase {
 
     public void testFieldPreconditions() {
         IndexMetadata dense = index("a", "{\"properties\": {\"v\": {\"type\": \"dense_vector\", \"dims\": 32, \"similarity\": \"l2_norm\"}}}");
-        assertEquals(new TransportTrainModelAction.FieldVectors("a", "dense_vector", 32, "l2_norm"), TransportTrainModelAction.fieldVectors(dense, "v"));
+        assertEquals(new TransportTrainModelAction.FieldVectors("a", "dense_vector", 32, "l2_norm", null), TransportTrainModelAction.fieldVectors(dense, "v"));
         assertEquals("[field] [w] is not mapped in index [a]",
             expectThrows(IllegalArgumentException.class, () -> TransportTrainModelAction.fieldVectors(dense, "w")).getMessage());
 
@@ -109,14 +109,24 @@ public class TrainModelRequestTests extends ESTestCase {
             expectThrows(IllegalArgumentException.class, () -> TransportTrainModelAction.fieldVectors(codesOnly, "v")).getMessage());
         IndexMetadata pq = index("e", "{\"properties\": {\"o\": {\"properties\": {\"v\": {\"type\": \"pq_vector\", \"model\": \"x\", \"dims\": 16, "
             + "\"similarity\": \"cosine\"}}}}}");
-        assertEquals(new TransportTrainModelAction.FieldVectors("e", "pq_vector", 16, "cosine"), TransportTrainModelAction.fieldVectors(pq, "o.v"));
+        assertEquals(new TransportTrainModelAction.FieldVectors("e", "pq_vector", 16, "cosine", null), TransportTrainModelAction.fieldVectors(pq, "o.v"));
+        // The processor's segments: the vectors are nested documents under the innermost nested object.
+        IndexMetadata segments = index("f", "{\"properties\": {\"clip\": {\"properties\": {\"segments\": {\"type\": \"nested\", \"properties\": {"
+            + "\"embedding\": {\"type\": \"pq_vector\", \"model\": \"x\", \"dims\": 16}}}}}}}");
+        assertEquals(new TransportTrainModelAction.FieldVectors("f", "pq_vector", 16, null, "clip.segments"),
+            TransportTrainModelAction.fieldVectors(segments, "clip.segments.embedding"));
+        var flat = TransportTrainModelAction.fieldVectors(pq, "o.v");
+        var nested = TransportTrainModelAction.fieldVectors(segments, "clip.segments.embedding");
+        assertEquals("clip.segments", TransportTrainModelAction.nestedPath("v", List.of(nested, nested)));
+        assertEquals("[field] [v] is nested differently in the resolved indices (nested paths [null, clip.segments]); narrow [index]",
+            expectThrows(IllegalArgumentException.class, () -> TransportTrainModelAction.nestedPath("v", List.of(flat, nested))).getMessage());
     }
 
     public void testDimensionsAndSimilarityAcrossIndices() {
-        var a = new TransportTrainModelAction.FieldVectors("a", "dense_vector", 32, null);
-        var b = new TransportTrainModelAction.FieldVectors("b", "dense_vector", 16, "l2_norm");
-        var c = new TransportTrainModelAction.FieldVectors("c", "pq_vector", 32, "dot_product");
-        var empty = new TransportTrainModelAction.FieldVectors("d", "dense_vector", -1, null);
+        var a = new TransportTrainModelAction.FieldVectors("a", "dense_vector", 32, null, null);
+        var b = new TransportTrainModelAction.FieldVectors("b", "dense_vector", 16, "l2_norm", null);
+        var c = new TransportTrainModelAction.FieldVectors("c", "pq_vector", 32, "dot_product", null);
+        var empty = new TransportTrainModelAction.FieldVectors("d", "dense_vector", -1, null, null);
         assertEquals(32, TransportTrainModelAction.dimensions("v", List.of(a, c, empty)));
         assertEquals("[field] [v] has different dimensions in the resolved indices: 16 in [b], 32 in [a, c]; a codebook has one dimension: narrow [index]",
             expectThrows(IllegalArgumentException.class, () -> TransportTrainModelAction.dimensions("v", List.of(a, b, c))).getMessage());
@@ -125,7 +135,7 @@ public class TrainModelRequestTests extends ESTestCase {
         // dense_vector's default for float vectors is cosine.
         assertEquals(Similarity.COSINE, TransportTrainModelAction.fieldSimilarity("v", List.of(a)));
         assertEquals(Similarity.L2_NORM, TransportTrainModelAction.fieldSimilarity("v", List.of(b)));
-        var mip = new TransportTrainModelAction.FieldVectors("m", "dense_vector", 8, "max_inner_product");
+        var mip = new TransportTrainModelAction.FieldVectors("m", "dense_vector", 8, "max_inner_product", null);
         assertEquals("field [v] in index [m] has similarity [max_inner_product], which a bundle cannot have; pass [similarity] (one of "
             + "[l2_norm, cosine, dot_product])",
             expectThrows(IllegalArgumentException.class, () -> TransportTrainModelAction.fieldSimilarity("v", List.of(mip))).getMessage());
