@@ -135,15 +135,34 @@ public final class PqSearch {
                 if (from > 0 && sink.stop()) {
                     break scan;
                 }
+                int to = Math.min(n, from + SCAN_BLOCK);
                 int visited = 0;
-                for (int i = from, to = Math.min(n, from + SCAN_BLOCK); i < to; i++) {
-                    int ord = start + i;
-                    if (accept == null || accept.test(ord)) {
-                        visited++;
-                        float sum = sums[i] & 0xFFFF;
-                        if (higherIsBetter ? sum >= threshold : sum <= threshold) {
-                            approximate.offer(ord, sum);
-                            threshold = approximate.threshold();
+                if (accept == null) {
+                    // A vector comparison per block finds the few sums that can pass; each is then tested exactly.
+                    for (int b = from; b < to; b += FastScanCodes.BLOCK) {
+                        int limit = higherIsBetter ? ceilLimit(threshold) : floorLimit(threshold);
+                        int mask = FastScanScanner.candidates(sums, b, limit, higherIsBetter) & lanes(0, Math.min(FastScanCodes.BLOCK, to - b));
+                        while (mask != 0) {
+                            int i = b + Integer.numberOfTrailingZeros(mask);
+                            mask &= mask - 1;
+                            float sum = sums[i] & 0xFFFF;
+                            if (higherIsBetter ? sum >= threshold : sum <= threshold) {
+                                approximate.offer(start + i, sum);
+                                threshold = approximate.threshold();
+                            }
+                        }
+                    }
+                    visited = to - from;
+                } else {
+                    for (int i = from; i < to; i++) {
+                        int ord = start + i;
+                        if (accept.test(ord)) {
+                            visited++;
+                            float sum = sums[i] & 0xFFFF;
+                            if (higherIsBetter ? sum >= threshold : sum <= threshold) {
+                                approximate.offer(ord, sum);
+                                threshold = approximate.threshold();
+                            }
                         }
                     }
                 }
@@ -259,9 +278,42 @@ public final class PqSearch {
                 FastScanScanner.scoreBlocks(loaded, chunk, 0, nBlocks, sums);
                 int start = b * FastScanCodes.BLOCK;
                 int n = Math.min(nBlocks * FastScanCodes.BLOCK, size - start);
+                if (accept == null) {
+                    // Runs that end at a block's end or where SCAN_BLOCK visits are due, so visits and
+                    // stops fall where the code-by-code loop below puts them; one vector comparison
+                    // per run finds the sums that can pass.
+                    for (int i = 0; i < n; ) {
+                        int block = i & -FastScanCodes.BLOCK;
+                        int end = Math.min(Math.min(n, block + FastScanCodes.BLOCK), i + SCAN_BLOCK - pendingVisits);
+                        int mask = FastScanScanner.candidates(sums, block, limit, higherIsBetter) & lanes(i - block, end - block);
+                        while (mask != 0) {
+                            int v = block + Integer.numberOfTrailingZeros(mask);
+                            mask &= mask - 1;
+                            int sum = sums[v] & 0xFFFF;
+                            if (higherIsBetter ? sum >= limit : sum <= limit) {
+                                float approx = bias + quantized.dequantize(sum);
+                                if (higherIsBetter ? approx >= threshold : approx <= threshold) {
+                                    approximate.offer(listStart + start + v, approx);
+                                    threshold = approximate.threshold();
+                                    limit = sumLimit(threshold, bias, quantized, higherIsBetter);
+                                }
+                            }
+                        }
+                        pendingVisits += end - i;
+                        i = end;
+                        if (pendingVisits == SCAN_BLOCK) {
+                            sink.visited(pendingVisits);
+                            pendingVisits = 0;
+                            if (sink.stop()) {
+                                break scan;
+                            }
+                        }
+                    }
+                    continue;
+                }
                 for (int i = 0; i < n; i++) {
                     int pos = listStart + start + i;
-                    if (accept != null && accept.test(codes.ordAt(pos)) == false) {
+                    if (accept.test(codes.ordAt(pos)) == false) {
                         continue;
                     }
                     // The cheap test first, on the raw sum: most codes are worse than the worst candidate kept.
@@ -305,6 +357,21 @@ public final class PqSearch {
                 bound = sink.adcBound();
             }
         }
+    }
+
+    /** Bits {@code from .. to-1} of a block's candidate mask (0 ≤ from &lt; to ≤ 32). */
+    private static int lanes(int from, int to) {
+        return (to == FastScanCodes.BLOCK ? -1 : (1 << to) - 1) & -(1 << from);
+    }
+
+    /** The largest sum a lower-is-better threshold (an integral sum, or +∞ while the heap fills) lets through. */
+    private static int floorLimit(float threshold) {
+        return threshold >= Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) Math.floor(threshold);
+    }
+
+    /** The smallest sum a higher-is-better threshold (an integral sum, or −∞ while the heap fills) lets through. */
+    private static int ceilLimit(float threshold) {
+        return threshold <= Integer.MIN_VALUE ? Integer.MIN_VALUE : (int) Math.ceil(threshold);
     }
 
     /** The fast scan's candidate count: {@code wanted × FAST_SCAN_RERANK_FACTOR}, at least 1, at most {@code count}. */
