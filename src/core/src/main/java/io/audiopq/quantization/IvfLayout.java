@@ -2,8 +2,6 @@ package io.audiopq.quantization;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * What a search needs to know about a set of inverted lists besides their codes (FAISS
@@ -32,8 +30,6 @@ public final class IvfLayout {
 
     /** The largest precomputed L2 table (nlist × M × ksub floats) kept per layout. */
     public static final long PRECOMPUTED_TABLE_MAX_BYTES = 16L << 20;
-
-    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
 
     private final CoarseQuantizer coarse;
     private final IvfPqQuantizer.Encoding encoding;
@@ -216,24 +212,15 @@ public final class IvfLayout {
 
     /**
      * As {@link #listTable}, into one row per subspace (the form {@link AdcScan}'s kernel reads),
-     * for residual L2 only; {@code scratch} holds M × ksub floats for the terms above the cap.
+     * for residual L2 only; {@code scratch} holds M × ksub floats.
      */
     void listRows(int list, float[] shared, float[][] rows, float[] scratch) {
-        float[] terms = l2Terms(list, scratch);
+        float[] table = listTable(list, shared, Metric.L2, scratch);
+        // listTable's flat loop is vectorised by the JIT and the copies are intrinsics: ~0.9 µs a list
+        // for M = 16, 8 bits, against ~3 µs for filling the rows element by element.
         int ksub = pq.ksub();
-        int vectorEnd = FLOATS.loopBound(ksub);
         for (int j = 0; j < rows.length; j++) {
-            float[] row = rows[j];
-            int base = j * ksub;
-            // Explicit vectors: the JIT leaves this row-by-row loop scalar (~3 µs a list for M = 16,
-            // 8 bits, against ~0.5 µs). A multiply by −2 is exact, so the values equal listTable's.
-            int k = 0;
-            for (; k < vectorEnd; k += FLOATS.length()) {
-                FloatVector.fromArray(FLOATS, shared, base + k).mul(-2f).add(FloatVector.fromArray(FLOATS, terms, base + k)).intoArray(row, k);
-            }
-            for (; k < ksub; k++) {
-                row[k] = terms[base + k] + (-2f * shared[base + k]);
-            }
+            System.arraycopy(table, j * ksub, rows[j], 0, ksub);
         }
     }
 

@@ -188,8 +188,14 @@ public final class PqSearch {
         byte[] chunk = new byte[CHUNK * m];
         float[] distances = new float[CHUNK];
         boolean perListTable = ivf.perListTable(metric);
-        // The kernel's rows: the query's own, or refilled per list from the precomputed terms.
-        float[][] rows = perListTable ? new float[table.m()][table.ksub()] : table.rows();
+        // The kernel's rows: the query's own, or refilled per list from the precomputed terms
+        // (row by row: a two-dimensional allocation is a call into the VM).
+        float[][] rows = perListTable ? new float[table.m()][] : table.rows();
+        if (perListTable) {
+            for (int j = 0; j < rows.length; j++) {
+                rows[j] = new float[table.ksub()];
+            }
+        }
         float[] scratch = perListTable ? new float[table.values().length] : null;
         int[] probes = ivf.coarse().nearestLists(query, Math.min(nprobe, ivf.nlist()), metric);
         boolean lowerIsBetter = metric == Metric.L2;
