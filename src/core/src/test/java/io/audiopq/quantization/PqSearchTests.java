@@ -31,15 +31,15 @@ public class PqSearchTests extends LuceneTestCase {
     }
 
     /** Codes in inverted lists with their layout, searched through {@link PqSearch#scanLists}. */
-    record IvfPqIndex(IvfPqQuantizer quantizer, InvertedLists lists, IvfLayout layout) {
+    record ListIndex(IvfPqQuantizer quantizer, InvertedLists lists, IvfLayout layout) {
 
-        static IvfPqIndex build(IvfPqQuantizer quantizer, float[] data, int n) {
+        static ListIndex build(IvfPqQuantizer quantizer, float[] data, int n) {
             return build(quantizer, data, n, false, IvfLayout.PRECOMPUTED_TABLE_MAX_BYTES);
         }
 
-        static IvfPqIndex build(IvfPqQuantizer quantizer, float[] data, int n, boolean blocks, long precomputedMaxBytes) {
+        static ListIndex build(IvfPqQuantizer quantizer, float[] data, int n, boolean blocks, long precomputedMaxBytes) {
             InvertedLists lists = quantizer.encodeAll(data, n, 0);
-            return new IvfPqIndex(quantizer, lists,
+            return new ListIndex(quantizer, lists,
                 new IvfLayout(quantizer.coarse(), quantizer.encoding(), quantizer.pq(), lists.offsets(), blocks, precomputedMaxBytes));
         }
 
@@ -74,7 +74,7 @@ public class PqSearchTests extends LuceneTestCase {
     }
 
     /** One reference hit list: the decoded vectors scored exactly (double), sorted like {@link Hits}. */
-    private static double[][] exhaustiveDecoded(IvfPqIndex index, float[] q, Metric metric, IntPredicate accept) {
+    private static double[][] exhaustiveDecoded(ListIndex index, float[] q, Metric metric, IntPredicate accept) {
         IvfPqQuantizer quantizer = index.quantizer();
         InvertedLists lists = index.lists();
         double[] scores = new double[lists.size()];
@@ -127,7 +127,7 @@ public class PqSearchTests extends LuceneTestCase {
         assertEquals("hits must be distinct", expectedSize, Arrays.stream(hits.ords()).distinct().count());
     }
 
-    private static double tolerance(float[] q, IvfPqIndex index) {
+    private static double tolerance(float[] q, ListIndex index) {
         // Float sums of ~M+1 terms whose size is bounded by the squared norms involved.
         float[] c = index.quantizer().coarse().centroids();
         double max = 0;
@@ -145,13 +145,13 @@ public class PqSearchTests extends LuceneTestCase {
         float[] queries = mixture.sample(10, random().nextLong());
         for (IvfPqQuantizer.Encoding encoding : IvfPqQuantizer.Encoding.values()) {
             IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 8, nbits, encoding, params());
-            IvfPqIndex index = IvfPqIndex.build(quantizer, data, n);
+            ListIndex index = ListIndex.build(quantizer, data, n);
             assertEquals(n, index.size());
             assertAllListsEqualsExhaustive(index, queries, nlist);
         }
     }
 
-    private static void assertAllListsEqualsExhaustive(IvfPqIndex index, float[] queries, int nlist) {
+    private static void assertAllListsEqualsExhaustive(ListIndex index, float[] queries, int nlist) {
         for (Metric metric : Metric.values()) {
             for (int qi = 0; qi < 10; qi++) {
                 float[] q = Arrays.copyOfRange(queries, qi * D, (qi + 1) * D);
@@ -174,8 +174,8 @@ public class PqSearchTests extends LuceneTestCase {
         IntPredicate accept = random().nextBoolean() ? null : ord -> ord % modulus == 0;
         for (IvfPqQuantizer.Encoding encoding : IvfPqQuantizer.Encoding.values()) {
             IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 8, 4, encoding, params());
-            IvfPqIndex bytes = IvfPqIndex.build(quantizer, data, n, false, IvfLayout.PRECOMPUTED_TABLE_MAX_BYTES);
-            IvfPqIndex blocks = IvfPqIndex.build(quantizer, data, n, true, IvfLayout.PRECOMPUTED_TABLE_MAX_BYTES);
+            ListIndex bytes = ListIndex.build(quantizer, data, n, false, IvfLayout.PRECOMPUTED_TABLE_MAX_BYTES);
+            ListIndex blocks = ListIndex.build(quantizer, data, n, true, IvfLayout.PRECOMPUTED_TABLE_MAX_BYTES);
             for (Metric metric : Metric.values()) {
                 for (int qi = 0; qi < 5; qi++) {
                     float[] q = Arrays.copyOfRange(queries, qi * D, (qi + 1) * D);
@@ -198,8 +198,8 @@ public class PqSearchTests extends LuceneTestCase {
         for (int nbits : new int[] { 4, 8 }) {
             IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 8, nbits, IvfPqQuantizer.Encoding.RESIDUAL, params());
             boolean blocks = nbits == 4 && random().nextBoolean();
-            IvfPqIndex kept = IvfPqIndex.build(quantizer, data, n, blocks, IvfLayout.PRECOMPUTED_TABLE_MAX_BYTES);
-            IvfPqIndex recomputed = IvfPqIndex.build(quantizer, data, n, blocks, 0);
+            ListIndex kept = ListIndex.build(quantizer, data, n, blocks, IvfLayout.PRECOMPUTED_TABLE_MAX_BYTES);
+            ListIndex recomputed = ListIndex.build(quantizer, data, n, blocks, 0);
             assertTrue(kept.layout().precomputed());
             assertFalse(recomputed.layout().precomputed());
             long keptBefore = kept.layout().ramBytesUsed(), recomputedBefore = recomputed.layout().ramBytesUsed();
@@ -283,7 +283,7 @@ public class PqSearchTests extends LuceneTestCase {
         int n = 2000, nlist = 8;
         float[] data = new GaussianMixture(D, 8, 2f, 0.7f, random().nextLong()).sample(n, random().nextLong());
         IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 8, 8, IvfPqQuantizer.Encoding.RESIDUAL, params());
-        IvfPqIndex index = IvfPqIndex.build(quantizer, data, n);
+        ListIndex index = ListIndex.build(quantizer, data, n);
         float[] q = Arrays.copyOfRange(data, 0, D);
         Hits hits = index.search(q, 50, nlist, Metric.L2);
         InvertedLists lists = index.lists();
@@ -308,7 +308,7 @@ public class PqSearchTests extends LuceneTestCase {
         GaussianMixture mixture = new GaussianMixture(D, 64, 1f, 0.8f, 4, random().nextLong());
         float[] data = mixture.sample(n, random().nextLong());
         IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 8, 8, IvfPqQuantizer.Encoding.RESIDUAL, params());
-        IvfPqIndex index = IvfPqIndex.build(quantizer, data, n);
+        ListIndex index = ListIndex.build(quantizer, data, n);
         float[] queries = mixture.sample(nq, random().nextLong());
         int[] nprobes = { 1, 2, 4, 8, 16, 32, 64 };
         int[] foundOfPq = new int[nprobes.length];
@@ -346,7 +346,7 @@ public class PqSearchTests extends LuceneTestCase {
         int n = 2000, nlist = 16;
         float[] data = new GaussianMixture(D, 16, 2f, 0.7f, random().nextLong()).sample(n, random().nextLong());
         IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 8, 4, IvfPqQuantizer.Encoding.RESIDUAL, params());
-        IvfPqIndex index = IvfPqIndex.build(quantizer, data, n);
+        ListIndex index = ListIndex.build(quantizer, data, n);
         int modulus = 2 + random().nextInt(5);
         IntPredicate accept = ord -> ord % modulus == 0;
         float[] q = Arrays.copyOfRange(data, D, 2 * D);
@@ -371,13 +371,13 @@ public class PqSearchTests extends LuceneTestCase {
         float[] data = new GaussianMixture(D, 10, 2f, 0.7f, random().nextLong()).sample(n, random().nextLong());
         IvfPqQuantizer.Encoding encoding = IvfPqQuantizer.Encoding.values()[random().nextInt(2)];
         IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 4, 4, encoding, params());
-        IvfPqIndex index = IvfPqIndex.build(quantizer, data, n);
+        ListIndex index = ListIndex.build(quantizer, data, n);
         IvfPqQuantizer read = IvfPqQuantizer.fromBytes(quantizer.toBytes());
         assertEquals(quantizer.id(), read.id());
         assertEquals(encoding, read.encoding());
         InvertedLists lists = index.lists();
         InvertedLists copy = InvertedLists.of(lists.codeSize(), lists.offsets().clone(), lists.ords().clone(), lists.codes().clone());
-        IvfPqIndex reread = new IvfPqIndex(read, copy, IvfLayout.of(read, copy, false));
+        ListIndex reread = new ListIndex(read, copy, IvfLayout.of(read, copy, false));
         float[] q = Arrays.copyOfRange(data, 0, D);
         for (Metric metric : Metric.values()) {
             int nprobe = 1 + random().nextInt(nlist);
@@ -423,7 +423,7 @@ public class PqSearchTests extends LuceneTestCase {
         assertTrue(e.getMessage(), e.getMessage().contains("divisible by M=7"));
 
         IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, 4, 8, 4, IvfPqQuantizer.Encoding.RESIDUAL, params());
-        IvfPqIndex index = IvfPqIndex.build(quantizer, data, n);
+        ListIndex index = ListIndex.build(quantizer, data, n);
         float[] q = Arrays.copyOfRange(data, 0, D);
         e = expectThrows(IllegalArgumentException.class, () -> index.search(q, K, 0, Metric.L2));
         assertEquals("nprobe must be >= 1, got 0", e.getMessage());
