@@ -1,19 +1,19 @@
 package io.audiopq.bench;
 
-import io.audiopq.quantization.AdcScan;
 import io.audiopq.quantization.AdcTable;
-import io.audiopq.quantization.FastScanCodes;
-import io.audiopq.quantization.FastScanReranker;
-import io.audiopq.quantization.FastScanScanner;
+import io.audiopq.quantization.ArrayCodeSource;
+import io.audiopq.quantization.CodeSource;
 import io.audiopq.quantization.InvertedLists;
-import io.audiopq.quantization.IvfPqIndex;
+import io.audiopq.quantization.IvfLayout;
 import io.audiopq.quantization.IvfPqQuantizer;
 import io.audiopq.quantization.KMeans;
 import io.audiopq.quantization.Metric;
+import io.audiopq.quantization.PqSearch;
 import io.audiopq.quantization.ProductQuantizer;
-import io.audiopq.quantization.QuantizedAdcTable;
+import io.audiopq.quantization.TopKSink;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -41,11 +41,14 @@ import java.util.stream.IntStream;
  *       base, times one thread of search and prints a markdown table beside FAISS's numbers, with
  *       recall@10 against the exact top 10 that faiss_compare.py computed.</li>
  * </ul>
+ * Our side is {@link PqSearch}, the loops the Lucene reader runs in the plugin, over in-memory
+ * codes ({@link ArrayCodeSource}) into a {@link TopKSink}: exhaustive 8-bit, exhaustive 4-bit fast
+ * scan with the reader's exact re-ranking of {@value PqSearch#FAST_SCAN_RERANK_FACTOR} × k
+ * candidates, and IVF lists with the precomputed residual L2 terms.
  */
 public final class CompareWithFaiss {
 
     private static final int K = 10;
-    private static final int RERANK_FACTOR = 10;
 
     record Dataset(int n, int nq, int ntrain, int d, float[] base, float[] queries, float[] train) {}
 
@@ -164,18 +167,18 @@ public final class CompareWithFaiss {
         long start = System.nanoTime();
         byte[] codes8 = encode(pq8, data);
         double encode8 = seconds(start);
-        ours.put("pq8_m16", search(data, truth, pq8.dimension(), q -> AdcScan.search(pq8.adcTable(q, Metric.L2), codes8, 0, data.n(), K).sorted().ids(), encode8));
+        ours.put("pq8_m16", search(data, truth, pq8.dimension(),
+            q -> exhaustive(pq8.adcTable(q, Metric.L2), ArrayCodeSource.ordMajor(codes8, data.n(), 16), data.n(), false), encode8));
         int[][] pqTop = ours.get("pq8_m16").found();
 
         for (int m : new int[] { 16, 32 }) {
             ProductQuantizer pq4 = train(data, m, 4);
             start = System.nanoTime();
-            FastScanCodes codes4 = FastScanCodes.pack(encode(pq4, data), data.n(), m);
+            byte[] unpacked = encode(pq4, data);
+            ArrayCodeSource codes4 = ArrayCodeSource.fastScan(unpacked, data.n(), m);
             double encode4 = seconds(start);
             ours.put("fastscan4_m" + m, search(data, truth, pq4.dimension(),
-                q -> FastScanScanner.search(QuantizedAdcTable.quantize(pq4.adcTable(q, Metric.L2)), codes4, K).sorted().ids(), encode4));
-            ours.put("fastscan4_m" + m + "_rerank", search(data, truth, pq4.dimension(),
-                q -> FastScanReranker.search(pq4.adcTable(q, Metric.L2), codes4, K, RERANK_FACTOR).sorted().ids(), encode4));
+                q -> exhaustive(pq4.adcTable(q, Metric.L2), codes4, data.n(), true), encode4));
         }
 
         // IVF-PQ like FAISS's IndexIVFPQ(IndexFlatL2, D, NLIST, 16, 8): residual codes, the
@@ -185,16 +188,40 @@ public final class CompareWithFaiss {
             IvfPqQuantizer.Encoding.RESIDUAL, KMeans.Params.DEFAULT);
         double ivfTrain = seconds(start);
         start = System.nanoTime();
-        IvfPqIndex ivf = new IvfPqIndex(ivfModel, encodeLists(ivfModel, data));
+        InvertedLists lists = encodeLists(ivfModel, data);
+        IvfLayout layout = IvfLayout.of(ivfModel, lists, false);
+        ArrayCodeSource ivfCodes = ArrayCodeSource.lists(lists, layout);
         System.out.printf(Locale.ROOT, "ours: trained IVF-PQ nlist=%d M=16 in %.1f s, encoded in %.1f s%n", NLIST, ivfTrain, seconds(start));
         double ivfBuild = ivfTrain + seconds(start);
-        Result all = search(data, truth, data.d(), q -> ivf.search(q, K, NLIST, Metric.L2).ords(), ivfBuild);
+        Result all = search(data, truth, data.d(), q -> lists(ivfModel, layout, ivfCodes, q, NLIST), ivfBuild);
         for (int nprobe : NPROBES) {
-            ours.put("ivfpq_nprobe" + nprobe, search(data, truth, data.d(), q -> ivf.search(q, K, nprobe, Metric.L2).ords(), ivfBuild)
+            ours.put("ivfpq_nprobe" + nprobe, search(data, truth, data.d(), q -> lists(ivfModel, layout, ivfCodes, q, nprobe), ivfBuild)
                 .against(all.found(), pqTop));
         }
         ours.put("ivfpq_nprobe" + NLIST, all.against(all.found(), pqTop));
         printTable(data, ours, faiss);
+    }
+
+    /** The reader's exhaustive scan over {@code codes}: the k = 10 best ords by L2. */
+    private static int[] exhaustive(AdcTable table, CodeSource codes, int n, boolean fastScan) {
+        TopKSink sink = new TopKSink(Metric.L2, K);
+        try {
+            PqSearch.scan(table, codes, n, fastScan, K, null, sink);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return sink.heap().sorted().ids();
+    }
+
+    /** The reader's IVF scan: the k = 10 best ords by L2 in the nprobe lists nearest {@code q}. */
+    private static int[] lists(IvfPqQuantizer model, IvfLayout layout, CodeSource codes, float[] q, int nprobe) {
+        TopKSink sink = new TopKSink(Metric.L2, K);
+        try {
+            PqSearch.scanLists(layout, model.pq().adcTable(q, layout.tableMetric(Metric.L2)), q, Metric.L2, nprobe, K, codes, null, sink);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return sink.heap().sorted().ids();
     }
 
     private static ProductQuantizer train(Dataset data, int m, int nbits) {
@@ -284,10 +311,8 @@ public final class CompareWithFaiss {
         System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         String[][] rows = {
             { "PQ M=16 8-bit, exhaustive (FAISS IndexPQ)", "pq8_m16", "pq8_m16" },
-            { "PQ M=16 4-bit fast scan (FAISS IndexPQFastScan)", "fastscan4_m16", "fastscan4_m16" },
-            { "PQ M=16 4-bit fast scan + exact re-rank of 10k", "fastscan4_m16_rerank", "fastscan4_m16" },
-            { "PQ M=32 4-bit fast scan (FAISS IndexPQFastScan)", "fastscan4_m32", "fastscan4_m32" },
-            { "PQ M=32 4-bit fast scan + exact re-rank of 10k", "fastscan4_m32_rerank", "fastscan4_m32" } };
+            { "PQ M=16 4-bit fast scan + exact re-rank of 8k (FAISS IndexPQFastScan, no re-rank)", "fastscan4_m16", "fastscan4_m16" },
+            { "PQ M=32 4-bit fast scan + exact re-rank of 8k (FAISS IndexPQFastScan, no re-rank)", "fastscan4_m32", "fastscan4_m32" } };
         for (String[] row : rows) {
             Result o = ours.get(row[1]);
             Result f = faiss.get(row[2]);
@@ -297,7 +322,7 @@ public final class CompareWithFaiss {
                 f == null ? "-" : String.format(Locale.ROOT, "%.3f", f.recall()));
         }
         Result pq8Ours = ours.get("pq8_m16"), pq8Faiss = faiss.get("pq8_m16");
-        System.out.printf(Locale.ROOT, "%n### IVF-PQ nlist=%d, M=16, 8-bit, residual codes (FAISS IndexIVFPQ) vs our IvfPqIndex%n%n", NLIST);
+        System.out.printf(Locale.ROOT, "%n### IVF-PQ nlist=%d, M=16, 8-bit, residual codes (FAISS IndexIVFPQ) vs our PqSearch over lists%n%n", NLIST);
         System.out.println("\"vs all lists\": recall@10 against the same index's top 10 with nprobe = nlist (exhaustive over the same codes); "
             + "\"vs flat PQ\": against the flat 8-bit M=16 scan's top 10 (ours / IndexPQ); \"speed-up\": the flat 8-bit M=16 scan's time / this time, each side against its own flat scan.");
         System.out.println();

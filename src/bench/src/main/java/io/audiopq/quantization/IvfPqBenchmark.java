@@ -47,14 +47,14 @@ public final class IvfPqBenchmark {
         long t0 = System.nanoTime();
         IvfPqQuantizer ivfModel = IvfPqQuantizer.train(data, n, D, nlist, m, 8, IvfPqQuantizer.Encoding.RESIDUAL, params);
         long t1 = System.nanoTime();
-        IvfPqIndex ivf = new IvfPqIndex(ivfModel, encodeParallel(ivfModel, data, n));
+        Lists ivf = new Lists(ivfModel, encodeParallel(ivfModel, data, n));
         long t2 = System.nanoTime();
         System.out.printf(Locale.ROOT, "IVF-PQ: train %.1f s, encode %.1f s (parallel); list sizes min/median/max %s%n",
-            (t1 - t0) / 1e9, (t2 - t1) / 1e9, listSizes(ivf.lists()));
+            (t1 - t0) / 1e9, (t2 - t1) / 1e9, listSizes(ivf.lists));
 
         // Plain PQ is IVF with a single list and direct codes: one table, every code scanned.
         IvfPqQuantizer flatModel = IvfPqQuantizer.train(data, n, D, 1, m, 8, IvfPqQuantizer.Encoding.DIRECT, params);
-        IvfPqIndex flat = new IvfPqIndex(flatModel, encodeParallel(flatModel, data, n));
+        Lists flat = new Lists(flatModel, encodeParallel(flatModel, data, n));
         System.out.printf(Locale.ROOT, "flat PQ: built in %.1f s%n", (System.nanoTime() - t2) / 1e9);
 
         long t3 = System.nanoTime();
@@ -63,7 +63,7 @@ public final class IvfPqBenchmark {
 
         int[][] pqAll = new int[nq][];
         for (int q = 0; q < nq; q++) {
-            pqAll[q] = ivf.search(query(queries, q), K, nlist, Metric.L2).ords();
+            pqAll[q] = ivf.search(query(queries, q), nlist);
         }
 
         Timed flatRun = run(flat, queries, nq, 1);
@@ -83,13 +83,38 @@ public final class IvfPqBenchmark {
     private record Timed(int[][] ords, double msPerQuery) {}
 
     /** Median of five timed passes over all queries, after two warm-up passes. */
-    private static Timed run(IvfPqIndex index, float[] queries, int nq, int nprobe) {
+    /** Codes in inverted lists, searched by {@link PqSearch#scanLists}: the reader's loop over in-memory codes. */
+    private static final class Lists {
+        final IvfPqQuantizer model;
+        final InvertedLists lists;
+        final IvfLayout layout;
+        final CodeSource codes;
+
+        Lists(IvfPqQuantizer model, InvertedLists lists) {
+            this.model = model;
+            this.lists = lists;
+            this.layout = IvfLayout.of(model, lists, false);
+            this.codes = ArrayCodeSource.lists(lists, layout);
+        }
+
+        int[] search(float[] q, int nprobe) {
+            TopKSink sink = new TopKSink(Metric.L2, K);
+            try {
+                PqSearch.scanLists(layout, model.pq().adcTable(q, layout.tableMetric(Metric.L2)), q, Metric.L2, nprobe, K, codes, null, sink);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return sink.heap().sorted().ids();
+        }
+    }
+
+    private static Timed run(Lists index, float[] queries, int nq, int nprobe) {
         int[][] ords = new int[nq][];
         double[] passes = new double[5];
         for (int pass = -2; pass < passes.length; pass++) {
             long start = System.nanoTime();
             for (int q = 0; q < nq; q++) {
-                ords[q] = index.search(query(queries, q), K, nprobe, Metric.L2).ords();
+                ords[q] = index.search(query(queries, q), nprobe);
             }
             if (pass >= 0) {
                 passes[pass] = (System.nanoTime() - start) / 1e6 / nq;

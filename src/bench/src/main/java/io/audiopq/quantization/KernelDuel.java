@@ -41,7 +41,16 @@ public final class KernelDuel {
         kernels.put("reference", () -> AdcScan.distancesReference(table, codes, 0, n, out));
         kernels.put("flat (old)", () -> FlatAdcKernel.distances(values, m, 256, codes, 0, n, out, 0));
         kernels.put("rows (new)", () -> AdcScan.distances(table, codes, 0, n, out));
-        kernels.put("search k=10", () -> AdcScan.search(table, codes, 0, n, 10));
+        CodeSource source = ArrayCodeSource.ordMajor(codes, n, m);
+        kernels.put("search k=10", () -> {
+            // The reader's exhaustive loop (PqSearch), as FAISS IndexPQ's search is theirs.
+            TopKSink sink = new TopKSink(Metric.L2, 10);
+            try {
+                PqSearch.scan(table, source, n, false, 10, null, sink);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         Map<String, double[]> cpu = new LinkedHashMap<>(), wall = new LinkedHashMap<>();
         for (int w = 0; w < 5; w++) {

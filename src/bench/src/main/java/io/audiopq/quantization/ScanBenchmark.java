@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.io.IOException;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -42,6 +43,8 @@ public class ScanBenchmark {
     private AdcTable table4;
     private QuantizedAdcTable quantized4;
     private FastScanCodes codes4;
+    private CodeSource source8;
+    private CodeSource source4;
     private float[] distances;
     private short[] sums;
 
@@ -52,7 +55,10 @@ public class ScanBenchmark {
         codes8 = randomCodes(random, 256);
         table4 = randomTable(random, 16);
         quantized4 = QuantizedAdcTable.quantize(table4);
-        codes4 = FastScanCodes.pack(randomCodes(random, 16), N, m);
+        byte[] unpacked4 = randomCodes(random, 16);
+        codes4 = FastScanCodes.pack(unpacked4, N, m);
+        source8 = ArrayCodeSource.ordMajor(codes8, N, m);
+        source4 = ArrayCodeSource.fastScan(unpacked4, N, m);
         distances = new float[N];
         sums = new short[codes4.blocks() * FastScanCodes.BLOCK];
     }
@@ -87,10 +93,12 @@ public class ScanBenchmark {
         return distances;
     }
 
-    /** 8-bit: the default kernel with top-k selection (what a query does). */
+    /** 8-bit: the reader's exhaustive search loop ({@link PqSearch}) with top-k selection (what a query does). */
     @Benchmark
-    public TopKHeap adc8Search() {
-        return AdcScan.search(table8, codes8, 0, N, K);
+    public TopKHeap adc8Search() throws IOException {
+        TopKSink sink = new TopKSink(Metric.L2, K);
+        PqSearch.scan(table8, source8, N, false, K, null, sink);
+        return sink.heap();
     }
 
     /** 8-bit: one code at a time, as AdcTable.distance. */
@@ -116,16 +124,12 @@ public class ScanBenchmark {
         return sums;
     }
 
-    /** 4-bit fast scan with top-k selection, table quantisation included. */
+    /** 4-bit: the reader's fast-scan search loop ({@link PqSearch}): table quantisation, k × 8 candidates re-ranked exactly. */
     @Benchmark
-    public TopKHeap fastScan4Search() {
-        return FastScanScanner.search(QuantizedAdcTable.quantize(table4), codes4, K);
-    }
-
-    /** 4-bit fast scan of k×10 candidates, re-ranked with the exact table. */
-    @Benchmark
-    public TopKHeap fastScan4Rerank() {
-        return FastScanReranker.search(table4, codes4, K, 10);
+    public TopKHeap fastScan4Search() throws IOException {
+        TopKSink sink = new TopKSink(Metric.L2, K);
+        PqSearch.scan(table4, source4, N, true, K, null, sink);
+        return sink.heap();
     }
 
     /** 4-bit: the scalar reference kernel over the same layout. */

@@ -43,24 +43,4 @@ public class BenchKernelsTests extends LuceneTestCase {
             }
         }
     }
-
-
-    public void testRerankingWithEnoughCandidatesGivesTheExactAdcTopK() {
-        SplittableRandom random = new SplittableRandom(6);
-        for (Metric metric : Metric.values()) {
-            int m = 16, n = 1500, k = 10;
-            AdcTable table = AdcScanTests.randomTable(random, metric, m, 16);
-            byte[] codes = AdcScanTests.randomCodes(random, n, m, 16);
-            FastScanCodes packed = FastScanCodes.pack(codes, n, m);
-            float[] exact = new float[n];
-            AdcScan.distances(table, codes, 0, n, exact);
-            int[] expected = TopKHeapTests.expectedIds(exact, k, metric == Metric.INNER_PRODUCT);
-            // factor n/k re-ranks everything: must be exact whatever the quantisation did.
-            assertArrayEquals(expected, FastScanReranker.search(table, packed, k, n / k).sorted().ids());
-            // The true top k are within errorBound of the k-th, so a modest factor should already find them.
-            TopKHeap.Hits reranked = FastScanReranker.search(table, packed, k, 4).sorted();
-            assertArrayEquals(metric + ": factor 4 missed", expected, reranked.ids());
-            assertEquals(exact[expected[0]], reranked.scores()[0], 0f);
-        }
-    }
 }

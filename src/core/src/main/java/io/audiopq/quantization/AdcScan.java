@@ -21,8 +21,6 @@ public final class AdcScan {
 
     /** Codes per interleaved step of the default kernel. */
     private static final int INTERLEAVE = 8;
-    /** Distances computed per chunk before they are offered to a heap. */
-    private static final int CHUNK = 512;
 
     private AdcScan() {}
 
@@ -36,42 +34,7 @@ public final class AdcScan {
     }
 
     /**
-     * Offers every code {@code from .. to-1} to {@code heap} with its ord as id. The heap must
-     * rank the way the table's metric does ({@link TopKHeap#forMetric}).
-     */
-    public static void search(AdcTable table, byte[] codes, int from, int to, TopKHeap heap) {
-        if (heap.higherIsBetter() != (table.metric() == Metric.INNER_PRODUCT)) {
-            throw new IllegalArgumentException("heap ranks the opposite way to metric " + table.metric());
-        }
-        checkRange(table, codes, from, to, to - from);
-        float[] chunk = new float[Math.min(CHUNK, Math.max(1, to - from))];
-        float[][] rows = table.rows();
-        int m = table.m();
-        boolean higherIsBetter = heap.higherIsBetter();
-        for (int start = from; start < to; start += chunk.length) {
-            int end = Math.min(to, start + chunk.length);
-            kernel(rows, m, codes, start, end, chunk, 0);
-            float threshold = heap.threshold();
-            for (int i = 0; i < end - start; i++) {
-                float d = chunk[i];
-                // Cheap rejection first: most codes are worse than the current k-th best.
-                if (higherIsBetter ? d >= threshold : d <= threshold) {
-                    heap.offer(start + i, d);
-                    threshold = heap.threshold();
-                }
-            }
-        }
-    }
-
-    /** The k best codes in {@code from .. to-1} by the table's metric. */
-    public static TopKHeap search(AdcTable table, byte[] codes, int from, int to, int k) {
-        TopKHeap heap = TopKHeap.forMetric(table.metric(), k);
-        search(table, codes, from, to, heap);
-        return heap;
-    }
-
-    /**
-     * The default kernel behind {@link #distances} and {@link #search} (and IVF's list scan):
+     * The default kernel behind {@link #distances} and {@link PqSearch}'s 8-bit scans:
      * writes Σ_j rows[j][code_j] for codes {@code from .. to-1} to {@code out[outOffset ..]},
      * each code summed in subspace order (bit-exact with {@link AdcTable#distance}). No range
      * checks beyond the JVM's: a code byte outside its row throws.

@@ -118,74 +118,32 @@ public final class FastScanScanner {
         }
     }
 
-    /** Writes the approximate (de-quantised) distance of every code to {@code out[0 .. size)}. */
-    public static void distances(QuantizedAdcTable table, FastScanCodes codes, float[] out) {
-        if (out.length < codes.size()) {
-            throw new IllegalArgumentException("output holds " + out.length + " values, there are " + codes.size() + " codes");
-        }
-        checkBlocks(table, codes, 0, codes.blocks(), codes.blocks() * BLOCK);
-        ByteVector[] luts = loadTables(table);
-        short[] sums = new short[BLOCK];
-        for (int b = 0, ord = 0; b < codes.blocks(); b++) {
-            scoreBlock(luts, codes.data(), b * codes.blockBytes(), sums, 0);
-            for (int v = 0; v < BLOCK && ord < codes.size(); v++, ord++) {
-                out[ord] = table.dequantize(sums[v] & 0xFFFF);
-            }
-        }
-    }
-
     /**
-     * The k best codes by approximate distance, as ords with de-quantised scores. Codes whose
-     * 16-bit sums tie are ranked by ord.
+     * Which of the 32 sums of one block, {@code sums[offset .. offset + 32)} read unsigned, reach
+     * {@code limit}: bit v is set when sum v ≤ limit (lower is better) or ≥ limit (higher is
+     * better). One vector comparison per 8–32 sums, so a scan can skip the many blocks that hold no
+     * candidate at all; {@code limit} may lie outside 0..65535 (nothing or everything passes).
      */
-    public static TopKHeap search(QuantizedAdcTable table, FastScanCodes codes, int k) {
-        TopKHeap raw = searchSums(table, codes, k);
-        TopKHeap result = TopKHeap.forMetric(table.metric(), k);
-        TopKHeap.Hits hits = raw.sorted();
-        for (int i = 0; i < hits.ids().length; i++) {
-            result.offer(hits.ids()[i], table.dequantize((int) hits.scores()[i]));
+    public static int candidates(short[] sums, int offset, int limit, boolean higherIsBetter) {
+        if (higherIsBetter ? limit <= 0 : limit >= 65535) {
+            return -1;
         }
-        return result;
-    }
-
-    /** Like {@link #search} but the scores are the raw 16-bit sums (exact as floats). */
-    static TopKHeap searchSums(QuantizedAdcTable table, FastScanCodes codes, int k) {
-        checkBlocks(table, codes, 0, codes.blocks(), codes.blocks() * BLOCK);
-        boolean higherIsBetter = table.metric() == Metric.INNER_PRODUCT;
-        TopKHeap heap = new TopKHeap(k, higherIsBetter);
-        ByteVector[] luts = loadTables(table);
-        short[] sums = new short[BLOCK];
-        int n = codes.size();
-        short threshold = toSum(heap.threshold());
-        for (int b = 0; b < codes.blocks(); b++) {
-            scoreBlock(luts, codes.data(), b * codes.blockBytes(), sums, 0);
-            int ord0 = b * BLOCK;
-            // One vector comparison per 8-32 sums: most blocks hold no candidate at all. It is an
-            // unsigned comparison done as a signed one with the sign bits flipped: the unsigned
-            // comparison constants were renamed after JDK 21, so no name links on every JDK.
-            for (int v0 = 0; v0 < BLOCK; v0 += SHORTS.length()) {
-                ShortVector flipped = ShortVector.fromArray(SHORTS, sums, v0).lanewise(VectorOperators.XOR, Short.MIN_VALUE);
-                short bound = (short) (threshold ^ Short.MIN_VALUE);
-                // Constant operators in each branch: the JIT only intrinsifies a compare whose operator it can see.
-                long candidates = higherIsBetter
-                    ? flipped.compare(VectorOperators.GE, bound).toLong()
-                    : flipped.compare(VectorOperators.LE, bound).toLong();
-                while (candidates != 0) {
-                    int v = v0 + Long.numberOfTrailingZeros(candidates);
-                    candidates &= candidates - 1;
-                    if (ord0 + v < n) {
-                        heap.offer(ord0 + v, sums[v] & 0xFFFF);
-                        threshold = toSum(heap.threshold());
-                    }
-                }
-            }
+        if (higherIsBetter ? limit > 65535 : limit < 0) {
+            return 0;
         }
-        return heap;
-    }
-
-    /** A heap threshold as an unsigned 16-bit sum; ±∞ (heap not full) become the extremes. */
-    private static short toSum(float threshold) {
-        return (short) (int) Math.max(0f, Math.min(65535f, threshold));
+        // An unsigned comparison done as a signed one with the sign bits flipped: the unsigned
+        // comparison constants were renamed after JDK 21, so no name links on every JDK.
+        short bound = (short) (limit ^ 0x8000);
+        int mask = 0;
+        for (int v0 = 0; v0 < BLOCK; v0 += SHORTS.length()) {
+            ShortVector flipped = ShortVector.fromArray(SHORTS, sums, offset + v0).lanewise(VectorOperators.XOR, Short.MIN_VALUE);
+            // Constant operators in each branch: the JIT only intrinsifies a compare whose operator it can see.
+            long lanes = higherIsBetter
+                ? flipped.compare(VectorOperators.GE, bound).toLong()
+                : flipped.compare(VectorOperators.LE, bound).toLong();
+            mask |= (int) (lanes << v0);
+        }
+        return mask;
     }
 
     private static ByteVector[] loadTables(QuantizedAdcTable table) {

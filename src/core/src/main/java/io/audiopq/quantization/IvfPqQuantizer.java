@@ -19,7 +19,7 @@ public final class IvfPqQuantizer {
      * both metrics (x̂ = c + r̂ when residual, the PQ reconstruction itself when direct):
      * <ul>
      *   <li>L2, residual: ||q − c − r̂||² = ||q − c||² + Σ_j (||r̂_j||² + 2⟨c_j, r̂_j⟩ − 2⟨q_j, r̂_j⟩),
-     *       so each probed list needs its own table (see {@link IvfPqIndex});</li>
+     *       so each probed list needs its own table (see {@link IvfLayout});</li>
      *   <li>inner product, residual: ⟨q, c + r̂⟩ = ⟨q, c⟩ + ⟨q, r̂⟩: one table for all lists plus a
      *       per-list constant;</li>
      *   <li>direct: one table for all lists, as in plain PQ.</li>

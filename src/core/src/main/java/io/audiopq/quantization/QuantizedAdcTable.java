@@ -45,11 +45,17 @@ public final class QuantizedAdcTable {
         if (table.ksub() != KSUB) {
             throw new IllegalArgumentException("fast scan needs 4-bit codes (ksub=16), got ksub=" + table.ksub());
         }
-        int m = table.m();
+        return quantize(table.metric(), table.m(), table.values());
+    }
+
+    /** Quantises the M × 16 float table {@code t} (row-major) of a 4-bit PQ without wrapping it in an {@link AdcTable}. */
+    public static QuantizedAdcTable quantize(Metric metric, int m, float[] t) {
+        if (t.length != m * KSUB) {
+            throw new IllegalArgumentException("a 4-bit table of M=" + m + " needs " + m * KSUB + " values, got " + t.length);
+        }
         if (m > MAX_M) {
             throw new IllegalArgumentException("fast scan supports M <= " + MAX_M + " (16-bit sums), got M=" + m);
         }
-        float[] t = table.values();
         float[] min = new float[m];
         double bias = 0;
         float maxRange = 0;
@@ -79,7 +85,7 @@ public final class QuantizedAdcTable {
         // Half a step per subspace, plus float rounding of the exact sum and of d̃ (relative).
         double magnitude = Math.abs(bias) + (double) m * maxRange;
         float bound = (float) (m * 0.5 / scale + 1e-5 * magnitude + 1e-6 * m * maxRange);
-        return new QuantizedAdcTable(table.metric(), m, lut, scale, (float) bias, bound);
+        return new QuantizedAdcTable(metric, m, lut, scale, (float) bias, bound);
     }
 
     public Metric metric() {

@@ -73,33 +73,12 @@ public class AdcScanTests extends LuceneTestCase {
     }
 
     @Test
-    public void searchReturnsTheBruteForceTopK() {
-        SplittableRandom random = new SplittableRandom(4);
-        for (Metric metric : Metric.values()) {
-            for (int round = 0; round < 20; round++) {
-                int m = random.nextInt(1, 40), n = random.nextInt(1, 3000), k = random.nextInt(1, 50);
-                AdcTable table = randomTable(random, metric, m, 256);
-                byte[] codes = randomCodes(random, n, m, 256);
-                int from = random.nextInt(n);
-                float[] all = new float[n - from];
-                AdcScan.distancesReference(table, codes, from, n, all);
-                int[] expected = TopKHeapTests.expectedIds(all, k, metric == Metric.INNER_PRODUCT);
-                for (int i = 0; i < expected.length; i++) {
-                    expected[i] += from;
-                }
-                assertArrayEquals(metric + " round " + round, expected, AdcScan.search(table, codes, from, n, k).sorted().ids());
-            }
-        }
-    }
-
-    @Test
-    public void rejectsBadRangesAndMismatchedHeaps() {
+    public void rejectsBadRanges() {
         AdcTable table = randomTable(new SplittableRandom(5), Metric.L2, 4, 256);
         byte[] codes = new byte[40];
         assertThrows(IllegalArgumentException.class, () -> AdcScan.distances(table, codes, 0, 11, new float[11]));
         assertThrows(IllegalArgumentException.class, () -> AdcScan.distances(table, codes, 3, 2, new float[1]));
         assertThrows(IllegalArgumentException.class, () -> AdcScan.distances(table, codes, 0, 10, new float[9]));
-        assertThrows(IllegalArgumentException.class, () -> AdcScan.search(table, codes, 0, 10, new TopKHeap(3, true)));
     }
 
     static float[] gaussian(SplittableRandom random, int count) {

@@ -131,7 +131,7 @@ public class FastScanTests extends LuceneTestCase {
     }
 
     @Test
-    public void distancesAreWithinTheBoundOfExactAdc() {
+    public void dequantisedSumsAreWithinTheBoundOfExactAdc() {
         SplittableRandom random = new SplittableRandom(4);
         for (Metric metric : Metric.values()) {
             for (int m : MS) {
@@ -139,34 +139,61 @@ public class FastScanTests extends LuceneTestCase {
                 AdcTable table = AdcScanTests.randomTable(random, metric, m, 16);
                 QuantizedAdcTable q = QuantizedAdcTable.quantize(table);
                 byte[] codes = AdcScanTests.randomCodes(random, n, m, 16);
-                float[] approx = new float[n];
-                FastScanScanner.distances(q, FastScanCodes.pack(codes, n, m), approx);
+                FastScanCodes packed = FastScanCodes.pack(codes, n, m);
+                short[] sums = new short[packed.blocks() * FastScanCodes.BLOCK];
+                FastScanScanner.scoreBlocks(q, packed, 0, packed.blocks(), sums);
                 for (int i = 0; i < n; i++) {
-                    assertEquals(table.distance(codes, i * m), approx[i], q.errorBound());
+                    assertEquals(table.distance(codes, i * m), q.dequantize(sums[i] & 0xFFFF), q.errorBound());
                 }
             }
         }
     }
 
     @Test
-    public void searchReturnsTheTopKOfTheQuantisedSums() {
+    public void candidatesAreTheSumsThatReachTheLimitReadUnsigned() {
         SplittableRandom random = new SplittableRandom(5);
+        short[] sums = new short[40];
+        for (int round = 0; round < 200; round++) {
+            for (int i = 0; i < sums.length; i++) {
+                // Sums above 32767 (M > 128) must compare as unsigned.
+                sums[i] = (short) random.nextInt(0, 65536);
+            }
+            int offset = random.nextInt(0, 9);
+            int limit = random.nextInt(-10, 65546);
+            for (boolean higherIsBetter : new boolean[] { false, true }) {
+                int expected = 0;
+                for (int v = 0; v < FastScanCodes.BLOCK; v++) {
+                    int sum = sums[offset + v] & 0xFFFF;
+                    if (higherIsBetter ? sum >= limit : sum <= limit) {
+                        expected |= 1 << v;
+                    }
+                }
+                assertEquals("limit " + limit, expected, FastScanScanner.candidates(sums, offset, limit, higherIsBetter));
+            }
+        }
+    }
+
+    @Test
+    public void searchOfExactlyQuantisedTablesHandlesSumsAboveShortRange() throws Exception {
+        // Integer tables spanning 0..255 in every row quantise exactly (scale 1), so the fast scan's
+        // ranking is the exact one; M=200 gives sums above 32767.
+        SplittableRandom random = new SplittableRandom(6);
         for (Metric metric : Metric.values()) {
-            for (int round = 0; round < 15; round++) {
-                // M=200 gives sums above 32767: the kernel's comparisons must treat them as unsigned.
-                int m = round == 0 ? 200 : MS[random.nextInt(MS.length)], n = random.nextInt(1, 2000), k = random.nextInt(1, 30);
-                QuantizedAdcTable q = QuantizedAdcTable.quantize(AdcScanTests.randomTable(random, metric, m, 16));
+            for (int m : new int[] { 8, 200 }) {
+                float[] values = new float[m * 16];
+                for (int j = 0; j < m; j++) {
+                    for (int c = 0; c < 16; c++) {
+                        values[j * 16 + c] = c == 0 ? 0 : c == 1 ? 255 : random.nextInt(256);
+                    }
+                }
+                AdcTable table = new AdcTable(metric, m, 16, values);
+                int n = random.nextInt(1, 2000), k = random.nextInt(1, 30);
                 byte[] codes = AdcScanTests.randomCodes(random, n, m, 16);
-                float[] sums = new float[n];
-                for (int i = 0; i < n; i++) {
-                    sums[i] = q.sum(codes, i * m);
-                }
-                int[] expected = TopKHeapTests.expectedIds(sums, k, metric == Metric.INNER_PRODUCT);
-                TopKHeap.Hits hits = FastScanScanner.search(q, FastScanCodes.pack(codes, n, m), k).sorted();
-                assertArrayEquals(metric + " M=" + m + " n=" + n, expected, hits.ids());
-                for (int i = 0; i < expected.length; i++) {
-                    assertEquals(q.dequantize((int) sums[expected[i]]), hits.scores()[i], 0f);
-                }
+                float[] exact = new float[n];
+                AdcScan.distancesReference(table, codes, 0, n, exact);
+                TopKSink sink = new TopKSink(metric, k);
+                PqSearch.scan(table, ArrayCodeSource.fastScan(codes, n, m), n, true, k, null, sink);
+                assertArrayEquals(metric + " M=" + m, TopKHeapTests.expectedIds(exact, k, metric == Metric.INNER_PRODUCT), sink.heap().sorted().ids());
             }
         }
     }

@@ -1,17 +1,16 @@
 package io.audiopq.lucene;
 
-import io.audiopq.quantization.AdcScan;
 import io.audiopq.quantization.AdcTable;
-import io.audiopq.quantization.FastScanCodes;
-import io.audiopq.quantization.FastScanScanner;
 import io.audiopq.quantization.Metric;
+import io.audiopq.quantization.PqSearch;
 import io.audiopq.quantization.ProductQuantizer;
-import io.audiopq.quantization.QuantizedAdcTable;
+import io.audiopq.quantization.ScanSink;
 import io.audiopq.quantization.TopKHeap;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.IntPredicate;
 import org.apache.lucene.codecs.CodecUtil;
 import org.apache.lucene.codecs.KnnVectorsReader;
 import org.apache.lucene.codecs.hnsw.FlatVectorsReader;
@@ -34,7 +33,6 @@ import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.KnnCollector;
 import org.apache.lucene.store.ChecksumIndexInput;
 import org.apache.lucene.store.IndexInput;
-import org.apache.lucene.store.RandomAccessInput;
 import org.apache.lucene.util.Accountable;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.IOUtils;
@@ -46,15 +44,20 @@ import org.apache.lucene.util.hnsw.RandomVectorScorer;
  * Reads {@link PqVectorsFormat} segments and searches them by ADC, honouring accepted docs, the
  * collector's visit limit and early termination (checked every {@value #SCAN_BLOCK} ords), and
  * optionally rescoring the best {@code ceil(k × oversample)} candidates exactly with the raw
- * vectors. How codes are scanned depends on what the segment holds:
+ * vectors. The scan itself is the core's {@link PqSearch} (the loops the in-memory benchmarks
+ * run too): this reader supplies the codes ({@link CodeReader} over the codes file), the filter
+ * (ord → doc → accepted docs) and the sink (the collector, or a candidate heap), in the way Lucene
+ * formats hand a {@code RandomVectorScorer} to one search loop. What is scanned depends on what
+ * the segment holds:
  * <ul>
- *   <li>8-bit codes: {@link AdcScan}'s kernel over chunks of ords;</li>
- *   <li>4-bit codes ({@link CodeLayout#FAST_SCAN_4BIT}): {@link FastScanScanner} with a quantised
- *       table picks the best {@value #FAST_SCAN_RERANK_FACTOR} × k candidates, which are re-ranked
+ *   <li>8-bit codes: the 8-bit kernel over chunks of ords;</li>
+ *   <li>4-bit codes ({@link CodeLayout#FAST_SCAN_4BIT}): the fast scan with a quantised table
+ *       picks the best {@value #FAST_SCAN_RERANK_FACTOR} × k candidates, which are re-ranked
  *       with the exact float table, so reported scores are exact ADC scores;</li>
  *   <li>inverted lists ({@link PqIvf}): only the nprobe lists nearest the query are scanned,
- *       with a per-list table: 8-bit codes by {@link AdcScan}'s kernel, 4-bit codes by
- *       {@link FastScanScanner} (each list in fast-scan blocks) with exact re-ranking.</li>
+ *       each with its table (residual L2 lists with FAISS's precomputed terms, see
+ *       {@link io.audiopq.quantization.IvfLayout}): 8-bit codes by the kernel, 4-bit codes
+ *       (each list in fast-scan blocks) by the fast scan with exact re-ranking.</li>
  * </ul>
  *
  * <p>Beyond {@link KnnVectorsReader}: {@link #searchWithTable} for callers that build one
@@ -65,13 +68,9 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
 
     private static final long SHALLOW_SIZE = RamUsageEstimator.shallowSizeOfInstance(PqVectorsReader.class);
     /** Ords scored between two checks of the collector (visit count, early termination). */
-    static final int SCAN_BLOCK = 64;
-    /** Codes read and scored by one kernel call: a multiple of {@link #SCAN_BLOCK} and of the fast-scan block. */
-    static final int CHUNK = 512;
-    /** 4-bit codes per fast-scan kernel call: each call loads the quantised tables into registers again. */
-    static final int FAST_SCAN_CHUNK = 4096;
+    static final int SCAN_BLOCK = PqSearch.SCAN_BLOCK;
     /** A 4-bit search re-ranks this many fast-scan candidates per wanted result with the exact table. */
-    public static final int FAST_SCAN_RERANK_FACTOR = 8;
+    public static final int FAST_SCAN_RERANK_FACTOR = PqSearch.FAST_SCAN_RERANK_FACTOR;
     /** Probe the number of lists the field was written with. */
     public static final int FIELD_DEFAULT_NPROBE = -1;
 
@@ -468,17 +467,17 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
         }
     }
 
+    /** Runs the core's {@link PqSearch} loop for the field's layout over this segment's codes. */
     private void scan(PqFieldEntry entry, AdcTable table, float[] preparedQuery, int nprobe, int wanted, Bits accept, Sink sink)
         throws IOException {
         LongValues ordToDoc = entry.ordToDocMap(codesData);
-        if (entry.ivf() != null && entry.ivf().blocks()) {
-            scanListsFastScan(entry, table, preparedQuery, nprobe, wanted, accept, ordToDoc, sink);
-        } else if (entry.ivf() != null) {
-            scanLists(entry, table, preparedQuery, nprobe, accept, ordToDoc, sink);
-        } else if (entry.layout() == CodeLayout.FAST_SCAN_4BIT) {
-            scanFastScan(entry, table, wanted, accept, ordToDoc, sink);
+        IntPredicate acceptOrd = accept == null ? null : ord -> accept.get((int) ordToDoc.get(ord));
+        CodeReader codes = new CodeReader(entry, codesData);
+        if (entry.ivf() != null) {
+            Metric metric = PqSimilarity.metric(entry.similarity());
+            PqSearch.scanLists(entry.ivf().layout(), table, preparedQuery, metric, nprobe, wanted, codes, acceptOrd, sink);
         } else {
-            scanOrdMajor(entry, table, accept, ordToDoc, sink);
+            PqSearch.scan(table, codes, entry.count(), entry.layout() == CodeLayout.FAST_SCAN_4BIT, wanted, acceptOrd, sink);
         }
     }
 
@@ -517,300 +516,13 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
         sink.visited(visited);
     }
 
-    /** Exhaustive 8-bit scan: {@link AdcScan}'s kernel over chunks of {@link #CHUNK} ords. */
-    private void scanOrdMajor(PqFieldEntry entry, AdcTable table, Bits accept, LongValues ordToDoc, Sink sink) throws IOException {
-        IndexInput codes = entry.codesSlice(codesData);
-        int m = entry.quantizer().codeSize();
-        int count = entry.count();
-        byte[] chunk = new byte[CHUNK * m];
-        float[] distances = new float[CHUNK];
-        boolean lowerIsBetter = PqSimilarity.metric(entry.similarity()) == Metric.L2;
-        float bound = sink.adcBound();
-        for (int start = 0; start < count; start += CHUNK) {
-            if (sink.stop()) {
-                return;
-            }
-            int n = Math.min(CHUNK, count - start);
-            entry.layout().readCodes(codes, m, start, n, chunk);
-            AdcScan.distances(table, chunk, 0, n, distances);
-            for (int from = 0; from < n; from += SCAN_BLOCK) {
-                if (from > 0 && sink.stop()) {
-                    return;
-                }
-                int to = Math.min(n, from + SCAN_BLOCK);
-                int visited = 0;
-                for (int i = from; i < to; i++) {
-                    int ord = start + i;
-                    if (accept == null || accept.get((int) ordToDoc.get(ord))) {
-                        visited++;
-                        // The cheap test first: most codes are worse than the worst one kept.
-                        float adc = distances[i];
-                        if (lowerIsBetter ? adc <= bound : adc >= bound) {
-                            sink.accept(ord, adc);
-                            bound = sink.adcBound();
-                        }
-                    }
-                }
-                sink.visited(visited);
-            }
-        }
-    }
-
-    /**
-     * Exhaustive 4-bit scan: {@link FastScanScanner} ranks every accepted code by the quantised
-     * table, then the best {@code wanted × FAST_SCAN_RERANK_FACTOR} are scored with the exact table.
-     */
-    private void scanFastScan(PqFieldEntry entry, AdcTable table, int wanted, Bits accept, LongValues ordToDoc, Sink sink)
-        throws IOException {
-        IndexInput codes = entry.codesSlice(codesData);
-        int m = entry.quantizer().codeSize();
-        int count = entry.count();
-        QuantizedAdcTable quantized = QuantizedAdcTable.quantize(table);
-        boolean higherIsBetter = table.metric() == Metric.INNER_PRODUCT;
-        int candidates = (int) Math.min(count, (long) Math.max(1, wanted) * FAST_SCAN_RERANK_FACTOR);
-        TopKHeap approximate = new TopKHeap(Math.max(1, candidates), higherIsBetter);
-        int chunkBlocks = FAST_SCAN_CHUNK / FastScanCodes.BLOCK;
-        byte[] data = new byte[chunkBlocks * FastScanCodes.blockBytes(m)];
-        FastScanCodes chunk = FastScanCodes.wrap(data, FAST_SCAN_CHUNK, m);
-        short[] sums = new short[FAST_SCAN_CHUNK];
-        int blocks = FastScanCodes.blocks(count);
-        scan:
-        for (int firstBlock = 0; firstBlock < blocks; firstBlock += chunkBlocks) {
-            if (sink.stop()) {
-                break;
-            }
-            int nBlocks = Math.min(chunkBlocks, blocks - firstBlock);
-            CodeLayout.readBlocks(codes, m, firstBlock, nBlocks, data);
-            FastScanScanner.scoreBlocks(quantized, chunk, 0, nBlocks, sums);
-            int start = firstBlock * FastScanCodes.BLOCK;
-            int n = Math.min(nBlocks * FastScanCodes.BLOCK, count - start);
-            float threshold = approximate.threshold();
-            for (int from = 0; from < n; from += SCAN_BLOCK) {
-                if (from > 0 && sink.stop()) {
-                    break scan;
-                }
-                int visited = 0;
-                for (int i = from, to = Math.min(n, from + SCAN_BLOCK); i < to; i++) {
-                    int ord = start + i;
-                    if (accept == null || accept.get((int) ordToDoc.get(ord))) {
-                        visited++;
-                        float sum = sums[i] & 0xFFFF;
-                        if (higherIsBetter ? sum >= threshold : sum <= threshold) {
-                            approximate.offer(ord, sum);
-                            threshold = approximate.threshold();
-                        }
-                    }
-                }
-                sink.visited(visited);
-            }
-        }
-        CodeReader reader = new CodeReader(entry, codesData);
-        int[] ords = approximate.sorted().ids();
-        // In ord order: candidates sharing a block are unpacked from one read.
-        java.util.Arrays.sort(ords);
-        boolean lowerIsBetter = PqSimilarity.metric(entry.similarity()) == Metric.L2;
-        float bound = sink.adcBound();
-        for (int ord : ords) {
-            float adc = table.distance(reader.codeAt(ord), 0);
-            if (lowerIsBetter ? adc <= bound : adc >= bound) {
-                sink.accept(ord, adc);
-                bound = sink.adcBound();
-            }
-        }
-    }
-
-    /** IVF: the nprobe lists nearest the query, each scanned with {@link AdcScan}'s kernel and its own table. */
-    private void scanLists(PqFieldEntry entry, AdcTable table, float[] preparedQuery, int nprobe, Bits accept, LongValues ordToDoc, Sink sink)
-        throws IOException {
-        PqIvf ivf = entry.ivf();
-        Metric fieldMetric = PqSimilarity.metric(entry.similarity());
-        IndexInput codes = entry.codesSlice(codesData);
-        RandomAccessInput positionToOrd = ivf.positionToOrd(codesData);
-        int m = entry.quantizer().codeSize();
-        byte[] chunk = new byte[CHUNK * m];
-        float[] distances = new float[CHUNK];
-        float[] scratch = new float[table.values().length];
-        int[] probes = ivf.coarse().nearestLists(preparedQuery, Math.min(nprobe, ivf.nlist()), fieldMetric);
-        boolean lowerIsBetter = PqSimilarity.metric(entry.similarity()) == Metric.L2;
-        float bound = sink.adcBound();
-        // Visits are reported in steps of SCAN_BLOCK counted across lists (not per list), so a
-        // visit limit is overshot by less than one step however small the lists are.
-        int pendingVisits = 0;
-        for (int list : probes) {
-            int listStart = ivf.listStart(list), listEnd = ivf.listEnd(list);
-            if (listStart == listEnd) {
-                continue;
-            }
-            AdcTable listTable = new AdcTable(table.metric(), table.m(), table.ksub(), ivf.listTable(list, table.values(), fieldMetric, scratch));
-            float bias = ivf.listBias(preparedQuery, list, fieldMetric);
-            for (int start = listStart; start < listEnd; start += CHUNK) {
-                int n = Math.min(CHUNK, listEnd - start);
-                entry.layout().readCodes(codes, m, start, n, chunk);
-                AdcScan.distances(listTable, chunk, 0, n, distances);
-                for (int i = 0; i < n; i++) {
-                    // The ord is read only for a filter or a code that passes the bound.
-                    int ord = -1;
-                    if (accept != null) {
-                        ord = positionToOrd.readInt((long) Integer.BYTES * (start + i));
-                        if (accept.get((int) ordToDoc.get(ord)) == false) {
-                            continue;
-                        }
-                    }
-                    float adc = bias + distances[i];
-                    if (lowerIsBetter ? adc <= bound : adc >= bound) {
-                        sink.accept(ord >= 0 ? ord : positionToOrd.readInt((long) Integer.BYTES * (start + i)), adc);
-                        bound = sink.adcBound();
-                    }
-                    if (++pendingVisits == SCAN_BLOCK) {
-                        sink.visited(pendingVisits);
-                        pendingVisits = 0;
-                        if (sink.stop()) {
-                            return;
-                        }
-                    }
-                }
-            }
-        }
-        sink.visited(pendingVisits);
-    }
-
-    /**
-     * IVF with 4-bit codes: each probed list's blocks go through {@link FastScanScanner} with the
-     * list's quantised table; the de-quantised values (list bias included, so they compare across
-     * lists) pick the best {@code wanted × FAST_SCAN_RERANK_FACTOR} positions, which are then scored
-     * with the exact float table of their list, as the exhaustive 4-bit scan does.
-     */
-    private void scanListsFastScan(
-        PqFieldEntry entry,
-        AdcTable table,
-        float[] preparedQuery,
-        int nprobe,
-        int wanted,
-        Bits accept,
-        LongValues ordToDoc,
-        Sink sink
-    ) throws IOException {
-        PqIvf ivf = entry.ivf();
-        Metric fieldMetric = PqSimilarity.metric(entry.similarity());
-        boolean higherIsBetter = fieldMetric == Metric.INNER_PRODUCT;
-        IndexInput codes = entry.codesSlice(codesData);
-        RandomAccessInput positionToOrd = ivf.positionToOrd(codesData);
-        int m = entry.quantizer().codeSize();
-        float[] scratch = new float[table.values().length];
-        int[] probes = ivf.coarse().nearestLists(preparedQuery, Math.min(nprobe, ivf.nlist()), fieldMetric);
-        // Residual L2 gives every list its own table; otherwise one quantised table serves all lists.
-        boolean perListTable = ivf.residual() && fieldMetric == Metric.L2;
-        FastScanScanner.LoadedTable shared = perListTable ? null : FastScanScanner.load(QuantizedAdcTable.quantize(table));
-        int candidates = (int) Math.min(entry.count(), (long) Math.max(1, wanted) * FAST_SCAN_RERANK_FACTOR);
-        TopKHeap approximate = new TopKHeap(Math.max(1, candidates), higherIsBetter);
-        int chunkBlocks = FAST_SCAN_CHUNK / FastScanCodes.BLOCK;
-        byte[] data = new byte[chunkBlocks * FastScanCodes.blockBytes(m)];
-        FastScanCodes chunk = FastScanCodes.wrap(data, FAST_SCAN_CHUNK, m);
-        short[] sums = new short[FAST_SCAN_CHUNK];
-        float threshold = approximate.threshold();
-        int pendingVisits = 0;
-        scan:
-        for (int list : probes) {
-            int listStart = ivf.listStart(list), size = ivf.listEnd(list) - listStart;
-            if (size == 0) {
-                continue;
-            }
-            FastScanScanner.LoadedTable loaded = perListTable
-                ? FastScanScanner.load(
-                    QuantizedAdcTable.quantize(new AdcTable(table.metric(), table.m(), table.ksub(), ivf.listTable(list, table.values(), fieldMetric, scratch)))
-                )
-                : shared;
-            QuantizedAdcTable quantized = loaded.table();
-            float bias = ivf.listBias(preparedQuery, list, fieldMetric);
-            int limit = sumLimit(threshold, bias, quantized, higherIsBetter);
-            int firstBlock = ivf.firstBlock(list), blocks = ivf.blockCount(list);
-            for (int b = 0; b < blocks; b += chunkBlocks) {
-                int nBlocks = Math.min(chunkBlocks, blocks - b);
-                CodeLayout.readBlocks(codes, m, firstBlock + b, nBlocks, data);
-                FastScanScanner.scoreBlocks(loaded, chunk, 0, nBlocks, sums);
-                int start = b * FastScanCodes.BLOCK;
-                int n = Math.min(nBlocks * FastScanCodes.BLOCK, size - start);
-                for (int i = 0; i < n; i++) {
-                    int pos = listStart + start + i;
-                    if (accept != null && accept.get((int) ordToDoc.get(positionToOrd.readInt((long) Integer.BYTES * pos))) == false) {
-                        continue;
-                    }
-                    // The cheap test first, on the raw sum: most codes are worse than the worst candidate kept.
-                    int sum = sums[i] & 0xFFFF;
-                    if (higherIsBetter ? sum >= limit : sum <= limit) {
-                        float approx = bias + quantized.dequantize(sum);
-                        if (higherIsBetter ? approx >= threshold : approx <= threshold) {
-                            approximate.offer(pos, approx);
-                            threshold = approximate.threshold();
-                            limit = sumLimit(threshold, bias, quantized, higherIsBetter);
-                        }
-                    }
-                    if (++pendingVisits == SCAN_BLOCK) {
-                        sink.visited(pendingVisits);
-                        pendingVisits = 0;
-                        if (sink.stop()) {
-                            break scan;
-                        }
-                    }
-                }
-            }
-        }
-        sink.visited(pendingVisits);
-        int[] positions = approximate.sorted().ids();
-        // In position order: candidates of one list share its table, and of one block one read.
-        java.util.Arrays.sort(positions);
-        CodeReader reader = new CodeReader(entry, codesData);
-        float bound = sink.adcBound();
-        int tableList = -1;
-        AdcTable listTable = null;
-        float bias = 0f;
-        for (int pos : positions) {
-            int list = ivf.listOf(pos);
-            if (list != tableList) {
-                tableList = list;
-                listTable = new AdcTable(table.metric(), table.m(), table.ksub(), ivf.listTable(list, table.values(), fieldMetric, scratch));
-                bias = ivf.listBias(preparedQuery, list, fieldMetric);
-            }
-            float adc = bias + listTable.distance(reader.codeAt(pos), 0);
-            if (higherIsBetter ? adc >= bound : adc <= bound) {
-                sink.accept(positionToOrd.readInt((long) Integer.BYTES * pos), adc);
-                bound = sink.adcBound();
-            }
-        }
-    }
-
-    /**
-     * The raw fast-scan sum a code of a list with bias {@code bias} must reach to possibly pass
-     * {@code threshold} (an approximate value, bias included): one step looser than the exact
-     * inverse of {@link QuantizedAdcTable#dequantize}, so float rounding never rejects a code the
-     * float test would keep (that test follows).
-     */
-    private static int sumLimit(float threshold, float bias, QuantizedAdcTable table, boolean higherIsBetter) {
-        double units = ((double) threshold - bias - table.bias()) * table.scale();
-        double limit = higherIsBetter ? Math.ceil(units) - 1 : Math.floor(units) + 1;
-        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, limit));
-    }
-
-    /**
-     * Where scanned (ord, ADC value) pairs go, and when a scan stops. Scans call {@link #accept}
-     * only for values within {@link #adcBound()} (refreshed after each accept), so most codes cost
-     * one float comparison and no call.
-     */
-    private abstract static class Sink {
+    /** A {@link ScanSink} that knows the field's similarity (to turn ADC values into Lucene scores). */
+    private abstract static class Sink implements ScanSink {
         final VectorSimilarityFunction similarity;
 
         Sink(VectorSimilarityFunction similarity) {
             this.similarity = similarity;
         }
-
-        abstract void accept(int ord, float adc) throws IOException;
-
-        /** ADC values worse than this cannot be kept (see {@link PqSimilarity#adcBound}). */
-        abstract float adcBound();
-
-        abstract boolean stop();
-
-        abstract void visited(int count);
     }
 
     /** Straight into the collector, scored on Lucene's scale. */
@@ -825,7 +537,7 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
         }
 
         @Override
-        void accept(int ord, float adc) {
+        public void accept(int ord, float adc) {
             float score = PqSimilarity.score(similarity, adc);
             if (score > collector.minCompetitiveSimilarity()) {
                 collector.collect((int) ordToDoc.get(ord), score);
@@ -833,17 +545,17 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
         }
 
         @Override
-        float adcBound() {
+        public float adcBound() {
             return PqSimilarity.adcBound(similarity, collector.minCompetitiveSimilarity());
         }
 
         @Override
-        boolean stop() {
+        public boolean stop() {
             return collector.earlyTerminated();
         }
 
         @Override
-        void visited(int count) {
+        public void visited(int count) {
             collector.incVisitedCount(count);
         }
     }
@@ -871,12 +583,12 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
         }
 
         @Override
-        void accept(int ord, float adc) {
+        public void accept(int ord, float adc) {
             heap.offer(ordToDoc == null ? ord : (int) ordToDoc.get(ord), PqSimilarity.score(similarity, adc));
         }
 
         @Override
-        float adcBound() {
+        public float adcBound() {
             float minScore = heap.threshold();
             if (Float.compare(minScore, boundFor) != 0) {
                 boundFor = minScore;
@@ -886,12 +598,12 @@ public final class PqVectorsReader extends KnnVectorsReader implements Accountab
         }
 
         @Override
-        boolean stop() {
+        public boolean stop() {
             return collector != null ? collector.earlyTerminated() : timeout != null && timeout.shouldExit();
         }
 
         @Override
-        void visited(int count) {
+        public void visited(int count) {
             visited += count;
             if (collector != null) {
                 collector.incVisitedCount(count);

@@ -8,20 +8,73 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
 
-public class IvfPqIndexTests extends LuceneTestCase {
+/**
+ * {@link PqSearch}, the one search loop of the Lucene reader and the benchmarks, over in-memory
+ * codes: inverted lists (8-bit codes, and 4-bit codes in fast-scan blocks) against exhaustive
+ * decoding, the precomputed residual L2 terms against their fallback, and the exhaustive scans
+ * against the reference kernels.
+ */
+public class PqSearchTests extends LuceneTestCase {
 
     private static final int D = 32;
     private static final int K = 10;
+
+    /** Hits best first, as {@link TopKHeap#sorted()} gives them. */
+    record Hits(int[] ords, float[] scores) {
+        int size() {
+            return ords.length;
+        }
+    }
+
+    /** Codes in inverted lists with their layout, searched through {@link PqSearch#scanLists}. */
+    record ListIndex(IvfPqQuantizer quantizer, InvertedLists lists, IvfLayout layout) {
+
+        static ListIndex build(IvfPqQuantizer quantizer, float[] data, int n) {
+            return build(quantizer, data, n, false, IvfLayout.PRECOMPUTED_TABLE_MAX_BYTES);
+        }
+
+        static ListIndex build(IvfPqQuantizer quantizer, float[] data, int n, boolean blocks, long precomputedMaxBytes) {
+            InvertedLists lists = quantizer.encodeAll(data, n, 0);
+            return new ListIndex(quantizer, lists,
+                new IvfLayout(quantizer.coarse(), quantizer.encoding(), quantizer.pq(), lists.offsets(), blocks, precomputedMaxBytes));
+        }
+
+        int size() {
+            return lists.size();
+        }
+
+        Hits search(float[] q, int k, int nprobe, Metric metric) {
+            return search(q, k, nprobe, metric, null);
+        }
+
+        Hits search(float[] q, int k, int nprobe, Metric metric, IntPredicate accept) {
+            return search(q, k, k, nprobe, metric, accept);
+        }
+
+        /** {@code wanted} sizes the 4-bit fast scan's candidates ({@code wanted × 8}). */
+        Hits search(float[] q, int k, int wanted, int nprobe, Metric metric, IntPredicate accept) {
+            AdcTable table = quantizer.pq().adcTable(q, layout.tableMetric(metric));
+            TopKSink sink = new TopKSink(metric, k);
+            try {
+                PqSearch.scanLists(layout, table, q, metric, nprobe, wanted, ArrayCodeSource.lists(lists, layout), accept, sink);
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+            TopKHeap.Hits hits = sink.heap().sorted();
+            return new Hits(hits.ids(), hits.scores());
+        }
+    }
 
     private static KMeans.Params params() {
         return new KMeans.Params(10, random().nextLong(), 4000, false);
     }
 
-    /** One reference hit list: the decoded vectors scored exactly (double), sorted like {@link IvfPqIndex.Hits}. */
-    private static double[][] exhaustiveDecoded(IvfPqIndex index, float[] q, Metric metric, IntPredicate accept) {
+    /** One reference hit list: the decoded vectors scored exactly (double), sorted like {@link Hits}. */
+    private static double[][] exhaustiveDecoded(ListIndex index, float[] q, Metric metric, IntPredicate accept) {
         IvfPqQuantizer quantizer = index.quantizer();
         InvertedLists lists = index.lists();
         double[] scores = new double[lists.size()];
@@ -57,7 +110,7 @@ public class IvfPqIndexTests extends LuceneTestCase {
      * Asserts that hits are the reference's top k up to float rounding: the same scores rank by rank,
      * and the same ordinals except where two reference scores are within rounding of each other.
      */
-    private static void assertSameTopK(double[][] reference, IvfPqIndex.Hits hits, int k, double tolerance) {
+    private static void assertSameTopK(double[][] reference, Hits hits, int k, double tolerance) {
         int expectedSize = Math.min(k, reference[0].length);
         assertEquals(expectedSize, hits.size());
         double[] refScoreOfOrd = new double[1 + (int) Arrays.stream(reference[0]).max().orElse(0)];
@@ -74,7 +127,7 @@ public class IvfPqIndexTests extends LuceneTestCase {
         assertEquals("hits must be distinct", expectedSize, Arrays.stream(hits.ords()).distinct().count());
     }
 
-    private static double tolerance(float[] q, IvfPqIndex index) {
+    private static double tolerance(float[] q, ListIndex index) {
         // Float sums of ~M+1 terms whose size is bounded by the squared norms involved.
         float[] c = index.quantizer().coarse().centroids();
         double max = 0;
@@ -92,23 +145,136 @@ public class IvfPqIndexTests extends LuceneTestCase {
         float[] queries = mixture.sample(10, random().nextLong());
         for (IvfPqQuantizer.Encoding encoding : IvfPqQuantizer.Encoding.values()) {
             IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 8, nbits, encoding, params());
-            IvfPqIndex index = IvfPqIndex.build(quantizer, data, n);
+            ListIndex index = ListIndex.build(quantizer, data, n);
             assertEquals(n, index.size());
             assertAllListsEqualsExhaustive(index, queries, nlist);
         }
     }
 
-    private static void assertAllListsEqualsExhaustive(IvfPqIndex index, float[] queries, int nlist) {
+    private static void assertAllListsEqualsExhaustive(ListIndex index, float[] queries, int nlist) {
         for (Metric metric : Metric.values()) {
             for (int qi = 0; qi < 10; qi++) {
                 float[] q = Arrays.copyOfRange(queries, qi * D, (qi + 1) * D);
-                IvfPqIndex.Hits hits = index.search(q, K, nlist, metric);
+                Hits hits = index.search(q, K, nlist, metric);
                 assertSameTopK(exhaustiveDecoded(index, q, metric, null), hits, K, tolerance(q, index));
                 // nprobe above nlist is clamped: the same, exhaustive search.
-                IvfPqIndex.Hits clamped = index.search(q, K, nlist + 1 + random().nextInt(100), metric);
+                Hits clamped = index.search(q, K, nlist + 1 + random().nextInt(100), metric);
                 assertArrayEquals(hits.ords(), clamped.ords());
                 assertArrayEquals(hits.scores(), clamped.scores(), 0f);
             }
+        }
+    }
+
+    public void testFourBitListsInBlocksEqualTheByteScanWhenEveryCodeIsReranked() throws Exception {
+        int n = 2500, nlist = 1 + random().nextInt(20);
+        GaussianMixture mixture = new GaussianMixture(D, 20, 2f, 0.7f, random().nextLong());
+        float[] data = mixture.sample(n, random().nextLong());
+        float[] queries = mixture.sample(5, random().nextLong());
+        int modulus = 1 + random().nextInt(3);
+        IntPredicate accept = random().nextBoolean() ? null : ord -> ord % modulus == 0;
+        for (IvfPqQuantizer.Encoding encoding : IvfPqQuantizer.Encoding.values()) {
+            IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 8, 4, encoding, params());
+            ListIndex bytes = ListIndex.build(quantizer, data, n, false, IvfLayout.PRECOMPUTED_TABLE_MAX_BYTES);
+            ListIndex blocks = ListIndex.build(quantizer, data, n, true, IvfLayout.PRECOMPUTED_TABLE_MAX_BYTES);
+            for (Metric metric : Metric.values()) {
+                for (int qi = 0; qi < 5; qi++) {
+                    float[] q = Arrays.copyOfRange(queries, qi * D, (qi + 1) * D);
+                    int nprobe = 1 + random().nextInt(nlist);
+                    // wanted = n: every probed code is a candidate, so re-ranking gives the exact ADC top k.
+                    Hits expected = bytes.search(q, K, n, nprobe, metric, accept);
+                    Hits actual = blocks.search(q, K, n, nprobe, metric, accept);
+                    assertArrayEquals(encoding + " " + metric, expected.ords(), actual.ords());
+                    assertArrayEquals(encoding + " " + metric, expected.scores(), actual.scores(), 0f);
+                }
+            }
+        }
+    }
+
+    public void testPrecomputedResidualTermsGiveTheSameResultsAsTheirFallback() {
+        int n = 3000, nlist = 2 + random().nextInt(30);
+        GaussianMixture mixture = new GaussianMixture(D, 20, 2f, 0.7f, random().nextLong());
+        float[] data = mixture.sample(n, random().nextLong());
+        float[] queries = mixture.sample(5, random().nextLong());
+        for (int nbits : new int[] { 4, 8 }) {
+            IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 8, nbits, IvfPqQuantizer.Encoding.RESIDUAL, params());
+            boolean blocks = nbits == 4 && random().nextBoolean();
+            ListIndex kept = ListIndex.build(quantizer, data, n, blocks, IvfLayout.PRECOMPUTED_TABLE_MAX_BYTES);
+            ListIndex recomputed = ListIndex.build(quantizer, data, n, blocks, 0);
+            assertTrue(kept.layout().precomputed());
+            assertFalse(recomputed.layout().precomputed());
+            long keptBefore = kept.layout().ramBytesUsed(), recomputedBefore = recomputed.layout().ramBytesUsed();
+            for (int qi = 0; qi < 5; qi++) {
+                float[] q = Arrays.copyOfRange(queries, qi * D, (qi + 1) * D);
+                int nprobe = 1 + random().nextInt(nlist);
+                Hits a = kept.search(q, K, nprobe, Metric.L2);
+                Hits b = recomputed.search(q, K, nprobe, Metric.L2);
+                assertArrayEquals(a.ords(), b.ords());
+                assertArrayEquals(a.scores(), b.scores(), 0f);
+            }
+            // Kept terms are accounted once probed (M × ksub floats per list); the fallback keeps nothing.
+            long perList = 16 + 4L * quantizer.pq().m() * quantizer.pq().ksub();
+            assertTrue(kept.layout().ramBytesUsed() >= keptBefore + perList);
+            assertEquals(recomputedBefore, recomputed.layout().ramBytesUsed());
+            kept.search(Arrays.copyOfRange(queries, 0, D), K, nlist, Metric.L2);
+            assertEquals(keptBefore + nonEmptyLists(kept.lists()) * perList, kept.layout().ramBytesUsed());
+        }
+    }
+
+    private static int nonEmptyLists(InvertedLists lists) {
+        return (int) IntStream.range(0, lists.nlist()).filter(l -> lists.listSize(l) > 0).count();
+    }
+
+    public void testExhaustiveScansGiveTheReferenceTopK() throws Exception {
+        SplittableRandom random = new SplittableRandom(random().nextLong());
+        for (Metric metric : Metric.values()) {
+            int m = 16, n = 1 + random.nextInt(3000), k = 1 + random.nextInt(20);
+            int modulus = 1 + random.nextInt(3);
+            IntPredicate accept = ord -> ord % modulus == 0;
+            float[] exact = new float[n];
+            // 8-bit: the kernel's values are bit-exact, so the top k is the reference's.
+            AdcTable table8 = AdcScanTests.randomTable(random, metric, m, 256);
+            byte[] codes8 = AdcScanTests.randomCodes(random, n, m, 256);
+            AdcScan.distancesReference(table8, codes8, 0, n, exact);
+            TopKSink sink = new TopKSink(metric, k);
+            PqSearch.scan(table8, ArrayCodeSource.ordMajor(codes8, n, m), n, false, k, null, sink);
+            assertArrayEquals(TopKHeapTests.expectedIds(exact, k, metric == Metric.INNER_PRODUCT), sink.heap().sorted().ids());
+            assertEquals(n, sink.visitedCount());
+            sink = new TopKSink(metric, k);
+            PqSearch.scan(table8, ArrayCodeSource.ordMajor(codes8, n, m), n, false, k, accept, sink);
+            float[] filtered = new float[(n + modulus - 1) / modulus];
+            for (int i = 0; i < filtered.length; i++) {
+                filtered[i] = exact[i * modulus];
+            }
+            int[] expectedFiltered = Arrays.stream(TopKHeapTests.expectedIds(filtered, Math.min(k, filtered.length), metric == Metric.INNER_PRODUCT))
+                .map(i -> i * modulus)
+                .toArray();
+            assertArrayEquals(expectedFiltered, sink.heap().sorted().ids());
+            assertEquals((n + modulus - 1) / modulus, sink.visitedCount());
+            // 4-bit: re-ranking every code is exact whatever the quantisation did.
+            AdcTable table4 = AdcScanTests.randomTable(random, metric, m, 16);
+            byte[] codes4 = AdcScanTests.randomCodes(random, n, m, 16);
+            AdcScan.distancesReference(table4, codes4, 0, n, exact);
+            sink = new TopKSink(metric, k);
+            PqSearch.scan(table4, ArrayCodeSource.fastScan(codes4, n, m), n, true, n, null, sink);
+            TopKHeap.Hits hits = sink.heap().sorted();
+            int[] expected = TopKHeapTests.expectedIds(exact, k, metric == Metric.INNER_PRODUCT);
+            assertArrayEquals(expected, hits.ids());
+            assertEquals(exact[expected[0]], hits.scores()[0], 0f);
+        }
+    }
+
+    public void testFastScanWithTheDefaultRerankFactorFindsTheExactTopK() throws Exception {
+        // The true top k are within errorBound of the k-th, so 8 candidates per result find them (fixed seed).
+        SplittableRandom random = new SplittableRandom(6);
+        for (Metric metric : Metric.values()) {
+            int m = 16, n = 1500, k = 10;
+            AdcTable table = AdcScanTests.randomTable(random, metric, m, 16);
+            byte[] codes = AdcScanTests.randomCodes(random, n, m, 16);
+            float[] exact = new float[n];
+            AdcScan.distancesReference(table, codes, 0, n, exact);
+            TopKSink sink = new TopKSink(metric, k);
+            PqSearch.scan(table, ArrayCodeSource.fastScan(codes, n, m), n, true, k, null, sink);
+            assertArrayEquals(metric.toString(), TopKHeapTests.expectedIds(exact, k, metric == Metric.INNER_PRODUCT), sink.heap().sorted().ids());
         }
     }
 
@@ -117,9 +283,9 @@ public class IvfPqIndexTests extends LuceneTestCase {
         int n = 2000, nlist = 8;
         float[] data = new GaussianMixture(D, 8, 2f, 0.7f, random().nextLong()).sample(n, random().nextLong());
         IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 8, 8, IvfPqQuantizer.Encoding.RESIDUAL, params());
-        IvfPqIndex index = IvfPqIndex.build(quantizer, data, n);
+        ListIndex index = ListIndex.build(quantizer, data, n);
         float[] q = Arrays.copyOfRange(data, 0, D);
-        IvfPqIndex.Hits hits = index.search(q, 50, nlist, Metric.L2);
+        Hits hits = index.search(q, 50, nlist, Metric.L2);
         InvertedLists lists = index.lists();
         for (int h = 0; h < hits.size(); h++) {
             int ord = hits.ords()[h];
@@ -142,7 +308,7 @@ public class IvfPqIndexTests extends LuceneTestCase {
         GaussianMixture mixture = new GaussianMixture(D, 64, 1f, 0.8f, 4, random().nextLong());
         float[] data = mixture.sample(n, random().nextLong());
         IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 8, 8, IvfPqQuantizer.Encoding.RESIDUAL, params());
-        IvfPqIndex index = IvfPqIndex.build(quantizer, data, n);
+        ListIndex index = ListIndex.build(quantizer, data, n);
         float[] queries = mixture.sample(nq, random().nextLong());
         int[] nprobes = { 1, 2, 4, 8, 16, 32, 64 };
         int[] foundOfPq = new int[nprobes.length];
@@ -180,23 +346,23 @@ public class IvfPqIndexTests extends LuceneTestCase {
         int n = 2000, nlist = 16;
         float[] data = new GaussianMixture(D, 16, 2f, 0.7f, random().nextLong()).sample(n, random().nextLong());
         IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 8, 4, IvfPqQuantizer.Encoding.RESIDUAL, params());
-        IvfPqIndex index = IvfPqIndex.build(quantizer, data, n);
+        ListIndex index = ListIndex.build(quantizer, data, n);
         int modulus = 2 + random().nextInt(5);
         IntPredicate accept = ord -> ord % modulus == 0;
         float[] q = Arrays.copyOfRange(data, D, 2 * D);
         for (Metric metric : Metric.values()) {
-            IvfPqIndex.Hits hits = index.search(q, K, nlist, metric, accept);
+            Hits hits = index.search(q, K, nlist, metric, accept);
             for (int ord : hits.ords()) {
                 assertEquals(0, ord % modulus);
             }
             assertSameTopK(exhaustiveDecoded(index, q, metric, accept), hits, K, tolerance(q, index));
-            IvfPqIndex.Hits partial = index.search(q, K, 1 + random().nextInt(4), metric, accept);
+            Hits partial = index.search(q, K, 1 + random().nextInt(4), metric, accept);
             for (int ord : partial.ords()) {
                 assertTrue(accept.test(ord));
             }
         }
         assertEquals(0, index.search(q, K, nlist, Metric.L2, ord -> false).size());
-        IvfPqIndex.Hits few = index.search(q, K, nlist, Metric.L2, ord -> ord < 3);
+        Hits few = index.search(q, K, nlist, Metric.L2, ord -> ord < 3);
         assertEquals(Set.of(0, 1, 2), toSet(few.ords()));
     }
 
@@ -205,20 +371,18 @@ public class IvfPqIndexTests extends LuceneTestCase {
         float[] data = new GaussianMixture(D, 10, 2f, 0.7f, random().nextLong()).sample(n, random().nextLong());
         IvfPqQuantizer.Encoding encoding = IvfPqQuantizer.Encoding.values()[random().nextInt(2)];
         IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, nlist, 4, 4, encoding, params());
-        IvfPqIndex index = IvfPqIndex.build(quantizer, data, n);
+        ListIndex index = ListIndex.build(quantizer, data, n);
         IvfPqQuantizer read = IvfPqQuantizer.fromBytes(quantizer.toBytes());
         assertEquals(quantizer.id(), read.id());
         assertEquals(encoding, read.encoding());
         InvertedLists lists = index.lists();
-        IvfPqIndex reread = new IvfPqIndex(
-            read,
-            InvertedLists.of(lists.codeSize(), lists.offsets().clone(), lists.ords().clone(), lists.codes().clone())
-        );
+        InvertedLists copy = InvertedLists.of(lists.codeSize(), lists.offsets().clone(), lists.ords().clone(), lists.codes().clone());
+        ListIndex reread = new ListIndex(read, copy, IvfLayout.of(read, copy, false));
         float[] q = Arrays.copyOfRange(data, 0, D);
         for (Metric metric : Metric.values()) {
             int nprobe = 1 + random().nextInt(nlist);
-            IvfPqIndex.Hits a = index.search(q, K, nprobe, metric);
-            IvfPqIndex.Hits b = reread.search(q, K, nprobe, metric);
+            Hits a = index.search(q, K, nprobe, metric);
+            Hits b = reread.search(q, K, nprobe, metric);
             assertArrayEquals(a.ords(), b.ords());
             assertArrayEquals(a.scores(), b.scores(), 0f);
         }
@@ -259,7 +423,7 @@ public class IvfPqIndexTests extends LuceneTestCase {
         assertTrue(e.getMessage(), e.getMessage().contains("divisible by M=7"));
 
         IvfPqQuantizer quantizer = IvfPqQuantizer.train(data, n, D, 4, 8, 4, IvfPqQuantizer.Encoding.RESIDUAL, params());
-        IvfPqIndex index = IvfPqIndex.build(quantizer, data, n);
+        ListIndex index = ListIndex.build(quantizer, data, n);
         float[] q = Arrays.copyOfRange(data, 0, D);
         e = expectThrows(IllegalArgumentException.class, () -> index.search(q, K, 0, Metric.L2));
         assertEquals("nprobe must be >= 1, got 0", e.getMessage());
@@ -269,10 +433,10 @@ public class IvfPqIndexTests extends LuceneTestCase {
         assertTrue(e.getMessage(), e.getMessage().contains("expects D=" + D));
         e = expectThrows(
             IllegalArgumentException.class,
-            () -> new IvfPqIndex(quantizer, new InvertedLists.Builder(5, quantizer.codeSize()).build())
+            () -> IvfLayout.of(quantizer, new InvertedLists.Builder(5, quantizer.codeSize()).build(), false)
         );
         assertTrue(e.getMessage(), e.getMessage().contains("nlist=5"));
-        e = expectThrows(IllegalArgumentException.class, () -> new IvfPqIndex(quantizer, new InvertedLists.Builder(4, 3).build()));
+        e = expectThrows(IllegalArgumentException.class, () -> IvfLayout.of(quantizer, new InvertedLists.Builder(4, 3).build(), false));
         assertTrue(e.getMessage(), e.getMessage().contains("3-byte codes"));
     }
 
