@@ -2,14 +2,18 @@ package io.audiopq.bench;
 
 import io.audiopq.lucene.PqFormatConfig;
 import io.audiopq.lucene.PqKnnQuery;
-import io.audiopq.quantization.AdcScan;
+import io.audiopq.quantization.ArrayCodeSource;
 import io.audiopq.quantization.KMeans;
 import io.audiopq.quantization.Metric;
+import io.audiopq.quantization.PqSearch;
 import io.audiopq.quantization.ProductQuantizer;
 import io.audiopq.quantization.TopKHeap;
+import io.audiopq.quantization.TopKSink;
 import io.audiopq.quantization.VectorMath;
 import io.audiopq.testing.GaussianMixture;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.IntStream;
@@ -80,7 +84,7 @@ public final class RescoreDepthStudy {
             IntStream.range(0, nq).parallel().mapToObj(q -> {
                 float[] query = Arrays.copyOfRange(queries, q * c.d, (q + 1) * c.d);
                 int[] exact = exactTopK(data, n, c.d, query, c.metric);
-                int[] adc = AdcScan.search(pq.adcTable(query, c.metric), codes, 0, n, maxDepth).sorted().ids();
+                int[] adc = adcTop(pq, codes, n, query, c.metric, maxDepth);
                 double[] hits = new double[DEPTHS.length + 1];
                 for (int t = 0; t <= DEPTHS.length; t++) {
                     int depth = t < DEPTHS.length ? DEPTHS[t] : defaultDepth;
@@ -101,6 +105,17 @@ public final class RescoreDepthStudy {
             System.out.printf(Locale.ROOT, " %s | %s | %d | %.3f |%n", depthFor(recall, 0.95), depthFor(recall, 0.97), defaultDepth,
                 recall[DEPTHS.length]);
         }
+    }
+
+    /** The ADC top {@code depth} by the shipped exhaustive 8-bit scan. */
+    private static int[] adcTop(ProductQuantizer pq, byte[] codes, int n, float[] query, Metric metric, int depth) {
+        TopKSink sink = new TopKSink(metric, depth);
+        try {
+            PqSearch.scan(pq.adcTable(query, metric), ArrayCodeSource.ordMajor(codes, n, pq.codeSize()), n, false, depth, null, sink);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return sink.heap().sorted().ids();
     }
 
     private static String depthFor(double[] recall, double target) {
