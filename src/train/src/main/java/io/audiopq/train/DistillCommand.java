@@ -71,7 +71,8 @@ public final class DistillCommand {
     private DistillCommand() {}
 
     /** The student's input per corpus item: clip then its segments, in teacher-file order. */
-    record Items(List<float[]> features, List<float[]> embeddings, List<float[]> logits, List<Integer> clipOf, List<String> clipIds, int droppedSegments) {}
+    record Items(List<float[]> features, List<float[]> embeddings, List<float[]> logits, List<Integer> clipOf, List<Float> starts, List<String> clipIds,
+        int droppedSegments) {}
 
     public static void main(String[] argv) throws Exception {
         Args args;
@@ -91,7 +92,7 @@ public final class DistillCommand {
         Items items = features(corpus.resolve("teacher-mn04.bin"), corpus.resolve("clips"), out.resolve("features.bin"), args.flag("no-segments") == false,
             progress);
         int n = items.features().size();
-        progress.message(String.format(Locale.ROOT, "%d items: %d clips and %d segments (%d segments dropped: not aligned with the teacher's)", n,
+        progress.message(String.format(Locale.ROOT, "%d items: %d clips and %d segments (%d of the teacher's segments left out: no segment of the student starts there)", n,
             items.clipIds().size(), n - items.clipIds().size(), items.droppedSegments()));
         int[] heldOut = heldOut(items, args.number("held-out", 0.05f), cfg.seed());
         progress.message("distilling: " + cfg.summary());
@@ -100,7 +101,7 @@ public final class DistillCommand {
         Student student = r.student();
         Path model = out.resolve("student.onnx");
         Files.write(model, student.export("AudioPQ student distilled from EfficientAT mn04 on the Debian corpus: " + cfg.summary()));
-        double parity = parity(student, model, items, corpus.resolve("clips"), r.djlOutputs());
+        double parity = parity(model, items, corpus.resolve("clips"), r.djlOutputs());
         progress.message(String.format(Locale.ROOT, "student.onnx under ONNX Runtime vs DJL: max |difference| %.2e of the outputs' scale over %d items",
             parity, r.djlOutputs().length));
         if (parity > PARITY_TOLERANCE) {
@@ -191,6 +192,7 @@ public final class DistillCommand {
         }
         List<float[]> x = new ArrayList<>(), emb = new ArrayList<>(), logits = new ArrayList<>();
         List<Integer> clipOf = new ArrayList<>();
+        List<Float> starts = new ArrayList<>();
         List<String> ids = new ArrayList<>();
         int dropped = 0;
         for (TeacherTargets.Record rec : records) {
@@ -201,25 +203,30 @@ public final class DistillCommand {
             emb.add(rec.embedding());
             logits.add(rec.logits());
             clipOf.add(clip);
+            starts.add(Float.NaN);
             if (segments == false) {
                 continue;
             }
-            boolean aligned = f.length - 1 == rec.segments().size();
-            for (int s = 0; aligned && s < rec.segments().size(); s++) {
-                aligned = Math.abs(f[s + 1][f[s + 1].length - 1] - rec.segments().get(s).start()) < 1e-3;
+            // Both front ends run at 100 frames/s, so the regular segments start at the same times; the last one,
+            // aligned to the clip's end, can differ (other frame counts) and is then left out.
+            Map<Float, float[]> byStart = new HashMap<>();
+            for (int s = 1; s < f.length; s++) {
+                byStart.put(Math.round(f[s][f[s].length - 1] * 1000) / 1000f, f[s]);
             }
-            if (aligned == false) {
-                dropped += rec.segments().size();
-                continue;
-            }
-            for (int s = 0; s < rec.segments().size(); s++) {
-                x.add(Arrays.copyOf(f[s + 1], f[s + 1].length - 1));
-                emb.add(rec.segments().get(s).embedding());
-                logits.add(rec.segments().get(s).logits());
+            for (TeacherTargets.Segment seg : rec.segments()) {
+                float[] mine = byStart.get(Math.round(seg.start() * 1000) / 1000f);
+                if (mine == null) {
+                    dropped++;
+                    continue;
+                }
+                x.add(Arrays.copyOf(mine, mine.length - 1));
+                emb.add(seg.embedding());
+                logits.add(seg.logits());
                 clipOf.add(clip);
+                starts.add(seg.start());
             }
         }
-        return new Items(x, emb, logits, clipOf, ids, dropped);
+        return new Items(x, emb, logits, clipOf, starts, ids, dropped);
     }
 
     private static Map<String, float[][]> readCache(Path cache, String key) throws IOException {
@@ -258,7 +265,7 @@ public final class DistillCommand {
     }
 
     /** Largest |ONNX − DJL| over the first clips' items that DJL's outputs cover, relative to their largest |output|. */
-    static double parity(Student student, Path model, Items items, Path clips, float[][][] djl) throws IOException {
+    static double parity(Path model, Items items, Path clips, float[][][] djl) throws IOException {
         double worst = 0, scale = 0;
         try (OnnxModel onnx = load(model)) {
             AudioEmbedder embedder = new AudioEmbedder(AudioBundleTool.defaultFrontEnd(), TeacherTargets.SEGMENTS, onnx, studentCall(), null, null);
@@ -266,21 +273,19 @@ public final class DistillCommand {
             int item = 0;
             for (int clip = 0; item < djl.length; clip++) {
                 AudioEmbeddings e = embedder.embed(decoder.decode(Files.readAllBytes(clips.resolve(items.clipIds().get(clip) + ".wav")), DecodeLimits.DEFAULTS));
-                List<float[][]> got = new ArrayList<>();
-                got.add(new float[][] { e.embedding(), e.logits() });
-                for (SegmentEmbedding s : e.segments()) {
-                    got.add(new float[][] { s.embedding(), s.logits() });
+                Map<Float, float[][]> got = new HashMap<>();
+                for (SegmentEmbedding seg : e.segments()) {
+                    got.put(Math.round(seg.start() * 1000) / 1000f, new float[][] { seg.embedding(), seg.logits() });
                 }
-                for (int k = 0; k < got.size() && item < djl.length && items.clipOf().get(item) == clip; k++, item++) {
+                for (; item < djl.length && items.clipOf().get(item) == clip; item++) {
+                    float start = items.starts().get(item);
+                    float[][] y = Float.isNaN(start) ? new float[][] { e.embedding(), e.logits() } : got.get(Math.round(start * 1000) / 1000f);
                     for (int o = 0; o < 2; o++) {
                         for (int j = 0; j < djl[item][o].length; j++) {
-                            worst = Math.max(worst, Math.abs(got.get(k)[o][j] - djl[item][o][j]));
+                            worst = Math.max(worst, Math.abs(y[o][j] - djl[item][o][j]));
                             scale = Math.max(scale, Math.abs(djl[item][o][j]));
                         }
                     }
-                }
-                while (item < djl.length && items.clipOf().get(item) == clip) {
-                    item++; // segments not aligned with the teacher's were not trained on
                 }
             }
         }
@@ -340,6 +345,11 @@ public final class DistillCommand {
         row(s, "student, PQ 64 bits (M=8, codebook on the corpus; float query, L2 ADC)", RetrievalMetrics.leaveOneOutAdc(studentE, rec, labels));
         if (mn04 != null) {
             row(s, "mn04 (teacher), float", RetrievalMetrics.leaveOneOutCosine(teacherE, labels));
+            double agreement = 0;
+            for (int i = 0; i < n; i++) {
+                agreement += RetrievalMetrics.dot(studentE[i], teacherE[i]) / n;
+            }
+            s.append(String.format(Locale.ROOT, "%nMean cosine of the student's and mn04's embedding of the same ESC-10 clip: %.4f.%n", agreement));
         }
         s.append("\n## Tags: top 3 AudioSet labels include the class's counterpart\n\n| class | counterparts | student | ")
             .append(mn04 != null ? "mn04 |\n| --- | --- | ---: | ---: |\n" : "\n| --- | --- | ---: |\n");
