@@ -87,7 +87,7 @@ public final class DistillCommand {
         Progress progress = Progress.stderr();
         Path corpus = args.path("corpus", Path.of("target/corpus"));
         Path out = Files.createDirectories(args.path("out", Path.of("target/distill")));
-        DistillTrainer.Config cfg = new DistillTrainer.Config(args.integer("hidden", 512), args.integer("epochs", 30), args.integer("batch", 256),
+        DistillTrainer.Config cfg = new DistillTrainer.Config(args.integer("hidden", 512), args.integer("epochs", 20), args.integer("batch", 256),
             (float) args.number("lr", 1e-3f), (float) args.number("logit-weight", 1f), args.integer("seed", 42));
         Items items = features(corpus.resolve("teacher-mn04.bin"), corpus.resolve("clips"), out.resolve("features.bin"), args.flag("no-segments") == false,
             progress);
@@ -367,7 +367,24 @@ public final class DistillCommand {
         }
         s.append(String.format(Locale.ROOT, "| **all** | | **%.1f %%** |%s%n", 100.0 * Arrays.stream(hitS).sum() / n,
             mn04 != null ? String.format(Locale.ROOT, " **%.1f %%** |", 100.0 * Arrays.stream(hitT).sum() / n) : ""));
+        Map<String, Integer> top1 = new HashMap<>();
+        for (float[] l : studentL) {
+            top1.merge(names.get(argmax(l)), 1, Integer::sum);
+        }
+        s.append("\nThe student's most frequent top-1 tags on ESC-10: ").append(top1.entrySet().stream()
+            .sorted((a, b) -> b.getValue() - a.getValue()).limit(5).map(e -> e.getKey() + " (" + e.getValue() + ")").collect(java.util.stream.Collectors.joining(", ")))
+            .append(".\n");
         return s.toString();
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
     }
 
     private static void row(StringBuilder s, String what, RetrievalMetrics m) {
