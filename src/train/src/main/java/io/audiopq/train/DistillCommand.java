@@ -256,10 +256,6 @@ public final class DistillCommand {
         }
     }
 
-    static OnnxModel load(Path model) throws IOException {
-        return OnnxModel.load(model, 1);
-    }
-
     static BackboneSpec studentCall() {
         return new BackboneSpec(Student.INPUT, InputLayout.BATCH_MELS_FRAMES, Student.EMBEDDING, Student.LOGITS, 2, 64);
     }
@@ -267,7 +263,7 @@ public final class DistillCommand {
     /** Largest |ONNX − DJL| over the first clips' items that DJL's outputs cover, relative to their largest |output|. */
     static double parity(Path model, Items items, Path clips, float[][][] djl) throws IOException {
         double worst = 0, scale = 0;
-        try (OnnxModel onnx = load(model)) {
+        try (OnnxModel onnx = OnnxModel.load(model, 1)) {
             AudioEmbedder embedder = new AudioEmbedder(AudioBundleTool.defaultFrontEnd(), TeacherTargets.SEGMENTS, onnx, studentCall(), null, null);
             AudioDecoder decoder = new AudioDecoder();
             int item = 0;
@@ -303,7 +299,7 @@ public final class DistillCommand {
         AudioDecoder decoder = new AudioDecoder();
         DecodeLimits limits = new DecodeLimits(50_000_000, 60);
         Path tmp = Files.createTempFile("audiopq-statistics", ".onnx");
-        try (OnnxModel raw = OnnxModel.load(Files.write(tmp, rawStatistics()), 1); OnnxModel onnx = load(model)) {
+        try (OnnxModel raw = OnnxModel.load(Files.write(tmp, rawStatistics()), 1); OnnxModel onnx = OnnxModel.load(model, 1)) {
             AudioEmbedder s = statisticsEmbedder(raw);
             AudioEmbedder st = new AudioEmbedder(AudioBundleTool.defaultFrontEnd(), TeacherTargets.SEGMENTS, onnx, studentCall(), null, null);
             Progress.Bar bar = progress.bar("ESC-10 (evaluation only)", n);
