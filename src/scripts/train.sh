@@ -5,6 +5,13 @@
 # target/bundles/NAME/. Defaults: ESC-10 and mn04 from ../shared. docs/training.md.
 # The epoch count is chosen on an inner validation split of the training labels (--no-select: as
 # configured); when a collapse is detected no bundle is written (exit 3, the criteria printed) unless --force.
+# `train.sh distill [...]` instead distils mn04 into a student backbone on the training corpus
+# (io.audiopq.train.DistillCommand; docs/training.md, "Distilling mn04").
 set -euo pipefail
 source "$(dirname "$0")/tool-env.sh"
-AUDIOPQ_JAVA_OPTS="${AUDIOPQ_JAVA_OPTS:--Xmx4g}" run_tool src/train io.audiopq.train.TrainCommand "$@"
+main=io.audiopq.train.TrainCommand
+if [ "${1:-}" = distill ]; then
+  main=io.audiopq.train.DistillCommand
+  shift
+fi
+AUDIOPQ_JAVA_OPTS="${AUDIOPQ_JAVA_OPTS:--Xmx4g}" run_tool src/train "$main" "$@"

@@ -184,25 +184,33 @@ public final class AudioBundleTool {
         int d = STATISTICS * mels;
         OnnxGraph g = new OnnxGraph("audiopq-log-mel-statistics");
         g.input("spec", "batch", (long) mels, "frames");
-        List<byte[]> overTime = List.of(OnnxGraph.intsAttr("axes", 2), OnnxGraph.intAttr("keepdims", 0));
-        List<byte[]> overTimeKeep = List.of(OnnxGraph.intsAttr("axes", 2), OnnxGraph.intAttr("keepdims", 1));
-        String mean = g.node("ReduceMean", "mean", overTime, "spec");
-        String meanKeep = g.node("ReduceMean", "mean_keep", overTimeKeep, "spec");
-        String centred = g.node("Sub", "centred", "spec", meanKeep);
-        String squared = g.node("Mul", "squared", centred, centred);
-        String variance = g.node("ReduceMean", "variance", overTime, squared);
-        String std = g.node("Sqrt", "std", variance);
-        String axes = g.constantLongs("time_axis", 2);
-        String later = g.node("Slice", "later", "spec", g.constantLongs("from_1", 1), g.constantLongs("to_end", Long.MAX_VALUE), axes);
-        String earlier = g.node("Slice", "earlier", "spec", g.constantLongs("from_0", 0), g.constantLongs("to_last", -1), axes);
-        String delta = g.node("Abs", "abs_delta", g.node("Sub", "delta", later, earlier));
-        String deltaMean = g.node("ReduceMean", "delta_mean", overTime, delta);
-        String max = g.node("ReduceMax", "max", overTime, "spec");
-        String features = g.node("Concat", "features", List.of(OnnxGraph.intAttr("axis", 1)), mean, std, deltaMean, max);
+        String features = statistics(g, "spec");
         String shifted = g.node("Sub", "shifted", features, g.constant("shift", shift, d));
         g.node("Div", "embedding", shifted, g.constant("scale", scale, d));
         g.output("embedding", "batch", (long) d);
         return g.toBytes("audiopq AudioBundleTool");
+    }
+
+    /**
+     * Adds the raw statistics of {@code spec} [batch, mels, frames] to {@code g}: the name of a
+     * [batch, 4·mels] value (mean, std, mean|Δ|, max per band, in that order), not standardised.
+     */
+    public static String statistics(OnnxGraph g, String spec) {
+        List<byte[]> overTime = List.of(OnnxGraph.intsAttr("axes", 2), OnnxGraph.intAttr("keepdims", 0));
+        List<byte[]> overTimeKeep = List.of(OnnxGraph.intsAttr("axes", 2), OnnxGraph.intAttr("keepdims", 1));
+        String mean = g.node("ReduceMean", "mean", overTime, spec);
+        String meanKeep = g.node("ReduceMean", "mean_keep", overTimeKeep, spec);
+        String centred = g.node("Sub", "centred", spec, meanKeep);
+        String squared = g.node("Mul", "squared", centred, centred);
+        String variance = g.node("ReduceMean", "variance", overTime, squared);
+        String std = g.node("Sqrt", "std", variance);
+        String axes = g.constantLongs("time_axis", 2);
+        String later = g.node("Slice", "later", spec, g.constantLongs("from_1", 1), g.constantLongs("to_end", Long.MAX_VALUE), axes);
+        String earlier = g.node("Slice", "earlier", spec, g.constantLongs("from_0", 0), g.constantLongs("to_last", -1), axes);
+        String delta = g.node("Abs", "abs_delta", g.node("Sub", "delta", later, earlier));
+        String deltaMean = g.node("ReduceMean", "delta_mean", overTime, delta);
+        String max = g.node("ReduceMax", "max", overTime, spec);
+        return g.node("Concat", "features", List.of(OnnxGraph.intAttr("axis", 1)), mean, std, deltaMean, max);
     }
 
     public static AudioSpec defaultSpec() {

@@ -190,6 +190,13 @@ public final class TeacherTargets {
         return records;
     }
 
+    /** The header of a targets file (its model key says which teacher and pipeline made it). */
+    public static Header header(Path file) throws IOException {
+        try (CountingInput in = new CountingInput(file)) {
+            return readHeader(in.data, file);
+        }
+    }
+
     static void writeHeader(DataOutputStream out, Header h) throws IOException {
         out.writeInt(MAGIC);
         out.writeInt(VERSION);
