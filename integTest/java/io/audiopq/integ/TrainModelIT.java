@@ -1,6 +1,8 @@
 package io.audiopq.integ;
 
+import io.audiopq.quantization.Metric;
 import io.audiopq.quantization.ProductQuantizer;
+import io.audiopq.quantization.TopKHeap;
 import io.audiopq.quantization.VectorMath;
 import io.audiopq.testing.GaussianMixture;
 import io.audiopq.testing.RealNode;
@@ -432,23 +434,11 @@ public class TrainModelIT {
     }
 
     private static int[] top10(float[] vectors, float[] queries, int q) {
-        int[] best = new int[10];
-        float[] bestDistance = new float[10];
-        java.util.Arrays.fill(bestDistance, Float.POSITIVE_INFINITY);
+        TopKHeap best = TopKHeap.forMetric(Metric.L2, 10);
         for (int i = 0; i < N; i++) {
-            float distance = VectorMath.squaredDistance(queries, q * D, vectors, i * D, D);
-            if (distance < bestDistance[9]) {
-                int at = 9;
-                while (at > 0 && bestDistance[at - 1] > distance) {
-                    bestDistance[at] = bestDistance[at - 1];
-                    best[at] = best[at - 1];
-                    at--;
-                }
-                bestDistance[at] = distance;
-                best[at] = i;
-            }
+            best.offer(i, VectorMath.squaredDistance(queries, q * D, vectors, i * D, D));
         }
-        return best;
+        return best.sorted().ids();
     }
 
     private static String sha256(byte[] bytes) throws Exception {
