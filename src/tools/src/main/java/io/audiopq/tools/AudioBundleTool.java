@@ -52,18 +52,23 @@ import java.util.Map;
  *   <li>{@code mn04}: a bundle around EfficientAT mn04 from {@code ../shared} (its files copied
  *       into the bundle folder, which must not be inside the repository's tracked tree), with
  *       its AudioSet classifier and a PQ codebook trained on its clip and segment embeddings.</li>
+ *   <li>{@code student}: a bundle around a student distilled from mn04 ({@code train.sh distill}:
+ *       {@code --model} its ONNX file, {@code --label-names} the AudioSet label list its logits
+ *       follow, {@code --min-frames} the fewest log-mel frames it takes) on the default front end,
+ *       with its classifier and a PQ codebook trained on its clip and segment embeddings.</li>
+ *   <li>{@code evaluate}: only the measurement below, of an existing bundle ({@code --bundle DIR}).</li>
  * </ul>
  *
- * Both then reload the written bundle with the node's loader and, when the clips are labelled,
+ * All then reload the written bundle with the node's loader and, when the clips are labelled,
  * report leave-one-out query-by-example mAP on them with float embeddings and with
  * PQ-reconstructed collection vectors (asymmetric distance), plus single-core throughput. Same
  * inputs and seed give byte-identical bundles on one machine.
  *
- * <p>Usage: {@code AudioBundleTool default|mn04 (--esc10 DIR | --data DIR [--labels CSV]) --out DIR
+ * <p>Usage: {@code AudioBundleTool default|mn04|student (--esc10 DIR | --data DIR [--labels CSV]) --out DIR
  * [--mn04 DIR] [--name NAME] [--m M] [--bits B] [--seed N] [--nlist auto|N|0]}: {@code --data} fits on every audio
  * file under DIR (unlabelled: no evaluation) or on the files {@code --labels} lists (columns
  * {@code filename}/{@code file} and {@code label}/{@code class}); both train IVF centroids too (direct codes;
- * {@code auto}: {@link io.audiopq.model.CodebookTraining#autoNlist} of the training size; 0: none); mn04 also takes {@code --max-clips N} (train on the first N
+ * {@code auto}: {@link io.audiopq.model.CodebookTraining#autoNlist} of the training size; 0: none); mn04 and student also take {@code --max-clips N} (train on the first N
  * clips) and {@code --evaluate false} (skip the evaluation), for a quick bundle in tests, and a
  * comma-separated {@code --m} (e.g. {@code --m 8,16,32}): one embedding pass, one codebook and
  * bundle per M, named {@code NAME-mM} (for the real-node evaluation at several code sizes).
@@ -96,8 +101,9 @@ public final class AudioBundleTool {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: AudioBundleTool default|mn04 (--esc10 DIR | --data DIR [--labels CSV]) --out DIR [--mn04 DIR] [--name NAME] [--m M]"
-                + " [--bits B] [--seed N] [--nlist auto|N|0]");
+            System.err.println("usage: AudioBundleTool default|mn04|student (--esc10 DIR | --data DIR [--labels CSV]) --out DIR [--mn04 DIR]"
+                + " [--model FILE --label-names CSV [--min-frames N]] [--name NAME] [--m M] [--bits B] [--seed N] [--nlist auto|N|0]\n"
+                + "       AudioBundleTool evaluate --bundle DIR (--esc10 DIR | --data DIR --labels CSV)");
             System.exit(2);
         }
         Map<String, String> options = new HashMap<>();
@@ -108,11 +114,15 @@ public final class AudioBundleTool {
             options.put(args[i].substring(2), args[i + 1]);
         }
         ClipSource data = clipSource(options);
+        if ("evaluate".equals(args[0])) {
+            System.out.println(evaluate(Path.of(require(options, "bundle")), data, System.out));
+            return;
+        }
         Path out = Path.of(require(options, "out"));
         String mOption = options.getOrDefault("m", Integer.toString(DEFAULT_M));
         int[] ms = java.util.Arrays.stream(mOption.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
-        if (ms.length > 1 && "mn04".equals(args[0]) == false) {
-            throw new IllegalArgumentException("several --m values [" + mOption + "] are only supported by mn04");
+        if (ms.length > 1 && "default".equals(args[0])) {
+            throw new IllegalArgumentException("several --m values [" + mOption + "] are only supported by mn04 and student");
         }
         int m = ms[0];
         int bits = Integer.parseInt(options.getOrDefault("bits", Integer.toString(DEFAULT_BITS)));
@@ -121,10 +131,12 @@ public final class AudioBundleTool {
         int nlist = nlistOption.equals("auto") ? -1 : Integer.parseInt(nlistOption);
         Report report = switch (args[0]) {
             case "default" -> makeDefault(data, out, options.getOrDefault("name", DEFAULT_NAME), m, bits, seed, nlist, System.out);
-            case "mn04" -> {
-                List<Report> reports = makeMn04(Path.of(require(options, "mn04")), data, out, options.getOrDefault("name", "mn04"), ms, bits,
-                    seed, nlist, Integer.parseInt(options.getOrDefault("max-clips", "0")), Boolean.parseBoolean(options.getOrDefault("evaluate", "true")),
-                    System.out);
+            case "mn04", "student" -> {
+                Backbone backbone = "mn04".equals(args[0]) ? new Backbone(mn04Spec(), mn04Files(Path.of(require(options, "mn04"))), MN04_DESCRIPTION)
+                    : student(Path.of(require(options, "model")), Path.of(require(options, "label-names")),
+                        Integer.parseInt(options.getOrDefault("min-frames", "2")));
+                List<Report> reports = makeWithBackbone(backbone, data, out, options.getOrDefault("name", args[0]), ms, bits, seed, nlist,
+                    Integer.parseInt(options.getOrDefault("max-clips", "0")), Boolean.parseBoolean(options.getOrDefault("evaluate", "true")), System.out);
                 for (int i = 0; i + 1 < reports.size(); i++) {
                     if (reports.get(i) != null) {
                         System.out.println(reports.get(i));
@@ -132,7 +144,7 @@ public final class AudioBundleTool {
                 }
                 yield reports.get(reports.size() - 1);
             }
-            default -> throw new IllegalArgumentException("unknown mode [" + args[0] + "], expected default or mn04");
+            default -> throw new IllegalArgumentException("unknown mode [" + args[0] + "], expected default, mn04 or student");
         };
         if (report != null) {
             System.out.println(report);
@@ -296,6 +308,16 @@ public final class AudioBundleTool {
             null, new AudioSpec.Classifier("class_labels_indices.csv", 5, 0.1), new SegmentSpec(1.0, 0.5));
     }
 
+    /** The files of a mn04 bundle, copied from {@code mn04Dir} (a bundle may only name files inside its own folder). */
+    static Map<String, Path> mn04Files(Path mn04Dir) {
+        return Map.of(
+            "mn04_as.onnx", mn04Dir.resolve("mn04_as.onnx"),
+            "mn04_as.onnx.data", mn04Dir.resolve("mn04_as.onnx.data"),
+            "class_labels_indices.csv", mn04Dir.resolve("class_labels_indices.csv"));
+    }
+
+    static final String MN04_DESCRIPTION = "EfficientAT mn04_as (MIT) from ../shared, AudioSet classifier; PQ codebook trained by AudioPQ";
+
     /**
      * Writes a mn04 bundle folder {@code out/name/} with the given codebook: the model, its
      * external weights and the label list are copied from {@code mn04Dir} (a bundle may only name
@@ -303,41 +325,55 @@ public final class AudioBundleTool {
      */
     public static Path writeMn04Bundle(Path mn04Dir, Path out, String name, ProductQuantizer pq, CoarseQuantizer centroids,
         ModelDescriptor.Training training) throws IOException {
+        return writeBundle(new Backbone(mn04Spec(), mn04Files(mn04Dir), MN04_DESCRIPTION), out, name, pq, centroids, training);
+    }
+
+    // ---------------------------------------------------------------- student
+
+    /** The audio section for a distilled student ({@code train.sh distill}): the default front end, its embedding and AudioSet logits. */
+    public static AudioSpec studentSpec(int minFrames) {
+        return new AudioSpec(defaultFrontEnd(),
+            new AudioSpec.Backbone("backbone.onnx", List.of(), new BackboneSpec("spec", InputLayout.BATCH_MELS_FRAMES, "embedding", "logits", minFrames, 64)),
+            null, new AudioSpec.Classifier("class_labels_indices.csv", 5, 0.1), new SegmentSpec(1.0, 0.5));
+    }
+
+    /** A student backbone ({@code model}: an ONNX file with outputs {@code embedding} and {@code logits}) and the label names of its logits. */
+    static Backbone student(Path model, Path labelNames, int minFrames) {
+        return new Backbone(studentSpec(minFrames), Map.of("backbone.onnx", model, "class_labels_indices.csv", labelNames),
+            "AudioPQ student backbone distilled from EfficientAT mn04 on the Debian corpus (train.sh distill), AudioSet tags; PQ codebook trained by AudioPQ");
+    }
+
+    // ---------------------------------------------------------------- bundles around a fixed backbone
+
+    /** A backbone a bundle is made around: its audio section, the files it copies in (bundle name → source) and the bundle's description. */
+    record Backbone(AudioSpec spec, Map<String, Path> files, String description) {}
+
+    static Path writeBundle(Backbone backbone, Path out, String name, ProductQuantizer pq, CoarseQuantizer centroids, ModelDescriptor.Training training)
+        throws IOException {
         ModelDescriptor.Ivf ivf = centroids == null ? null : new ModelDescriptor.Ivf(ModelBundleWriter.CENTROIDS_FILE, IvfPqQuantizer.Encoding.DIRECT);
-        ModelDescriptor descriptor = new ModelDescriptor(ModelDescriptor.FORMAT_VERSION, name, ModelKind.AUDIO,
-            "EfficientAT mn04_as (MIT) from ../shared, AudioSet classifier; PQ codebook trained by AudioPQ", pq.dimension(), Similarity.COSINE,
-            new ModelDescriptor.Pq(ModelBundleWriter.CODEBOOK_FILE, pq.m(), pq.nbits()), ivf, training, mn04Spec());
-        return ModelBundleWriter.write(out, descriptor, pq, centroids, Map.of(
-            "mn04_as.onnx", mn04Dir.resolve("mn04_as.onnx"),
-            "mn04_as.onnx.data", mn04Dir.resolve("mn04_as.onnx.data"),
-            "class_labels_indices.csv", mn04Dir.resolve("class_labels_indices.csv")
-        ), true);
+        ModelDescriptor descriptor = new ModelDescriptor(ModelDescriptor.FORMAT_VERSION, name, ModelKind.AUDIO, backbone.description(), pq.dimension(),
+            Similarity.COSINE, new ModelDescriptor.Pq(ModelBundleWriter.CODEBOOK_FILE, pq.m(), pq.nbits()), ivf, training, backbone.spec());
+        return ModelBundleWriter.write(out, descriptor, pq, centroids, backbone.files(), true);
     }
 
     /**
+     * Embeds the clips with the backbone (clip and segment embeddings, normalised), trains one
+     * codebook per M (and IVF centroids, see {@code nlist}) and writes one bundle per M: named
+     * {@code name} with one M, {@code name-mM} each with several (one embedding pass for all).
+     * Returns one report per M, in order ({@code null} entries when not evaluated).
+     *
      * @param maxClips train on the first {@code maxClips} clips only (0 = all): a quick bundle for tests
-     * @param evaluate run the evaluation on the written bundle (labelled clips only); otherwise the report carries no metrics
+     * @param evaluate run the evaluation on the written bundle (labelled clips only)
      */
-    public static Report makeMn04(Path mn04Dir, ClipSource data, Path out, String name, int m, int bits, long seed, int maxClips, boolean evaluate,
-        PrintStream log) throws IOException, InvalidBundleException {
-        return makeMn04(mn04Dir, data, out, name, new int[] { m }, bits, seed, -1, maxClips, evaluate, log).get(0);
-    }
-
-    /**
-     * As {@link #makeMn04(Path, ClipSource, Path, String, int, int, long, int, boolean, PrintStream)} for
-     * several M at once: the clips are embedded once and one codebook is trained per M. With one M
-     * the bundle is named {@code name}; with several, {@code name-mM} each. Returns one report per
-     * M, in order ({@code null} entries when not evaluated).
-     */
-    public static List<Report> makeMn04(Path mn04Dir, ClipSource data, Path out, String name, int[] ms, int bits, long seed, int nlist, int maxClips,
+    static List<Report> makeWithBackbone(Backbone backbone, ClipSource data, Path out, String name, int[] ms, int bits, long seed, int nlist, int maxClips,
         boolean evaluate, PrintStream log) throws IOException, InvalidBundleException {
         if (ms.length == 0) {
             throw new IllegalArgumentException("need at least one M");
         }
         ClipSource training0 = data.first(maxClips);
         List<float[]> vectors = new ArrayList<>();
-        AudioSpec spec = mn04Spec();
-        try (OnnxModel model = OnnxModel.load(mn04Dir.resolve("mn04_as.onnx"), 1)) {
+        AudioSpec spec = backbone.spec();
+        try (OnnxModel model = OnnxModel.load(backbone.files().get(spec.backbone().model()), 1)) {
             AudioEmbedder embedder = new AudioEmbedder(spec.frontEnd(), spec.segments(), model, spec.backbone().call(), null, null);
             for (ClipSource.Clip clip : training0.clips()) {
                 AudioEmbeddings e = embedder.embed(decode(data.dir().resolve(clip.file())));
@@ -357,9 +393,9 @@ public final class AudioBundleTool {
         for (int m : ms) {
             io.audiopq.model.CodebookTraining.Trained trained = CodebookBundleTool.train(training, vectors.size(), d, m, bits, nlist, IvfPqQuantizer.Encoding.DIRECT, params, log);
             ProductQuantizer pq = trained.pq();
-            log.printf(Locale.ROOT, "trained %s on %d mn04 clip and segment embeddings%n", pq, vectors.size());
+            log.printf(Locale.ROOT, "trained %s on %d clip and segment embeddings%n", pq, vectors.size());
             String bundleName = ms.length == 1 ? name : name + "-m" + m;
-            Path folder = writeMn04Bundle(mn04Dir, out, bundleName, pq, trained.centroids(), new ModelDescriptor.Training((long) vectors.size(), seed,
+            Path folder = writeBundle(backbone, out, bundleName, pq, trained.centroids(), new ModelDescriptor.Training((long) vectors.size(), seed,
                 (long) params.iterations(), training0.trainingSource()));
             if (evaluate == false || data.labelled() == false) {
                 ModelBundle bundle = ModelBundleLoader.load(folder);

@@ -14,8 +14,8 @@ import static org.junit.Assert.assertEquals;
 public class AudioBundleSpecsTests extends LuceneTestCase {
 
     @Test
-    public void bothReferenceFrontEndsAreExpressibleAndRoundTrip() throws Exception {
-        for (AudioSpec spec : List.of(AudioBundleTool.defaultSpec(), AudioBundleTool.mn04Spec())) {
+    public void everyToolSpecIsExpressibleAndRoundTrips() throws Exception {
+        for (AudioSpec spec : List.of(AudioBundleTool.defaultSpec(), AudioBundleTool.mn04Spec(), AudioBundleTool.studentSpec(16))) {
             ModelDescriptor d = new ModelDescriptor(1, "x", ModelKind.AUDIO, null, 128, Similarity.COSINE, new ModelDescriptor.Pq("codebook.pq", 16, 8),
                 null, null, spec);
             ModelDescriptor back = ModelDescriptor.parse("x", d.toJson());
@@ -23,6 +23,8 @@ public class AudioBundleSpecsTests extends LuceneTestCase {
         }
         assertEquals(LogMelConfig.yamnet(), AudioBundleTool.defaultSpec().frontEnd());
         assertEquals(LogMelConfig.efficientAt(), AudioBundleTool.mn04Spec().frontEnd());
+        assertEquals(AudioBundleTool.defaultSpec().frontEnd(), AudioBundleTool.studentSpec(16).frontEnd());
+        assertEquals("logits", AudioBundleTool.studentSpec(16).backbone().call().logitsOutput());
         ModelDescriptor full = ModelDescriptor.parse("tagger", AudioSpecTests.AUDIO);
         assertEquals(full, ModelDescriptor.parse("tagger", full.toJson()));
     }

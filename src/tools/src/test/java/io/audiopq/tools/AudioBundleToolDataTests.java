@@ -79,4 +79,44 @@ public class AudioBundleToolDataTests extends LuceneTestCase {
         e = expectThrows(IllegalArgumentException.class, () -> AudioBundleTool.clipSource(Map.of("labels", csv.toString())));
         assertTrue(e.getMessage(), e.getMessage().contains("--labels needs --data"));
     }
+
+    /** A stand-in student: embedding = the raw band statistics, logits = the per-band maxima (64 "tags"). */
+    private static Path tinyStudent(Path dir) throws Exception {
+        OnnxGraph g = new OnnxGraph("tiny-student");
+        g.input("spec", "batch", 64L, "frames");
+        g.node("Identity", "embedding", AudioBundleTool.statistics(g, "spec"));
+        g.node("ReduceMax", "logits", java.util.List.of(OnnxGraph.intsAttr("axes", 2), OnnxGraph.intAttr("keepdims", 0)), "spec");
+        g.output("embedding", "batch", 256L);
+        g.output("logits", "batch", 64L);
+        Path model = dir.resolve("student.onnx");
+        Files.write(model, g.toBytes("test"));
+        StringBuilder names = new StringBuilder("index,mid,display_name\n");
+        for (int i = 0; i < 64; i++) {
+            names.append(i).append(",/m/").append(i).append(",band ").append(i).append('\n');
+        }
+        Files.writeString(dir.resolve("labels.csv"), names);
+        return model;
+    }
+
+    public void testStudentBundleCarriesItsBackboneAndTagsAndIsMeasured() throws Exception {
+        Path data = folder(createTempDir());
+        Path models = createTempDir();
+        Path model = tinyStudent(models);
+        ClipSource labelled = AudioBundleTool.clipSource(Map.of("data", data.toString(), "labels", data.resolve("labels.csv").toString()));
+        Path out = createTempDir();
+        PrintStream log = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        AudioBundleTool.Report report = AudioBundleTool.makeWithBackbone(AudioBundleTool.student(model, models.resolve("labels.csv"), 2), labelled, out,
+            "student", new int[] { 8 }, 4, 1, 0, 0, true, log).get(0);
+        assertEquals(6, report.clips());
+        ModelBundle bundle = ModelBundleLoader.load(out.resolve("student"));
+        assertEquals(256, bundle.descriptor().dimensions());
+        assertEquals("class_labels_indices.csv", bundle.descriptor().audio().classifier().labels());
+        assertArrayEquals(Files.readAllBytes(model), Files.readAllBytes(out.resolve("student/backbone.onnx")));
+        // the three tones are told apart by their band statistics, in float and through PQ
+        assertEquals(1.0, report.floatMetrics().map(), 1e-9);
+        assertEquals(report.pqMetrics().toString(), 1.0, report.pqMetrics().top1(), 1e-9);
+        // the evaluate mode measures the written bundle alike
+        AudioBundleTool.Report again = AudioBundleTool.evaluate(out.resolve("student"), labelled, log);
+        assertEquals(report.floatMetrics().map(), again.floatMetrics().map(), 1e-9);
+    }
 }

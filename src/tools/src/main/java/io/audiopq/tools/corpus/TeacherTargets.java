@@ -51,6 +51,8 @@ public final class TeacherTargets {
     static final int MAGIC = 0x41505454; // "APTT"
     static final int VERSION = 1;
     public static final SegmentSpec SEGMENTS = new SegmentSpec(1.0, 0.5);
+    /** The targets file's name in a corpus folder. */
+    public static final String FILE_NAME = "teacher-mn04.bin";
 
     /** One segment's targets. */
     public record Segment(float start, float end, float[] embedding, float[] logits) {}
@@ -72,7 +74,7 @@ public final class TeacherTargets {
             throw new IllegalArgumentException("usage: TeacherTargets --corpus DIR --mn04 DIR [--out FILE]");
         }
         Path corpus = Path.of(options.get("corpus"));
-        Path out = Path.of(options.getOrDefault("out", corpus.resolve("teacher-mn04.bin").toString()));
+        Path out = Path.of(options.getOrDefault("out", corpus.resolve(FILE_NAME).toString()));
         long start = System.nanoTime();
         int[] counts = compute(corpus, Path.of(options.get("mn04")), out, System.err);
         System.err.printf(Locale.ROOT, "make-corpus: teacher targets of %d clips in %s (%d computed now) in %.1f s%n", counts[0], out, counts[1],
