@@ -85,17 +85,19 @@ public final class AudioBundleTool {
     private AudioBundleTool() {}
 
     /** What a run measured. */
+    /** @param tagHits share of the clips whose top 3 tags hold their class's AudioSet counterpart (ESC-10 with a classifier), else NaN */
     public record Report(Path bundle, String checksum, RetrievalMetrics floatMetrics, RetrievalMetrics pqMetrics, int clips,
-        double audioSeconds, double wallSeconds) {
+        double audioSeconds, double wallSeconds, double tagHits) {
         @Override
         public String toString() {
             return String.format(Locale.ROOT,
-                "bundle %s (checksum %s)%nleave-one-out on the training clips, %d clips: float mAP %.4f (top-1 %.4f, P@5 %.4f, P@10 %.4f); "
+                "bundle %s (checksum %s)%nleave-one-out on the clips, %d clips: float mAP %.4f (top-1 %.4f, P@5 %.4f, P@10 %.4f); "
                     + "PQ mAP %.4f (top-1 %.4f)%nthroughput: %.1f s of audio in %.2f s on one core = %.0f s of audio per second per core "
                     + "(decode, resample, front end, clip + segment inference)",
                 bundle, checksum, clips, floatMetrics.map(), floatMetrics.top1(), floatMetrics.precisionAt(5),
                 floatMetrics.precisionAt(10), pqMetrics.map(), pqMetrics.top1(), audioSeconds, wallSeconds,
-                audioSeconds / wallSeconds);
+                audioSeconds / wallSeconds) + (Double.isNaN(tagHits) ? "" : String.format(Locale.ROOT,
+                    "%ntags: %.1f %% of the clips have their class's AudioSet counterpart in their top 3 tags", 100 * tagHits));
         }
     }
 
@@ -428,8 +430,13 @@ public final class AudioBundleTool {
         Map<String, Integer> classIds = new HashMap<>();
         double audioSeconds = 0;
         long nanos = 0;
+        int tagHits = 0;
+        boolean tagged = false;
         try (AudioEmbedderCache models = new AudioEmbedderCache(1)) {
-            AudioEmbedder embedder = models.open(bundle).embedder();
+            AudioEmbedderCache.BundleEmbedder model = models.open(bundle);
+            AudioEmbedder embedder = model.embedder();
+            // tags are checked where the clips are ESC-10's classes (their AudioSet counterparts are known) and the bundle tags
+            tagged = model.labels() != null && clips.stream().allMatch(c -> Esc10Evaluation.knowsCounterparts(c.label()));
             embedder.embed(new DecodedAudio(new float[32000], 32000, 1, AudioFormat.WAV)); // warm-up
             for (int i = 0; i < clips.size(); i++) {
                 byte[] bytes = Files.readAllBytes(data.dir().resolve(clips.get(i).file()));
@@ -441,10 +448,15 @@ public final class AudioBundleTool {
                 queries[i] = VectorMath.normalize(e.embedding());
                 database[i] = bundle.quantizer().decode(bundle.quantizer().encode(queries[i]));
                 labels[i] = classIds.computeIfAbsent(clips.get(i).label(), k -> classIds.size());
+                if (tagged) {
+                    List<String> top = model.labels().top(e.logits(), 3, 0f).stream().map(io.audiopq.audio.ClassifierLabels.Tag::label).toList();
+                    tagHits += Esc10Evaluation.hasCounterpart(clips.get(i).label(), top) ? 1 : 0;
+                }
             }
         }
         return new Report(folder, bundle.checksum(), RetrievalMetrics.leaveOneOutCosine(queries, labels),
-            RetrievalMetrics.leaveOneOutCosine(queries, database, labels), clips.size(), audioSeconds, nanos / 1e9);
+            RetrievalMetrics.leaveOneOutCosine(queries, database, labels), clips.size(), audioSeconds, nanos / 1e9,
+            tagged ? (double) tagHits / clips.size() : Double.NaN);
     }
 
     private static DecodedAudio decode(Path file) throws IOException {

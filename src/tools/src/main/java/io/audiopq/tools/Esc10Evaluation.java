@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -52,7 +53,43 @@ public final class Esc10Evaluation {
         }
     }
 
+    /** AudioSet counterparts of the ESC-10 classes, as {@link io.audiopq.audio.ClassifierLabels} names them (the tag check of issue 14). */
+    private static final Map<String, List<String>> AUDIOSET_COUNTERPARTS = new LinkedHashMap<>();
+
+    static {
+        AUDIOSET_COUNTERPARTS.put("001 - Dog bark", List.of("Dog", "Bark"));
+        AUDIOSET_COUNTERPARTS.put("002 - Rain", List.of("Rain", "Raindrop", "Rain on surface"));
+        AUDIOSET_COUNTERPARTS.put("003 - Sea waves", List.of("Waves, surf", "Ocean"));
+        AUDIOSET_COUNTERPARTS.put("004 - Baby cry", List.of("Baby cry, infant cry", "Crying, sobbing"));
+        AUDIOSET_COUNTERPARTS.put("005 - Clock tick", List.of("Tick", "Tick-tock", "Clock"));
+        AUDIOSET_COUNTERPARTS.put("006 - Person sneeze", List.of("Sneeze"));
+        AUDIOSET_COUNTERPARTS.put("007 - Helicopter", List.of("Helicopter"));
+        AUDIOSET_COUNTERPARTS.put("008 - Chainsaw", List.of("Chainsaw"));
+        AUDIOSET_COUNTERPARTS.put("009 - Rooster", List.of("Chicken, rooster", "Crowing, cock-a-doodle-doo"));
+        AUDIOSET_COUNTERPARTS.put("010 - Fire crackling", List.of("Fire", "Crackle"));
+    }
+
     private Esc10Evaluation() {}
+
+    /** The AudioSet labels that count as a correct tag for an ESC-10 class. */
+    public static List<String> audioSetCounterparts(String esc10Class) {
+        List<String> labels = AUDIOSET_COUNTERPARTS.get(esc10Class);
+        if (labels == null) {
+            throw new IllegalArgumentException("no AudioSet counterpart known for ESC-10 class [" + esc10Class + "]");
+        }
+        return labels;
+    }
+
+    /** Whether {@code esc10Class} is an ESC-10 class with known AudioSet counterparts. */
+    public static boolean knowsCounterparts(String esc10Class) {
+        return AUDIOSET_COUNTERPARTS.containsKey(esc10Class);
+    }
+
+    /** Whether {@code tags} (label names, '_' read as ' ') hold one of the class's counterparts. */
+    public static boolean hasCounterpart(String esc10Class, List<String> tags) {
+        List<String> want = audioSetCounterparts(esc10Class);
+        return tags.stream().map(t -> t.replace('_', ' ').trim()).anyMatch(want::contains);
+    }
 
     public static void main(String[] args) throws IOException {
         Path shared = Path.of("").toAbsolutePath().getParent().resolve("shared");

@@ -115,6 +115,7 @@ public class AudioBundleToolDataTests extends LuceneTestCase {
         // the three tones are told apart by their band statistics, in float and through PQ
         assertEquals(1.0, report.floatMetrics().map(), 1e-9);
         assertEquals(report.pqMetrics().toString(), 1.0, report.pqMetrics().top1(), 1e-9);
+        assertTrue("tones have no AudioSet counterpart: no tag figure", Double.isNaN(report.tagHits()));
         // the evaluate mode measures the written bundle alike
         AudioBundleTool.Report again = AudioBundleTool.evaluate(out.resolve("student"), labelled, log);
         assertEquals(report.floatMetrics().map(), again.floatMetrics().map(), 1e-9);

@@ -19,4 +19,26 @@ public class Esc10EvaluationTests extends LuceneTestCase {
         assertTrue(result.toString(), result.metrics().map() >= 0.93);
         assertTrue(result.toString(), result.metrics().top1() >= 0.97);
     }
+
+    public void testTagCounterparts() {
+        assertTrue(Esc10Evaluation.hasCounterpart("001 - Dog bark", java.util.List.of("Speech", "Bark")));
+        assertTrue(Esc10Evaluation.hasCounterpart("003 - Sea waves", java.util.List.of("Waves,_surf")));
+        assertFalse(Esc10Evaluation.hasCounterpart("001 - Dog bark", java.util.List.of("Speech", "Cat")));
+        expectThrows(IllegalArgumentException.class, () -> Esc10Evaluation.hasCounterpart("011 - Cat", java.util.List.of("Cat")));
+    }
+
+    public void testEveryCounterpartIsAnAudioSetLabelAndEveryClassHasOne() throws IOException {
+        Path esc10 = TestAudio.requireShared("data/esc10/esc10_meta.csv");
+        Path names = TestAudio.requireMn04().resolveSibling("class_labels_indices.csv");
+        io.audiopq.audio.ClassifierLabels labels = io.audiopq.audio.ClassifierLabels.readCsv(names);
+        java.util.Set<String> all = new java.util.HashSet<>();
+        for (int i = 0; i < labels.size(); i++) {
+            all.add(labels.name(i));
+        }
+        for (String[] row : Esc10Evaluation.readMeta(esc10)) {
+            for (String label : Esc10Evaluation.audioSetCounterparts(row[1])) {
+                assertTrue(label, all.contains(label));
+            }
+        }
+    }
 }
