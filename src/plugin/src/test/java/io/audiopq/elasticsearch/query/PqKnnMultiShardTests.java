@@ -103,6 +103,9 @@ public class PqKnnMultiShardTests extends ESIntegTestCase {
                 + "{\"pq_knn\": {\"field\": \"emb\", \"query_vector\": " + vectorJson(q) + "}}]}}}";
             assertSameHits(hybrid, 15, 1e-4f);
         }
+        // Every shard copy settled (the plugin's .audio-pq-models system index too) before the suite's cleanup deletes the
+        // indices and gives each shard lock 5 s: on a loaded machine a replica still recovering held one past that.
+        ensureGreen();
     }
 
     /** The hits of {@code body} on "multi" (read from each node's shard copies) equal those on "single": same scores, rank by rank, and same ids where scores differ. */
