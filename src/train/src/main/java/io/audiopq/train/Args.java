@@ -96,7 +96,7 @@ final class Args {
 
     /** Training options shared by the train and evaluate commands. */
     static final Set<String> TRAIN_OPTIONS = Set.of("method", "hidden", "d", "activation", "m", "lambda", "epochs", "warmup", "batch", "lr",
-        "weight-decay", "dissimilar", "balance-pairs", "margin", "mining", "momentum", "propulsion", "gravity", "codebook-every", "seed");
+        "weight-decay", "dissimilar", "balance-pairs", "margin", "mining", "momentum", "propulsion", "gravity", "codebook-every", "seed", "input");
 
     TrainConfig trainConfig(TrainConfig def) {
         TrainConfig c = def;
@@ -111,11 +111,12 @@ final class Args {
             .withBalancePairs(bool("balance-pairs", c.balancePairs()))
             .withTriplet(number("margin", c.margin()), TrainConfig.Mining.valueOf(string("mining", c.mining().name()).toUpperCase(Locale.ROOT).replace("-", "")))
             .withShuttle(number("momentum", c.momentum()), number("propulsion", c.propulsion()), number("gravity", c.gravity()))
-            .withSeed(integer("seed", (int) c.seed()));
+            .withSeed(integer("seed", (int) c.seed()))
+            .withInput(TrainConfig.Input.valueOf(string("input", c.input().name()).toUpperCase(Locale.ROOT).replace("-", "_")));
         if (values.containsKey("codebook-every")) {
             c = new TrainConfig(c.method(), c.hidden(), c.d(), c.activation(), c.m(), c.nbits(), c.lambda(), c.epochs(), c.warmupEpochs(), c.batchSize(),
                 c.learningRate(), c.weightDecay(), c.dissimilar(), c.balancePairs(), c.margin(), c.mining(), c.momentum(), c.propulsion(), c.gravity(),
-                integer("codebook-every", 1), c.kmeansIterations(), c.seed());
+                integer("codebook-every", 1), c.kmeansIterations(), c.seed(), c.input());
         }
         return c;
     }

@@ -90,25 +90,28 @@ public class HeadTrainerTests extends LuceneTestCase {
     public void testExportedOnnxHeadReproducesDjl() throws Exception {
         Dataset ds = clusters(2);
         for (TrainConfig.Activation act : TrainConfig.Activation.values()) {
-            TrainConfig cfg = small(TrainConfig.Method.DQN).withShape(32, 8, act);
-            HeadTrainer.Result r = HeadTrainer.train(ds.vectors(), Splits.labelFraction(ds.labels(), all(ds), 0.5, 3), new int[0], null, cfg,
-                Progress.silent());
-            Path file = createTempDir().resolve("head.onnx");
-            Files.write(file, OnnxHeadExporter.export(r.mlp(), "test head"));
-            try (OnnxModel onnx = OnnxModel.load(file, 1)) {
-                assertEquals(Set.of(OnnxHeadExporter.INPUT), onnx.inputNames());
-                int n = ds.size(), dim = ds.dimension();
-                float[][] got = onnx.run(OnnxHeadExporter.INPUT, HeadTrainer.flatten(ds.vectors()), new long[] { n, dim },
-                    Set.of(OnnxHeadExporter.OUTPUT)).get(OnnxHeadExporter.OUTPUT);
-                double worst = 0;
-                for (int i = 0; i < n; i++) {
-                    for (int j = 0; j < cfg.d(); j++) {
-                        worst = Math.max(worst, Math.abs(got[i][j] - r.outputs()[i][j]));
+            for (TrainConfig.Input input : TrainConfig.Input.values()) {
+                // the input transforms are folded into the first layer: the exported head takes the raw embedding
+                TrainConfig cfg = small(TrainConfig.Method.DQN).withShape(32, 8, act).withInput(input);
+                HeadTrainer.Result r = HeadTrainer.train(ds.vectors(), Splits.labelFraction(ds.labels(), all(ds), 0.5, 3), new int[0], null, cfg,
+                    Progress.silent());
+                Path file = createTempDir().resolve("head.onnx");
+                Files.write(file, OnnxHeadExporter.export(r.mlp(), "test head"));
+                try (OnnxModel onnx = OnnxModel.load(file, 1)) {
+                    assertEquals(Set.of(OnnxHeadExporter.INPUT), onnx.inputNames());
+                    int n = ds.size(), dim = ds.dimension();
+                    float[][] got = onnx.run(OnnxHeadExporter.INPUT, HeadTrainer.flatten(ds.vectors()), new long[] { n, dim },
+                        Set.of(OnnxHeadExporter.OUTPUT)).get(OnnxHeadExporter.OUTPUT);
+                    double worst = 0;
+                    for (int i = 0; i < n; i++) {
+                        for (int j = 0; j < cfg.d(); j++) {
+                            worst = Math.max(worst, Math.abs(got[i][j] - r.outputs()[i][j]));
+                        }
+                        // the plain-Java reference agrees as well (it reads the same extracted weights)
+                        assertArrayEquals(r.outputs()[i], r.mlp().forward(ds.vectors()[i]), 1e-5f);
                     }
-                    // the plain-Java reference agrees as well (it reads the same extracted weights)
-                    assertArrayEquals(r.outputs()[i], r.mlp().forward(ds.vectors()[i]), 1e-5f);
+                    assertTrue(act + ", " + input + ": ONNX Runtime differs from DJL by " + worst, worst <= 1e-5);
                 }
-                assertTrue(act + ": ONNX Runtime differs from DJL by " + worst, worst <= 1e-5);
             }
         }
     }
