@@ -15,8 +15,9 @@ public class CollapseTests extends LuceneTestCase {
         // outputs cluster, so that criterion is not required here. On the unit input: on the default LDA input
         // the head's input already separates these clusters in 5 dimensions, and pulling the outputs onto
         // the codewords no longer collapses them (no criterion fired), so this configuration stopped collapsing.
+        // 60 % labels: an inner split of 24 items, enough for the criterion (Collapse.MIN_VALIDATION_ITEMS).
         Dataset ds = HeadTrainerTests.clusters(4);
-        int[] labels = Splits.labelFraction(ds.labels(), HeadTrainerTests.all(ds), 0.3, 5);
+        int[] labels = Splits.labelFraction(ds.labels(), HeadTrainerTests.all(ds), 0.6, 5);
         TrainConfig collapsing = HeadTrainerTests.small(TrainConfig.Method.SHUTTLE).withShuttle(0.9f, 0f, 0.9f).withInput(TrainConfig.Input.UNIT);
         ModelSelection.Selected s = ModelSelection.train(ds.vectors(), labels, new int[0], null, collapsing, Progress.silent());
         assertTrue(s.collapse().describe(), s.collapse().collapsed());
@@ -73,6 +74,8 @@ public class CollapseTests extends LuceneTestCase {
         assertTrue(d.criteria().get(1).startsWith("quantisation error"));
         assertEquals(1, Collapse.belowBackbone(0.111, 0.154, 20).size());
         assertEquals(0, Collapse.belowBackbone(0.95, 0.96, 20).size());
+        assertEquals("too few validation items to tell", 0, Collapse.belowBackbone(0.90, 0.93, Collapse.MIN_VALIDATION_ITEMS - 1).size());
+        assertEquals(1, Collapse.belowBackbone(0.90, 0.93, Collapse.MIN_VALIDATION_ITEMS).size());
     }
 
     public void testInnerValidationComesFromTheTrainingLabelsOnly() {
