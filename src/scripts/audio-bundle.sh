@@ -4,7 +4,7 @@
 #
 #   bash src/scripts/audio-bundle.sh default (--esc10 DIR | --data DIR [--labels CSV]) --out DIR [--name N] [--m M] [--bits B] [--seed S]
 #   bash src/scripts/audio-bundle.sh mn04 --mn04 DIR (--esc10 DIR | --data DIR [--labels CSV]) --out DIR [--name N] [--m M] [--bits B] [--seed S]
-#   bash src/scripts/audio-bundle.sh student --model STUDENT.onnx --label-names CSV [--min-frames N] (--esc10 DIR | --data DIR [--labels CSV]) --out DIR [...]
+#   bash src/scripts/audio-bundle.sh student --model STUDENT.onnx [--label-names CSV] [--min-frames N] (--esc10 DIR | --data DIR [--labels CSV]) --out DIR [...]
 #   bash src/scripts/audio-bundle.sh evaluate --bundle DIR (--esc10 DIR | --data DIR --labels CSV)
 #
 # --data: every audio file under DIR, or the files --labels lists (columns filename/file, label/class).

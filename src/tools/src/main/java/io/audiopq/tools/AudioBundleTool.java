@@ -53,9 +53,10 @@ import java.util.Map;
  *       into the bundle folder, which must not be inside the repository's tracked tree), with
  *       its AudioSet classifier and a PQ codebook trained on its clip and segment embeddings.</li>
  *   <li>{@code student}: a bundle around a student distilled from mn04 ({@code train.sh distill}:
- *       {@code --model} its ONNX file, {@code --label-names} the AudioSet label list its logits
- *       follow, {@code --min-frames} the fewest log-mel frames it takes) on the default front end,
- *       with its classifier and a PQ codebook trained on its clip and segment embeddings.</li>
+ *       {@code --model} its ONNX file, {@code --min-frames} the fewest log-mel frames it takes,
+ *       optionally {@code --label-names} the AudioSet label list its logits follow, which makes its
+ *       logits the bundle's tags) on the default front end, with a PQ codebook trained on its clip
+ *       and segment embeddings.</li>
  *   <li>{@code evaluate}: only the measurement below, of an existing bundle ({@code --bundle DIR}).</li>
  * </ul>
  *
@@ -104,7 +105,7 @@ public final class AudioBundleTool {
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
             System.err.println("usage: AudioBundleTool default|mn04|student (--esc10 DIR | --data DIR [--labels CSV]) --out DIR [--mn04 DIR]"
-                + " [--model FILE --label-names CSV [--min-frames N]] [--name NAME] [--m M] [--bits B] [--seed N] [--nlist auto|N|0]\n"
+                + " [--model FILE [--label-names CSV] [--min-frames N]] [--name NAME] [--m M] [--bits B] [--seed N] [--nlist auto|N|0]\n"
                 + "       AudioBundleTool evaluate --bundle DIR (--esc10 DIR | --data DIR --labels CSV)");
             System.exit(2);
         }
@@ -135,7 +136,7 @@ public final class AudioBundleTool {
             case "default" -> makeDefault(data, out, options.getOrDefault("name", DEFAULT_NAME), m, bits, seed, nlist, System.out);
             case "mn04", "student" -> {
                 Backbone backbone = "mn04".equals(args[0]) ? new Backbone(mn04Spec(), mn04Files(Path.of(require(options, "mn04"))), MN04_DESCRIPTION)
-                    : student(Path.of(require(options, "model")), Path.of(require(options, "label-names")),
+                    : student(Path.of(require(options, "model")), options.containsKey("label-names") ? Path.of(options.get("label-names")) : null,
                         Integer.parseInt(options.getOrDefault("min-frames", "2")));
                 List<Report> reports = makeWithBackbone(backbone, data, out, options.getOrDefault("name", args[0]), ms, bits, seed, nlist,
                     Integer.parseInt(options.getOrDefault("max-clips", "0")), Boolean.parseBoolean(options.getOrDefault("evaluate", "true")), System.out);
@@ -332,17 +333,28 @@ public final class AudioBundleTool {
 
     // ---------------------------------------------------------------- student
 
-    /** The audio section for a distilled student ({@code train.sh distill}): the default front end, its embedding and AudioSet logits. */
-    public static AudioSpec studentSpec(int minFrames) {
+    /**
+     * The audio section for a distilled student ({@code train.sh distill}): the default front end
+     * and its embedding, with its AudioSet logits as tags when {@code tags}.
+     */
+    public static AudioSpec studentSpec(int minFrames, boolean tags) {
         return new AudioSpec(defaultFrontEnd(),
-            new AudioSpec.Backbone("backbone.onnx", List.of(), new BackboneSpec("spec", InputLayout.BATCH_MELS_FRAMES, "embedding", "logits", minFrames, 64)),
-            null, new AudioSpec.Classifier("class_labels_indices.csv", 5, 0.1), new SegmentSpec(1.0, 0.5));
+            new AudioSpec.Backbone("backbone.onnx", List.of(), new BackboneSpec("spec", InputLayout.BATCH_MELS_FRAMES, "embedding", tags ? "logits" : null,
+                minFrames, 64)),
+            null, tags ? new AudioSpec.Classifier("class_labels_indices.csv", 5, 0.1) : null, new SegmentSpec(1.0, 0.5));
     }
 
-    /** A student backbone ({@code model}: an ONNX file with outputs {@code embedding} and {@code logits}) and the label names of its logits. */
+    /**
+     * A student backbone ({@code model}: an ONNX file with outputs {@code embedding} and {@code logits}),
+     * tagging with the label names of its logits when {@code labelNames} is not null.
+     */
     static Backbone student(Path model, Path labelNames, int minFrames) {
-        return new Backbone(studentSpec(minFrames), Map.of("backbone.onnx", model, "class_labels_indices.csv", labelNames),
-            "AudioPQ student backbone distilled from EfficientAT mn04 on the Debian corpus (train.sh distill), AudioSet tags; PQ codebook trained by AudioPQ");
+        String what = "AudioPQ student backbone distilled from EfficientAT mn04 on the Debian corpus (train.sh distill)";
+        if (labelNames == null) {
+            return new Backbone(studentSpec(minFrames, false), Map.of("backbone.onnx", model), what + "; PQ codebook trained by AudioPQ");
+        }
+        return new Backbone(studentSpec(minFrames, true), Map.of("backbone.onnx", model, "class_labels_indices.csv", labelNames),
+            what + ", AudioSet tags; PQ codebook trained by AudioPQ");
     }
 
     // ---------------------------------------------------------------- bundles around a fixed backbone

@@ -15,7 +15,7 @@ public class AudioBundleSpecsTests extends LuceneTestCase {
 
     @Test
     public void everyToolSpecIsExpressibleAndRoundTrips() throws Exception {
-        for (AudioSpec spec : List.of(AudioBundleTool.defaultSpec(), AudioBundleTool.mn04Spec(), AudioBundleTool.studentSpec(16))) {
+        for (AudioSpec spec : List.of(AudioBundleTool.defaultSpec(), AudioBundleTool.mn04Spec(), AudioBundleTool.studentSpec(16, true))) {
             ModelDescriptor d = new ModelDescriptor(1, "x", ModelKind.AUDIO, null, 128, Similarity.COSINE, new ModelDescriptor.Pq("codebook.pq", 16, 8),
                 null, null, spec);
             ModelDescriptor back = ModelDescriptor.parse("x", d.toJson());
@@ -23,8 +23,8 @@ public class AudioBundleSpecsTests extends LuceneTestCase {
         }
         assertEquals(LogMelConfig.yamnet(), AudioBundleTool.defaultSpec().frontEnd());
         assertEquals(LogMelConfig.efficientAt(), AudioBundleTool.mn04Spec().frontEnd());
-        assertEquals(AudioBundleTool.defaultSpec().frontEnd(), AudioBundleTool.studentSpec(16).frontEnd());
-        assertEquals("logits", AudioBundleTool.studentSpec(16).backbone().call().logitsOutput());
+        assertEquals(AudioBundleTool.defaultSpec().frontEnd(), AudioBundleTool.studentSpec(16, true).frontEnd());
+        assertEquals("logits", AudioBundleTool.studentSpec(16, true).backbone().call().logitsOutput());
         ModelDescriptor full = ModelDescriptor.parse("tagger", AudioSpecTests.AUDIO);
         assertEquals(full, ModelDescriptor.parse("tagger", full.toJson()));
     }

@@ -119,5 +119,10 @@ public class AudioBundleToolDataTests extends LuceneTestCase {
         // the evaluate mode measures the written bundle alike
         AudioBundleTool.Report again = AudioBundleTool.evaluate(out.resolve("student"), labelled, log);
         assertEquals(report.floatMetrics().map(), again.floatMetrics().map(), 1e-9);
+        // without label names: the same backbone, no tags
+        AudioBundleTool.makeWithBackbone(AudioBundleTool.student(model, null, 2), labelled, out, "untagged", new int[] { 8 }, 4, 1, 0, 0, false, log);
+        ModelBundle untagged = ModelBundleLoader.load(out.resolve("untagged"));
+        assertNull(untagged.descriptor().audio().classifier());
+        assertFalse(Files.exists(out.resolve("untagged/class_labels_indices.csv")));
     }
 }
