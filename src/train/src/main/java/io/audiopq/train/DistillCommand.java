@@ -3,11 +3,18 @@ package io.audiopq.train;
 import io.audiopq.audio.AudioDecoder;
 import io.audiopq.audio.AudioEmbedder;
 import io.audiopq.audio.AudioEmbeddings;
+import io.audiopq.audio.AudioResampler;
 import io.audiopq.audio.BackboneSpec;
 import io.audiopq.audio.DecodeLimits;
+import io.audiopq.audio.DecodedAudio;
 import io.audiopq.audio.InputLayout;
+import io.audiopq.audio.LogMelConfig;
+import io.audiopq.audio.LogMelSpectrogram;
 import io.audiopq.audio.OnnxModel;
+import io.audiopq.audio.Segment;
+import io.audiopq.audio.Segmenter;
 import io.audiopq.audio.SegmentEmbedding;
+import io.audiopq.audio.Spectrogram;
 import io.audiopq.model.AudioSpec;
 import io.audiopq.quantization.KMeans;
 import io.audiopq.quantization.ProductQuantizer;
@@ -33,17 +40,21 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.UnaryOperator;
 
 /**
- * {@code train.sh distill}: distils EfficientAT mn04 into a {@link Student} on the training corpus
+ * {@code train.sh distill}: distils EfficientAT mn04 into a student backbone on the training corpus
  * ({@code make-corpus.sh}: its clips and {@code teacher-mn04.bin}, mn04's embedding and logits of
- * every clip and 1 s segment), writes the student as an ONNX backbone, checks that ONNX Runtime
- * reproduces DJL's outputs, and measures it on ESC-10 (evaluation only: nothing is fitted on it)
- * beside the statistics it starts from and, with {@code --mn04}, the teacher.
+ * every clip and 1 s segment), writes the student as an ONNX backbone ({@code OUT/student.onnx}),
+ * checks that ONNX Runtime reproduces DJL's outputs, times it, and measures it on ESC-10 (evaluation
+ * only: nothing is fitted on it) beside, with {@code --mn04}, the teacher.
  *
- * <p>The student's input, the default bundle's log-mel statistics of every clip and segment, is
- * computed once through the plugin's pipeline ({@link AudioEmbedder}, the default bundle's front end
- * and segmenting) and cached in {@code OUT/features.bin}, keyed by the teacher file's model key.
+ * <p>Two students ({@code --arch}): {@code mlp} (default: the better one on ESC-10 so far), a
+ * {@link Student} on the default bundle's log-mel statistics (below); {@code conv}, a {@link ConvStudent} on the log-mel
+ * frames, whose input, the default front end's log-mel of every clip, is computed once and cached in
+ * {@code OUT/logmel.bin}. The mlp student's input, the statistics of
+ * every clip and segment, is computed once through the plugin's pipeline ({@link AudioEmbedder}) and
+ * cached in {@code OUT/features.bin}. Both caches are keyed by the teacher file's model key.
  */
 public final class DistillCommand {
 
@@ -70,15 +81,15 @@ public final class DistillCommand {
 
     private DistillCommand() {}
 
-    /** The student's input per corpus item: clip then its segments, in teacher-file order. */
-    record Items(List<float[]> features, List<float[]> embeddings, List<float[]> logits, List<Integer> clipOf, List<Float> starts, List<String> clipIds,
+    /** The student's input per corpus item (clip then its segments, in teacher-file order) and the teacher's outputs for it. */
+    record Items<T>(List<T> inputs, List<float[]> embeddings, List<float[]> logits, List<Integer> clipOf, List<Float> starts, List<String> clipIds,
         int droppedSegments) {}
 
     public static void main(String[] argv) throws Exception {
         Args args;
         try {
-            args = new Args(argv, Set.of("corpus", "out", "esc10", "mn04", "hidden", "epochs", "batch", "lr", "logit-weight", "seed", "held-out"),
-                Set.of("no-segments"));
+            args = new Args(argv, Set.of("arch", "corpus", "out", "esc10", "mn04", "hidden", "epochs", "batch", "lr", "logit-weight", "seed", "held-out",
+                "channels", "strides", "kernel", "max-frames"), Set.of("no-segments"));
         } catch (IllegalArgumentException e) {
             System.err.println("distill: " + e.getMessage());
             System.exit(2);
@@ -87,35 +98,80 @@ public final class DistillCommand {
         Progress progress = Progress.stderr();
         Path corpus = args.path("corpus", Path.of("target/corpus"));
         Path out = Files.createDirectories(args.path("out", Path.of("target/distill")));
-        DistillTrainer.Config cfg = new DistillTrainer.Config(args.integer("hidden", 512), args.integer("epochs", 20), args.integer("batch", 256),
-            (float) args.number("lr", 1e-3f), (float) args.number("logit-weight", 1f), args.integer("seed", 42));
-        Items items = features(corpus.resolve("teacher-mn04.bin"), corpus.resolve("clips"), out.resolve("features.bin"), args.flag("no-segments") == false,
-            progress);
-        int n = items.features().size();
-        progress.message(String.format(Locale.ROOT, "%d items: %d clips and %d segments (%d of the teacher's segments left out: no segment of the student starts there)", n,
-            items.clipIds().size(), n - items.clipIds().size(), items.droppedSegments()));
-        int[] heldOut = heldOut(items, args.number("held-out", 0.05f), cfg.seed());
-        progress.message("distilling: " + cfg.summary());
-        DistillTrainer.Result r = DistillTrainer.train(items.features().toArray(float[][]::new), items.embeddings().toArray(float[][]::new),
-            items.logits().toArray(float[][]::new), heldOut, AudioBundleTool.defaultFrontEnd().nMels(), cfg, CHECK_ITEMS, progress);
-        Student student = r.student();
+        String arch = args.string("arch", "mlp");
+        Path teacherFile = corpus.resolve("teacher-mn04.bin"), clips = corpus.resolve("clips");
+        int mels = AudioBundleTool.defaultFrontEnd().nMels();
+        boolean segments = args.flag("no-segments") == false;
+        Items<?> items;
+        String summary, title;
         Path model = out.resolve("student.onnx");
-        Files.write(model, student.export("AudioPQ student distilled from EfficientAT mn04 on the Debian corpus: " + cfg.summary()));
-        double parity = parity(model, items, corpus.resolve("clips"), r.djlOutputs());
+        float[][][] djlOutputs;
+        float[][] corpusEmbeddings;
+        UnaryOperator<float[]> statistics = null;
+        int minFrames;
+        List<String> log;
+        int[] heldOut;
+        if (arch.equals("conv")) {
+            ConvDistillTrainer.Config cfg = new ConvDistillTrainer.Config(args.integer("kernel", 3), ints(args.string("channels", "128,128,192,256")),
+                ints(args.string("strides", "2,1,2,2")), args.integer("hidden", 512), args.integer("max-frames", 500), args.integer("epochs", 10),
+                args.integer("batch", 64), (float) args.number("lr", 2e-3f), (float) args.number("logit-weight", 1f), args.integer("seed", 42));
+            LogMels spectra = logMels(teacherFile, clips, out.resolve("logmel.bin"), progress);
+            Items<ConvDistillTrainer.Window> windows = windows(TeacherTargets.read(teacherFile), spectra, segments);
+            items = windows;
+            describe(items, progress);
+            heldOut = heldOut(items, args.number("held-out", 0.05f), cfg.seed());
+            progress.message("distilling: " + cfg.summary());
+            ConvDistillTrainer.Result r = ConvDistillTrainer.train(spectra.spectrograms(), mels, windows.inputs(), windows.embeddings().toArray(float[][]::new),
+                windows.logits().toArray(float[][]::new), heldOut, cfg, CHECK_ITEMS, progress);
+            summary = cfg.summary() + String.format(Locale.ROOT, "; %,d weights", r.student().parameters());
+            title = "log-mel frames + 1-D conv";
+            Files.write(model, r.student().export("AudioPQ student distilled from EfficientAT mn04 on the Debian corpus: " + summary));
+            djlOutputs = r.djlOutputs();
+            corpusEmbeddings = r.embeddings();
+            minFrames = ConvStudent.MIN_FRAMES;
+            log = r.log();
+        } else if (arch.equals("mlp")) {
+            DistillTrainer.Config cfg = new DistillTrainer.Config(args.integer("hidden", 512), args.integer("epochs", 20), args.integer("batch", 256),
+                (float) args.number("lr", 1e-3f), (float) args.number("logit-weight", 1f), args.integer("seed", 42));
+            Items<float[]> features = features(teacherFile, clips, out.resolve("features.bin"), segments, progress);
+            items = features;
+            describe(items, progress);
+            heldOut = heldOut(items, args.number("held-out", 0.05f), cfg.seed());
+            progress.message("distilling: " + cfg.summary());
+            DistillTrainer.Result r = DistillTrainer.train(features.inputs().toArray(float[][]::new), features.embeddings().toArray(float[][]::new),
+                features.logits().toArray(float[][]::new), heldOut, mels, cfg, CHECK_ITEMS, progress);
+            Student student = r.student();
+            summary = cfg.summary();
+            title = "log-mel statistics + MLP";
+            Files.write(model, student.export("AudioPQ student distilled from EfficientAT mn04 on the Debian corpus: " + summary));
+            djlOutputs = r.djlOutputs();
+            corpusEmbeddings = features.inputs().stream().map(f -> student.forward(f)[0]).toArray(float[][]::new);
+            statistics = student::standardise;
+            minFrames = Student.MIN_FRAMES;
+            log = r.log();
+        } else {
+            System.err.println("distill: --arch must be conv or mlp, got [" + arch + "]");
+            System.exit(2);
+            return;
+        }
+        int n = items.inputs().size();
+        double parity = parity(model, minFrames, items, clips, djlOutputs);
         progress.message(String.format(Locale.ROOT, "student.onnx under ONNX Runtime vs DJL: max |difference| %.2e of the outputs' scale over %d items",
-            parity, r.djlOutputs().length));
+            parity, djlOutputs.length));
         if (parity > PARITY_TOLERANCE) {
             throw new IllegalStateException("exported student differs from DJL's forward pass by " + parity + " (relative, > " + PARITY_TOLERANCE + ")");
         }
-        StringBuilder report = new StringBuilder("# Distilled student (mn04 → log-mel statistics + MLP)\n\n");
-        report.append("Training: ").append(cfg.summary()).append("; ").append(n).append(" corpus items (").append(heldOut.length)
-            .append(" held out).\n\n```\n").append(String.join("\n", r.log())).append("\n```\n\n");
+        StringBuilder report = new StringBuilder("# Distilled student (mn04 → ").append(title).append(")\n\n");
+        report.append("Training: ").append(summary).append("; ").append(n).append(" corpus items (").append(heldOut.length)
+            .append(" held out).\n\n```\n").append(String.join("\n", log)).append("\n```\n\n");
         report.append(String.format(Locale.ROOT, "Export check: ONNX Runtime vs DJL, max |difference| %.2e relative.%n%n", parity));
+        report.append(speed(model, minFrames, mels));
         Path esc10 = args.path("esc10", Path.of("").toAbsolutePath().getParent().resolve("shared/data/esc10"));
         if (Files.isRegularFile(esc10.resolve("esc10_meta.csv"))) {
             Path labels = args.path("mn04", Path.of("").toAbsolutePath().getParent().resolve("shared/models/efficientat-mn04"))
                 .resolve("class_labels_indices.csv");
-            report.append(evaluate(student, model, items, esc10, labels, args.string("mn04", null) == null ? null : Path.of(args.string("mn04", null)), progress));
+            report.append(evaluate(statistics, corpusEmbeddings, model, minFrames, esc10, labels,
+                args.string("mn04", null) == null ? null : Path.of(args.string("mn04", null)), progress));
         } else {
             report.append("Not evaluated: no ESC-10 at ").append(esc10).append('\n');
         }
@@ -123,15 +179,63 @@ public final class DistillCommand {
         System.out.println(report);
     }
 
+    private static void describe(Items<?> items, Progress progress) {
+        int n = items.inputs().size();
+        progress.message(String.format(Locale.ROOT, "%d items: %d clips and %d segments (%d of the teacher's segments left out: no segment of the student starts there)", n,
+            items.clipIds().size(), n - items.clipIds().size(), items.droppedSegments()));
+    }
+
+    private static int[] ints(String csv) {
+        return Arrays.stream(csv.split(",")).mapToInt(v -> Integer.parseInt(v.trim())).toArray();
+    }
+
+    /** Clip length the inference time is measured on. */
+    static final double SPEED_SECONDS = 5;
+    static final int SPEED_REPEATS = 50;
+
+    /** Median time of one backbone call on a 5 s clip, 1 thread: the student and the default bundle's statistics backbone. */
+    static String speed(Path model, int minFrames, int mels) throws IOException {
+        int frames = (int) Math.round(SPEED_SECONDS * AudioBundleTool.defaultFrontEnd().framesPerSecond());
+        float[] input = new float[mels * frames];
+        SplittableRandom r = new SplittableRandom(1);
+        for (int i = 0; i < input.length; i++) {
+            input[i] = (float) (r.nextDouble() * 10 - 8);
+        }
+        Path tmp = Files.createTempFile("audiopq-statistics", ".onnx");
+        try {
+            double student = medianMillis(model, input, mels, frames), stats = medianMillis(Files.write(tmp, rawStatistics()), input, mels, frames);
+            return String.format(Locale.ROOT, "Inference (ONNX Runtime, 1 thread, one %.0f s clip = %d frames, median of %d): student %.2f ms, the default "
+                + "bundle's statistics backbone %.2f ms; student.onnx %,d bytes.%n%n", SPEED_SECONDS, frames, SPEED_REPEATS, student, stats, Files.size(model));
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static double medianMillis(Path model, float[] input, int mels, int frames) throws IOException {
+        try (OnnxModel onnx = OnnxModel.load(model, 1)) {
+            String output = onnx.outputNames().iterator().next();
+            double[] ms = new double[SPEED_REPEATS];
+            for (int i = -5; i < SPEED_REPEATS; i++) { // 5 warm-up calls
+                long start = System.nanoTime();
+                onnx.run(Student.INPUT, input, new long[] { 1, mels, frames }, Set.of(output));
+                if (i >= 0) {
+                    ms[i] = (System.nanoTime() - start) / 1e6;
+                }
+            }
+            Arrays.sort(ms);
+            return ms[SPEED_REPEATS / 2];
+        }
+    }
+
     /** Every 1/fraction-th clip, drawn from the seed, with its segments. */
-    static int[] heldOut(Items items, double fraction, long seed) {
+    static int[] heldOut(Items<?> items, double fraction, long seed) {
         int clips = items.clipIds().size();
         int[] order = HeadTrainer.permutation(clips, new SplittableRandom(seed));
         boolean[] held = new boolean[clips];
         for (int i = 0; i < Math.round(fraction * clips); i++) {
             held[order[i]] = true;
         }
-        return java.util.stream.IntStream.range(0, items.features().size()).filter(i -> held[items.clipOf().get(i)]).toArray();
+        return java.util.stream.IntStream.range(0, items.inputs().size()).filter(i -> held[items.clipOf().get(i)]).toArray();
     }
 
     /** The raw statistics backbone (no standardisation) of the default bundle, as the node would call it. */
@@ -148,7 +252,7 @@ public final class DistillCommand {
     }
 
     /** Student inputs and teacher targets of every corpus item, the inputs from {@code cache} when it was made for this teacher file. */
-    static Items features(Path teacherFile, Path clips, Path cache, boolean segments, Progress progress) throws IOException {
+    static Items<float[]> features(Path teacherFile, Path clips, Path cache, boolean segments, Progress progress) throws IOException {
         List<TeacherTargets.Record> records = TeacherTargets.read(teacherFile);
         String key = TeacherTargets.header(teacherFile).modelKey() + "\n" + AudioBundleTool.defaultFrontEnd() + "\n" + TeacherTargets.SEGMENTS + "\n"
             + records.size();
@@ -190,16 +294,44 @@ public final class DistillCommand {
             progress.message(String.format(Locale.ROOT, "log-mel statistics of %d clips in %.1f s, cached in %s", records.size(), (System.nanoTime() - start) / 1e9,
                 cache));
         }
-        List<float[]> x = new ArrayList<>(), emb = new ArrayList<>(), logits = new ArrayList<>();
+        List<float[]> clipInputs = new ArrayList<>();
+        List<Map<Float, float[]>> segmentInputs = new ArrayList<>();
+        for (TeacherTargets.Record rec : records) {
+            float[][] f = cached.get(rec.clipId());
+            clipInputs.add(f[0]);
+            Map<Float, float[]> byStart = new HashMap<>();
+            for (int s = 1; s < f.length; s++) {
+                byStart.put(startKey(f[s][f[s].length - 1]), Arrays.copyOf(f[s], f[s].length - 1));
+            }
+            segmentInputs.add(byStart);
+        }
+        return align(records, clipInputs, segmentInputs, segments);
+    }
+
+    /** A segment start in seconds, rounded to the millisecond: both front ends run at 100 frames/s, so regular segments start at the same times. */
+    static float startKey(double start) {
+        return Math.round(start * 1000) / 1000f;
+    }
+
+    /**
+     * The corpus items: per teacher record its clip, then (with {@code segments}) each of the teacher's segments
+     * that the student has an input for at the same start. The last segment, aligned to the clip's end, can differ
+     * between the front ends (other frame counts) and is then left out.
+     *
+     * @param clipInputs    the student's input per record's clip
+     * @param segmentInputs the student's segment inputs per record, by {@link #startKey}
+     */
+    static <T> Items<T> align(List<TeacherTargets.Record> records, List<T> clipInputs, List<Map<Float, T>> segmentInputs, boolean segments) {
+        List<T> x = new ArrayList<>();
+        List<float[]> emb = new ArrayList<>(), logits = new ArrayList<>();
         List<Integer> clipOf = new ArrayList<>();
         List<Float> starts = new ArrayList<>();
         List<String> ids = new ArrayList<>();
         int dropped = 0;
-        for (TeacherTargets.Record rec : records) {
-            float[][] f = cached.get(rec.clipId());
-            int clip = ids.size();
+        for (int clip = 0; clip < records.size(); clip++) {
+            TeacherTargets.Record rec = records.get(clip);
             ids.add(rec.clipId());
-            x.add(f[0]);
+            x.add(clipInputs.get(clip));
             emb.add(rec.embedding());
             logits.add(rec.logits());
             clipOf.add(clip);
@@ -207,26 +339,95 @@ public final class DistillCommand {
             if (segments == false) {
                 continue;
             }
-            // Both front ends run at 100 frames/s, so the regular segments start at the same times; the last one,
-            // aligned to the clip's end, can differ (other frame counts) and is then left out.
-            Map<Float, float[]> byStart = new HashMap<>();
-            for (int s = 1; s < f.length; s++) {
-                byStart.put(Math.round(f[s][f[s].length - 1] * 1000) / 1000f, f[s]);
-            }
             for (TeacherTargets.Segment seg : rec.segments()) {
-                float[] mine = byStart.get(Math.round(seg.start() * 1000) / 1000f);
+                T mine = segmentInputs.get(clip).get(startKey(seg.start()));
                 if (mine == null) {
                     dropped++;
                     continue;
                 }
-                x.add(Arrays.copyOf(mine, mine.length - 1));
+                x.add(mine);
                 emb.add(seg.embedding());
                 logits.add(seg.logits());
                 clipOf.add(clip);
                 starts.add(seg.start());
             }
         }
-        return new Items(x, emb, logits, clipOf, starts, ids, dropped);
+        return new Items<>(x, emb, logits, clipOf, starts, ids, dropped);
+    }
+
+    /**
+     * The raw log-mel spectrogram (default front end, frame-major) of every corpus clip, in teacher-file order,
+     * with each clip's duration.
+     */
+    record LogMels(List<float[]> spectrograms, double[] durations) {}
+
+    /** The log-mels of the teacher file's clips, from {@code cache} when it was made for this teacher file and front end. */
+    static LogMels logMels(Path teacherFile, Path clips, Path cache, Progress progress) throws IOException {
+        List<TeacherTargets.Record> records = TeacherTargets.read(teacherFile);
+        LogMelConfig frontEnd = AudioBundleTool.defaultFrontEnd();
+        String key = "logmel\n" + TeacherTargets.header(teacherFile).modelKey() + "\n" + frontEnd + "\n" + records.size();
+        int n = records.size(), mels = frontEnd.nMels();
+        if (Files.isRegularFile(cache)) {
+            try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(cache), 1 << 20))) {
+                if (in.readUTF().equals(key)) {
+                    List<float[]> specs = new ArrayList<>(n);
+                    double[] durations = new double[n];
+                    for (int c = 0; c < n; c++) {
+                        durations[c] = in.readDouble();
+                        byte[] raw = new byte[in.readInt() * mels * 4];
+                        in.readFully(raw);
+                        float[] v = new float[raw.length / 4];
+                        java.nio.ByteBuffer.wrap(raw).asFloatBuffer().get(v);
+                        specs.add(v);
+                    }
+                    return new LogMels(specs, durations);
+                }
+            } catch (java.io.EOFException e) {
+                // a run that stopped while writing it: computed again
+            }
+        }
+        long start = System.nanoTime();
+        List<float[]> specs = new ArrayList<>(n);
+        double[] durations = new double[n];
+        LogMelSpectrogram logMel = new LogMelSpectrogram(frontEnd);
+        AudioDecoder decoder = new AudioDecoder();
+        Progress.Bar bar = progress.bar("log-mels of " + n + " clips", n);
+        try (DataOutputStream data = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(cache), 1 << 20))) {
+            data.writeUTF(key);
+            for (int c = 0; c < n; c++) {
+                DecodedAudio audio = decoder.decode(Files.readAllBytes(clips.resolve(records.get(c).clipId() + ".wav")), DecodeLimits.DEFAULTS);
+                Spectrogram spec = logMel.compute(AudioResampler.resample(audio.samples(), audio.sampleRate(), frontEnd.sampleRate()));
+                durations[c] = audio.durationSeconds();
+                specs.add(spec.values());
+                java.nio.ByteBuffer raw = java.nio.ByteBuffer.allocate(spec.values().length * 4);
+                raw.asFloatBuffer().put(spec.values());
+                data.writeDouble(durations[c]);
+                data.writeInt(spec.frames());
+                data.write(raw.array());
+                bar.step();
+            }
+        }
+        bar.done();
+        progress.message(String.format(Locale.ROOT, "log-mels of %d clips in %.1f s, cached in %s", n, (System.nanoTime() - start) / 1e9, cache));
+        return new LogMels(specs, durations);
+    }
+
+    /** The conv student's items: each clip's whole spectrogram and its segments as the plugin cuts them ({@link Segmenter}, the teacher's segmenting). */
+    static Items<ConvDistillTrainer.Window> windows(List<TeacherTargets.Record> records, LogMels logMels, boolean segments) {
+        int mels = AudioBundleTool.defaultFrontEnd().nMels();
+        double fps = AudioBundleTool.defaultFrontEnd().framesPerSecond();
+        List<ConvDistillTrainer.Window> clipInputs = new ArrayList<>();
+        List<Map<Float, ConvDistillTrainer.Window>> segmentInputs = new ArrayList<>();
+        for (int c = 0; c < records.size(); c++) {
+            int frames = logMels.spectrograms().get(c).length / mels;
+            clipInputs.add(new ConvDistillTrainer.Window(c, 0, frames));
+            Map<Float, ConvDistillTrainer.Window> byStart = new HashMap<>();
+            for (Segment seg : Segmenter.segments(frames, fps, logMels.durations()[c], TeacherTargets.SEGMENTS)) {
+                byStart.put(startKey(seg.startSeconds()), new ConvDistillTrainer.Window(c, seg.startFrame(), seg.frameCount()));
+            }
+            segmentInputs.add(byStart);
+        }
+        return align(records, clipInputs, segmentInputs, segments);
     }
 
     private static Map<String, float[][]> readCache(Path cache, String key) throws IOException {
@@ -256,15 +457,15 @@ public final class DistillCommand {
         }
     }
 
-    static BackboneSpec studentCall() {
-        return new BackboneSpec(Student.INPUT, InputLayout.BATCH_MELS_FRAMES, Student.EMBEDDING, Student.LOGITS, 2, 64);
+    static BackboneSpec studentCall(int minFrames) {
+        return new BackboneSpec(Student.INPUT, InputLayout.BATCH_MELS_FRAMES, Student.EMBEDDING, Student.LOGITS, minFrames, 64);
     }
 
     /** Largest |ONNX − DJL| over the first clips' items that DJL's outputs cover, relative to their largest |output|. */
-    static double parity(Path model, Items items, Path clips, float[][][] djl) throws IOException {
+    static double parity(Path model, int minFrames, Items<?> items, Path clips, float[][][] djl) throws IOException {
         double worst = 0, scale = 0;
         try (OnnxModel onnx = OnnxModel.load(model, 1)) {
-            AudioEmbedder embedder = new AudioEmbedder(AudioBundleTool.defaultFrontEnd(), TeacherTargets.SEGMENTS, onnx, studentCall(), null, null);
+            AudioEmbedder embedder = new AudioEmbedder(AudioBundleTool.defaultFrontEnd(), TeacherTargets.SEGMENTS, onnx, studentCall(minFrames), null, null);
             AudioDecoder decoder = new AudioDecoder();
             int item = 0;
             for (int clip = 0; item < djl.length; clip++) {
@@ -289,7 +490,7 @@ public final class DistillCommand {
     }
 
     /** ESC-10 (evaluation only): leave-one-out mAP of the statistics, the student (float and PQ fitted on the corpus) and mn04; tags. */
-    static String evaluate(Student student, Path model, Items items, Path esc10, Path labelsCsv, Path mn04, Progress progress) throws IOException {
+    static String evaluate(UnaryOperator<float[]> statistics, float[][] corpusEmbeddings, Path model, int minFrames, Path esc10, Path labelsCsv, Path mn04, Progress progress) throws IOException {
         List<String[]> rows = Esc10Evaluation.readMeta(esc10.resolve("esc10_meta.csv"));
         List<String> names = Files.readAllLines(labelsCsv, StandardCharsets.UTF_8).stream().skip(1).map(l -> l.split(",", 3)[2]).toList();
         int n = rows.size();
@@ -301,11 +502,13 @@ public final class DistillCommand {
         Path tmp = Files.createTempFile("audiopq-statistics", ".onnx");
         try (OnnxModel raw = OnnxModel.load(Files.write(tmp, rawStatistics()), 1); OnnxModel onnx = OnnxModel.load(model, 1)) {
             AudioEmbedder s = statisticsEmbedder(raw);
-            AudioEmbedder st = new AudioEmbedder(AudioBundleTool.defaultFrontEnd(), TeacherTargets.SEGMENTS, onnx, studentCall(), null, null);
+            AudioEmbedder st = new AudioEmbedder(AudioBundleTool.defaultFrontEnd(), TeacherTargets.SEGMENTS, onnx, studentCall(minFrames), null, null);
             Progress.Bar bar = progress.bar("ESC-10 (evaluation only)", n);
             for (int i = 0; i < n; i++) {
                 var audio = decoder.decode(Files.readAllBytes(esc10.resolve(rows.get(i)[0])), limits);
-                stats[i] = DistillTrainer.unit(student.standardise(s.embedClip(audio).embedding()));
+                if (statistics != null) {
+                    stats[i] = DistillTrainer.unit(statistics.apply(s.embedClip(audio).embedding()));
+                }
                 AudioEmbeddings e = st.embedClip(audio);
                 studentE[i] = DistillTrainer.unit(e.embedding());
                 studentL[i] = e.logits();
@@ -330,13 +533,15 @@ public final class DistillCommand {
                 bar.done();
             }
         }
-        ProductQuantizer pq = corpusCodebook(student, items, 8, progress);
+        ProductQuantizer pq = corpusCodebook(corpusEmbeddings, 8, progress);
         float[][] rec = new float[n][];
         for (int i = 0; i < n; i++) {
             rec[i] = pq.decode(pq.encode(studentE[i]));
         }
         StringBuilder s = new StringBuilder("## ESC-10 (evaluation only), 400 clips, leave-one-out, clip level\n\n| embedding | mAP | P@10 |\n| --- | ---: | ---: |\n");
-        row(s, "log-mel statistics, standardised on the corpus, float", RetrievalMetrics.leaveOneOutCosine(stats, labels));
+        if (statistics != null) {
+            row(s, "log-mel statistics, standardised on the corpus, float", RetrievalMetrics.leaveOneOutCosine(stats, labels));
+        }
         row(s, "student, float", RetrievalMetrics.leaveOneOutCosine(studentE, labels));
         row(s, "student, PQ 64 bits (M=8, codebook on the corpus; float query, L2 ADC)", RetrievalMetrics.leaveOneOutAdc(studentE, rec, labels));
         if (mn04 != null) {
@@ -418,20 +623,15 @@ public final class DistillCommand {
     }
 
     /** A PQ codebook (M × 256, cosine: unit vectors) on the student's embeddings of every corpus item (never ESC-10). */
-    static ProductQuantizer corpusCodebook(Student student, List<float[]> features, int m) {
-        int d = student.dimension();
-        float[] flat = new float[features.size() * d];
-        for (int i = 0; i < features.size(); i++) {
-            System.arraycopy(DistillTrainer.unit(student.forward(features.get(i))[0]), 0, flat, i * d, d);
-        }
-        return ProductQuantizer.train(flat, features.size(), d, m, 8, new KMeans.Params(25, 42, 65_536, true));
-    }
-
-    private static ProductQuantizer corpusCodebook(Student student, Items items, int m, Progress progress) {
+    static ProductQuantizer corpusCodebook(float[][] embeddings, int m, Progress progress) {
         long start = System.nanoTime();
-        ProductQuantizer pq = corpusCodebook(student, items.features(), m);
-        progress.message(String.format(Locale.ROOT, "PQ codebook (M=%d) on %d corpus embeddings in %.1f s", m, items.features().size(),
-            (System.nanoTime() - start) / 1e9));
+        int d = embeddings[0].length;
+        float[] flat = new float[embeddings.length * d];
+        for (int i = 0; i < embeddings.length; i++) {
+            System.arraycopy(DistillTrainer.unit(embeddings[i]), 0, flat, i * d, d);
+        }
+        ProductQuantizer pq = ProductQuantizer.train(flat, embeddings.length, d, m, 8, new KMeans.Params(25, 42, 65_536, true));
+        progress.message(String.format(Locale.ROOT, "PQ codebook (M=%d) on %d corpus embeddings in %.1f s", m, embeddings.length, (System.nanoTime() - start) / 1e9));
         return pq;
     }
 }

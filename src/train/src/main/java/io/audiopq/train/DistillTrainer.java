@@ -207,7 +207,7 @@ public final class DistillTrainer {
         return u;
     }
 
-    private static NDArray rows(NDManager nd, float[] flat, int dim, int[] items) {
+    static NDArray rows(NDManager nd, float[] flat, int dim, int[] items) {
         float[] out = new float[items.length * dim];
         for (int k = 0; k < items.length; k++) {
             System.arraycopy(flat, items[k] * dim, out, k * dim, dim);

@@ -22,6 +22,8 @@ public record Student(int mels, int hidden, int dimension, int classes, float[] 
     public static final String INPUT = "spec";
     public static final String EMBEDDING = "embedding";
     public static final String LOGITS = "logits";
+    /** Shortest spectrogram the exported model accepts (the mean |Δ| needs two frames). */
+    public static final int MIN_FRAMES = 2;
 
     public Student {
         int in = 4 * mels;
