@@ -45,7 +45,8 @@ import java.util.function.UnaryOperator;
 /**
  * {@code train.sh distill}: distils EfficientAT mn04 into a student backbone on the training corpus
  * ({@code make-corpus.sh}: its clips and {@code teacher-mn04.bin}, mn04's embedding and logits of
- * every clip and 1 s segment), writes the student as an ONNX backbone ({@code OUT/student.onnx}),
+ * every clip and 1 s segment), writes the student as an ONNX backbone ({@code OUT/student.onnx}, and
+ * {@code OUT/min-frames}, the fewest frames it takes),
  * checks that ONNX Runtime reproduces DJL's outputs, times it, and measures it on ESC-10 (evaluation
  * only: nothing is fitted on it) beside, with {@code --mn04}, the teacher.
  *
@@ -58,26 +59,13 @@ import java.util.function.UnaryOperator;
  */
 public final class DistillCommand {
 
-    /** AudioSet counterparts of the ESC-10 classes (display names of class_labels_indices.csv, '_' for ' '). */
-    static final Map<String, List<String>> ESC10_TAGS = new LinkedHashMap<>();
-
-    static {
-        ESC10_TAGS.put("001 - Dog bark", List.of("Dog", "Bark"));
-        ESC10_TAGS.put("002 - Rain", List.of("Rain", "Raindrop", "Rain_on_surface"));
-        ESC10_TAGS.put("003 - Sea waves", List.of("Waves,_surf", "Ocean"));
-        ESC10_TAGS.put("004 - Baby cry", List.of("Baby_cry,_infant_cry", "Crying,_sobbing"));
-        ESC10_TAGS.put("005 - Clock tick", List.of("Tick", "Tick-tock", "Clock"));
-        ESC10_TAGS.put("006 - Person sneeze", List.of("Sneeze"));
-        ESC10_TAGS.put("007 - Helicopter", List.of("Helicopter"));
-        ESC10_TAGS.put("008 - Chainsaw", List.of("Chainsaw"));
-        ESC10_TAGS.put("009 - Rooster", List.of("Chicken,_rooster", "Crowing,_cock-a-doodle-doo"));
-        ESC10_TAGS.put("010 - Fire crackling", List.of("Fire", "Crackle"));
-    }
-
     /** Items (clips and segments) whose DJL outputs the exported model must reproduce. */
     static final int CHECK_ITEMS = 64;
     /** Largest accepted |ONNX − DJL| on an output, relative to the largest |output| of the checked items. */
     static final double PARITY_TOLERANCE = 1e-4;
+
+    /** Written beside {@code student.onnx}: the fewest log-mel frames the student takes. */
+    static final String MIN_FRAMES_FILE = "min-frames";
 
     private DistillCommand() {}
 
@@ -99,7 +87,7 @@ public final class DistillCommand {
         Path corpus = args.path("corpus", Path.of("target/corpus"));
         Path out = Files.createDirectories(args.path("out", Path.of("target/distill")));
         String arch = args.string("arch", "mlp");
-        Path teacherFile = corpus.resolve("teacher-mn04.bin"), clips = corpus.resolve("clips");
+        Path teacherFile = corpus.resolve(TeacherTargets.FILE_NAME), clips = corpus.resolve("clips");
         int mels = AudioBundleTool.defaultFrontEnd().nMels();
         boolean segments = args.flag("no-segments") == false;
         Items<?> items;
@@ -155,6 +143,8 @@ public final class DistillCommand {
             return;
         }
         int n = items.inputs().size();
+        // The fewest log-mel frames the student takes, for the bundle that wraps it (audio-bundle.sh student --min-frames).
+        Files.writeString(out.resolve(MIN_FRAMES_FILE), minFrames + "\n");
         double parity = parity(model, minFrames, items, clips, djlOutputs);
         progress.message(String.format(Locale.ROOT, "student.onnx under ONNX Runtime vs DJL: max |difference| %.2e of the outputs' scale over %d items",
             parity, djlOutputs.length));
@@ -556,14 +546,14 @@ public final class DistillCommand {
             .append(mn04 != null ? "mn04 |\n| --- | --- | ---: | ---: |\n" : "\n| --- | --- | ---: |\n");
         int[] hitS = new int[classIds.size()], hitT = new int[classIds.size()], count = new int[classIds.size()];
         for (int i = 0; i < n; i++) {
-            Set<Integer> want = counterparts(rows.get(i)[1], names);
+            String cls = rows.get(i)[1];
             count[labels[i]]++;
-            hitS[labels[i]] += top3Hit(studentL[i], want) ? 1 : 0;
-            hitT[labels[i]] += mn04 != null && top3Hit(teacherL[i], want) ? 1 : 0;
+            hitS[labels[i]] += Esc10Evaluation.hasCounterpart(cls, top3(studentL[i], names)) ? 1 : 0;
+            hitT[labels[i]] += mn04 != null && Esc10Evaluation.hasCounterpart(cls, top3(teacherL[i], names)) ? 1 : 0;
         }
         for (Map.Entry<String, Integer> c : classIds.entrySet()) {
             int k = c.getValue();
-            s.append(String.format(Locale.ROOT, "| %s | %s | %d/%d |%s%n", c.getKey(), String.join(", ", ESC10_TAGS.get(c.getKey())), hitS[k], count[k],
+            s.append(String.format(Locale.ROOT, "| %s | %s | %d/%d |%s%n", c.getKey(), String.join(", ", Esc10Evaluation.audioSetCounterparts(c.getKey())), hitS[k], count[k],
                 mn04 != null ? String.format(Locale.ROOT, " %d/%d |", hitT[k], count[k]) : ""));
         }
         s.append(String.format(Locale.ROOT, "| **all** | | **%.1f %%** |%s%n", 100.0 * Arrays.stream(hitS).sum() / n,
@@ -592,34 +582,14 @@ public final class DistillCommand {
         s.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f |%n", what, m.map(), m.precisionAt(10)));
     }
 
-    static Set<Integer> counterparts(String esc10Class, List<String> names) {
-        List<String> want = ESC10_TAGS.get(esc10Class);
-        if (want == null) {
-            throw new IllegalArgumentException("no AudioSet counterpart known for ESC-10 class [" + esc10Class + "]");
-        }
-        Set<Integer> idx = new java.util.HashSet<>();
-        for (String w : want) {
-            int i = names.indexOf(w);
-            if (i < 0) {
-                throw new IllegalArgumentException("AudioSet label [" + w + "] is not in the label file");
-            }
-            idx.add(i);
-        }
-        return idx;
-    }
-
-    static boolean top3Hit(float[] logits, Set<Integer> want) {
+    /** The names of the 3 highest logits, best first. */
+    static List<String> top3(float[] logits, List<String> names) {
         Integer[] order = new Integer[logits.length];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
         Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
-        for (int k = 0; k < 3; k++) {
-            if (want.contains(order[k])) {
-                return true;
-            }
-        }
-        return false;
+        return List.of(names.get(order[0]), names.get(order[1]), names.get(order[2]));
     }
 
     /** A PQ codebook (M × 256, cosine: unit vectors) on the student's embeddings of every corpus item (never ESC-10). */
