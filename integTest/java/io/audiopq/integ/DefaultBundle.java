@@ -1,6 +1,7 @@
 package io.audiopq.integ;
 
 import io.audiopq.model.InvalidBundleException;
+import io.audiopq.model.ModelDescriptor;
 import io.audiopq.model.ModelBundleLoader;
 
 import java.nio.file.Path;
@@ -12,8 +13,17 @@ final class DefaultBundle {
 
     /** Its dimensions, read from its model.json. */
     static int dimensions() {
+        return descriptor().dimensions();
+    }
+
+    /** Whether it tags (has an audio classifier). */
+    static boolean tags() {
+        return descriptor().audio().classifier() != null;
+    }
+
+    private static ModelDescriptor descriptor() {
         try {
-            return ModelBundleLoader.load(Path.of(System.getProperty("audiopq.repo.dir", ".."), "models", "audiopq-default")).descriptor().dimensions();
+            return ModelBundleLoader.load(Path.of(System.getProperty("audiopq.repo.dir", ".."), "models", "audiopq-default")).descriptor();
         } catch (InvalidBundleException e) {
             throw new AssertionError(e);
         }

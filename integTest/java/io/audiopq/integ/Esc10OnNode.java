@@ -104,6 +104,28 @@ final class Esc10OnNode {
         return vectors;
     }
 
+    /** Every clip's tag labels at {@code path} (the processor's {@code tags}: [{label, score}], best first) in {@code index}'s _source. */
+    @SuppressWarnings("unchecked")
+    List<List<String>> readTags(String index, String path) {
+        int n = size();
+        RealNode.Response r = node.post("/" + index + "/_search", """
+            {"size": %d, "_source": {"includes": ["%s"]}}""".formatted(n, path));
+        ok(r);
+        List<Map<String, Object>> hits = (List<Map<String, Object>>) ((Map<String, Object>) r.json().get("hits")).get("hits");
+        assertEquals(n, hits.size());
+        List<List<String>> tags = new java.util.ArrayList<>(java.util.Collections.nCopies(n, null));
+        for (Map<String, Object> hit : hits) {
+            Object value = hit.get("_source");
+            for (String key : path.split("\\.")) {
+                value = value == null ? null : ((Map<String, Object>) value).get(key);
+            }
+            assertTrue("clip " + hit.get("_id") + " has no " + path, value instanceof List<?>);
+            tags.set(Integer.parseInt(((String) hit.get("_id")).substring(1)),
+                ((List<Map<String, Object>>) value).stream().map(t -> (String) t.get("label")).toList());
+        }
+        return tags;
+    }
+
     /** Indexes {@code vectors} as documents {@code c<i>} with {@code n} and each of {@code fields} (top-level vector fields). */
     void indexVectors(String index, float[][] vectors, String... fields) {
         for (int from = 0; from < vectors.length; from += 100) {

@@ -399,7 +399,8 @@ public final class MainJob {
      * starts it traces the sound convolved with the window; its half-height points, taken at the
      * segments' centres, are the sound's edges (for a sound shorter than a window, a window-long
      * span centred on it). A run reaching the clip's first or last segment extends to that edge.
-     * One best segment, the job's answer before, is off by up to half a window.
+     * One best segment, the job's answer before, is off by up to half a window. Each crossing is
+     * widened by half the hop it was interpolated over (see below).
      */
     static Window where(List<ScoredSegment> segments) {
         if (segments.isEmpty()) {
@@ -420,12 +421,19 @@ public final class MainJob {
         while (last < byTime.size() - 1 && byTime.get(last + 1).score() >= half && adjacent(byTime.get(last), byTime.get(last + 1))) {
             last++;
         }
+        // A crossing interpolated between two segment centres is known to within half their distance (the hop):
+        // the window takes that margin outwards, so that it errs towards covering the sound. (Measured: without
+        // it, the learned default's steeper score edges left 1.0 s windows on 1.5 s hiss, 64-67 % held.)
         double start = first == 0 ? byTime.get(0).start()
-            : adjacent(byTime.get(first - 1), byTime.get(first)) ? crossing(byTime.get(first - 1), byTime.get(first), half)
+            : adjacent(byTime.get(first - 1), byTime.get(first))
+                ? crossing(byTime.get(first - 1), byTime.get(first), half) - (byTime.get(first).center() - byTime.get(first - 1).center()) / 2
             : byTime.get(first).center();
         double end = last == byTime.size() - 1 ? byTime.get(last).end()
-            : adjacent(byTime.get(last), byTime.get(last + 1)) ? crossing(byTime.get(last), byTime.get(last + 1), half)
+            : adjacent(byTime.get(last), byTime.get(last + 1))
+                ? crossing(byTime.get(last), byTime.get(last + 1), half) + (byTime.get(last + 1).center() - byTime.get(last).center()) / 2
             : byTime.get(last).center();
+        start = Math.max(byTime.get(0).start(), start);
+        end = Math.min(byTime.get(byTime.size() - 1).end(), end);
         return new Window(Math.round(start * 100) / 100.0, Math.round(end * 100) / 100.0);
     }
 
