@@ -7,8 +7,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * An affine map t(x) = P·(n(x) − μ) of the unit backbone embedding n(x), fitted without labels on
- * the training items (labelled or not), that the head is trained on; {@link #fold} then merges it
+ * An affine map t(x) = P·(n(x) − μ) of the unit backbone embedding n(x), fitted on the training
+ * items (μ and the whitening of {@code standardised}/{@code whitened} without labels; the
+ * within-class scatter and the LDA subspace from the training labels only), that the head is trained on; {@link #fold} then merges it
  * into the head's first layer (W1·P, b1 − W1·P·μ), so the exported head is the same
  * n(W2·act(W1·n(x) + b1) + b2) as ever: ONNX export, bundles and the node are unchanged.
  *
