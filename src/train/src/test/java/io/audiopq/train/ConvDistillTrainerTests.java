@@ -1,6 +1,7 @@
 package io.audiopq.train;
 
 import io.audiopq.audio.OnnxModel;
+import io.audiopq.tools.RetrievalMetrics;
 import org.apache.lucene.tests.util.LuceneTestCase;
 
 import java.nio.file.Files;
@@ -81,7 +82,7 @@ public class ConvDistillTrainerTests extends LuceneTestCase {
         mean = DistillTrainer.unit(mean);
         double constant = 0;
         for (int i : heldOut) {
-            constant += dot(mean, DistillTrainer.unit(s.embeddings()[i])) / heldOut.length;
+            constant += RetrievalMetrics.dot(mean, DistillTrainer.unit(s.embeddings()[i])) / heldOut.length;
         }
         assertTrue("held-out cosine " + r.heldOutCosine() + " vs the constant guess's " + constant, r.heldOutCosine() > constant + 0.2);
 
@@ -167,14 +168,6 @@ public class ConvDistillTrainerTests extends LuceneTestCase {
         double s = 0;
         for (int i = 0; i < a.length; i++) {
             s += a[i] * x[i];
-        }
-        return s;
-    }
-
-    private static double dot(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += (double) a[i] * b[i];
         }
         return s;
     }

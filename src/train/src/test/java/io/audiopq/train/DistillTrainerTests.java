@@ -1,6 +1,7 @@
 package io.audiopq.train;
 
 import io.audiopq.audio.OnnxModel;
+import io.audiopq.tools.RetrievalMetrics;
 import org.apache.lucene.tests.util.LuceneTestCase;
 
 import java.nio.file.Files;
@@ -90,8 +91,8 @@ public class DistillTrainerTests extends LuceneTestCase {
         for (int i : heldOut) {
             float[] target = DistillTrainer.unit(s.embeddings()[i]);
             float[][] y = student.forward(s.x()[i]);
-            constant += dot(mean, target) / heldOut.length;
-            learned += dot(DistillTrainer.unit(y[0]), target) / heldOut.length;
+            constant += RetrievalMetrics.dot(mean, target) / heldOut.length;
+            learned += RetrievalMetrics.dot(DistillTrainer.unit(y[0]), target) / heldOut.length;
             for (int j = 0; j < C; j++) {
                 double p = 1 / (1 + Math.exp(-s.logits()[i][j]));
                 constantBce += bce(0, p) / (heldOut.length * C);
@@ -154,14 +155,6 @@ public class DistillTrainerTests extends LuceneTestCase {
         double s = 0;
         for (int i = 0; i < a.length; i++) {
             s += a[i] * x[i];
-        }
-        return s;
-    }
-
-    private static double dot(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += (double) a[i] * b[i];
         }
         return s;
     }
