@@ -22,7 +22,8 @@ import java.util.List;
  * @param mode what the transform does
  * @param mean μ (zeros for {@link TrainConfig.Input#UNIT})
  * @param p    P, row-major K × D (null for {@link TrainConfig.Input#UNIT}: the identity); K = D except for
- *             {@link TrainConfig.Input#LDA}, where K is the number of labelled classes − 1
+ *             {@link TrainConfig.Input#LDA}, where K is the number of labelled classes − 1, and
+ *             {@link TrainConfig.Input#LDA_UNIT}, where K is that plus D
  */
 public record InputTransform(TrainConfig.Input mode, float[] mean, double[] p) {
 
@@ -60,7 +61,7 @@ public record InputTransform(TrainConfig.Input mode, float[] mean, double[] p) {
         double[][] centre = new double[n][];
         int count = 0;
         double[][] classMean = null;
-        if (mode == TrainConfig.Input.WITHIN_CLASS || mode == TrainConfig.Input.LDA) {
+        if (mode == TrainConfig.Input.WITHIN_CLASS || mode == TrainConfig.Input.LDA || mode == TrainConfig.Input.LDA_UNIT) {
             int classes = Arrays.stream(labels).max().orElse(-1) + 1;
             classMean = new double[classes][dim];
             int[] size = new int[classes];
@@ -133,6 +134,8 @@ public record InputTransform(TrainConfig.Input mode, float[] mean, double[] p) {
         }
         if (mode == TrainConfig.Input.LDA) {
             p = discriminantSubspace(p, classMean, dim);
+        } else if (mode == TrainConfig.Input.LDA_UNIT) {
+            p = besideCentredUnit(discriminantSubspace(p, classMean, dim), z, mu, dim);
         }
         float[] mean = new float[dim];
         for (int j = 0; j < dim; j++) {
@@ -203,6 +206,34 @@ public record InputTransform(TrainConfig.Input mode, float[] mean, double[] p) {
                 }
                 out[r * dim + b] = s;
             }
+        }
+        return out;
+    }
+
+    /**
+     * The LDA rows, then s·I: the centred unit embedding itself, so the head also sees what the
+     * backbone separates outside the labelled classes' subspace. s gives the two blocks the same mean
+     * squared norm over all items, so neither dominates the first layer's initial pre-activations.
+     */
+    private static double[] besideCentredUnit(double[] lda, double[][] z, double[] mu, int dim) {
+        int k = lda.length / dim;
+        double ldaNorm = 0, unitNorm = 0;
+        for (double[] zi : z) {
+            for (int a = 0; a < k; a++) {
+                double s = 0;
+                for (int b = 0; b < dim; b++) {
+                    s += lda[a * dim + b] * (zi[b] - mu[b]);
+                }
+                ldaNorm += s * s;
+            }
+            for (int b = 0; b < dim; b++) {
+                unitNorm += (zi[b] - mu[b]) * (zi[b] - mu[b]);
+            }
+        }
+        double scale = Math.sqrt(ldaNorm / Math.max(unitNorm, 1e-300));
+        double[] out = Arrays.copyOf(lda, (k + dim) * dim);
+        for (int b = 0; b < dim; b++) {
+            out[(k + b) * dim + b] = scale;
         }
         return out;
     }

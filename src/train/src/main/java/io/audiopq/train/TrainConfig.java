@@ -77,7 +77,7 @@ public record TrainConfig(
     public enum Activation { RELU, TANH }
 
     /** The head's input during training ({@link InputTransform}); every one exports the same head shape. */
-    public enum Input { UNIT, STANDARDISED, WHITENED, WITHIN_CLASS, LDA }
+    public enum Input { UNIT, STANDARDISED, WHITENED, WITHIN_CLASS, LDA, LDA_UNIT }
 
     /** Kak &amp; Bouman's batch strategies: every valid triplet, the hardest positive and negative per anchor, or semi-hard negatives. */
     public enum Mining { ALL, HARD, SEMIHARD }
@@ -191,6 +191,7 @@ public record TrainConfig(
                 case WHITENED -> ", trained on the input whitened";
                 case WITHIN_CLASS -> ", trained on the input whitened by the labelled items' within-class scatter";
                 case LDA -> ", trained on the input's LDA subspace of the labelled items";
+                case LDA_UNIT -> ", trained on the input's LDA subspace of the labelled items beside the centred unit embedding";
             }, m, nbits, lambda, warmupEpochs, epochs, batchSize, learningRate,
             weightDecay, extra, seed);
     }

@@ -47,6 +47,30 @@ public class InputTransformTests extends LuceneTestCase {
         expectThrows(IllegalArgumentException.class, () -> InputTransform.fit(ds.vectors(), oneClass, TrainConfig.Input.LDA));
     }
 
+    public void testLdaBesideUnitKeepsTheLdaCoordinatesAndTheCentredEmbedding() {
+        Dataset ds = HeadTrainerTests.clusters(5);
+        int[] labels = Splits.labelFraction(ds.labels(), HeadTrainerTests.all(ds), 0.3, 2);
+        InputTransform lda = InputTransform.fit(ds.vectors(), labels, TrainConfig.Input.LDA);
+        InputTransform both = InputTransform.fit(ds.vectors(), labels, TrainConfig.Input.LDA_UNIT);
+        int k = lda.dimension(), dim = ds.dimension();
+        assertEquals(k + dim, both.dimension());
+        float[][] zl = lda.apply(ds.vectors()), zb = both.apply(ds.vectors());
+        double ldaNorm = 0, unitNorm = 0;
+        for (int i = 0; i < ds.size(); i++) {
+            assertArrayEquals("item " + i, zl[i], java.util.Arrays.copyOf(zb[i], k), 1e-5f);
+            float[] u = io.audiopq.quantization.VectorMath.normalized(ds.vectors()[i]);
+            double scale = zb[i][k] / (u[0] - both.mean()[0]);
+            for (int j = 0; j < dim; j++) {
+                assertEquals("item " + i + " dimension " + j, scale * (u[j] - both.mean()[j]), zb[i][k + j], 1e-4);
+                unitNorm += zb[i][k + j] * zb[i][k + j];
+            }
+            for (int a = 0; a < k; a++) {
+                ldaNorm += zl[i][a] * zl[i][a];
+            }
+        }
+        assertEquals("the two blocks' mean squared norms", 1, unitNorm / ldaNorm, 1e-3);
+    }
+
     public void testFoldingChangesNoOutput() {
         Dataset ds = HeadTrainerTests.clusters(6);
         int[] labels = Splits.labelFraction(ds.labels(), HeadTrainerTests.all(ds), 0.3, 3);
