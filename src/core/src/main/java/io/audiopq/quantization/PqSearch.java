@@ -75,6 +75,7 @@ public final class PqSearch {
         int m = codes.m();
         byte[] chunk = new byte[CHUNK * m];
         float[] distances = new float[CHUNK];
+        int[] candidates = new int[SCAN_BLOCK];
         float[][] rows = table.rows();
         boolean lowerIsBetter = table.metric() == Metric.L2;
         float bound = sink.adcBound();
@@ -90,6 +91,19 @@ public final class PqSearch {
                     return;
                 }
                 int to = Math.min(n, from + SCAN_BLOCK);
+                if (accept == null) {
+                    int found = candidates(distances, from, to, 0, bound, lowerIsBetter, candidates);
+                    for (int c = 0; c < found; c++) {
+                        int i = candidates[c];
+                        float adc = distances[i];
+                        if (lowerIsBetter ? adc <= bound : adc >= bound) {
+                            sink.accept(start + i, adc);
+                            bound = sink.adcBound();
+                        }
+                    }
+                    sink.visited(to - from);
+                    continue;
+                }
                 int visited = 0;
                 for (int i = from; i < to; i++) {
                     int ord = start + i;
@@ -197,6 +211,7 @@ public final class PqSearch {
             }
         }
         float[] scratch = perListTable ? new float[table.values().length] : null;
+        int[] candidates = new int[SCAN_BLOCK];
         int[] probes = ivf.coarse().nearestLists(query, Math.min(nprobe, ivf.nlist()), metric);
         boolean lowerIsBetter = metric == Metric.L2;
         float bound = sink.adcBound();
@@ -216,6 +231,31 @@ public final class PqSearch {
                 int n = Math.min(CHUNK, listEnd - start);
                 codes.readCodes(start, n, chunk);
                 AdcScan.kernel(rows, m, chunk, 0, n, distances, 0);
+                if (accept == null) {
+                    // in steps that end where the visits are reported, as the filtered loop below does
+                    for (int from = 0; from < n; ) {
+                        int to = Math.min(n, from + SCAN_BLOCK - pendingVisits);
+                        int found = candidates(distances, from, to, bias, bound, lowerIsBetter, candidates);
+                        for (int c = 0; c < found; c++) {
+                            int i = candidates[c];
+                            float adc = bias + distances[i];
+                            if (lowerIsBetter ? adc <= bound : adc >= bound) {
+                                sink.accept(codes.ordAt(start + i), adc);
+                                bound = sink.adcBound();
+                            }
+                        }
+                        pendingVisits += to - from;
+                        from = to;
+                        if (pendingVisits == SCAN_BLOCK) {
+                            sink.visited(pendingVisits);
+                            pendingVisits = 0;
+                            if (sink.stop()) {
+                                return;
+                            }
+                        }
+                    }
+                    continue;
+                }
                 for (int i = 0; i < n; i++) {
                     // The ord is read only for a filter or a code that passes the bound.
                     int ord = -1;
@@ -241,6 +281,29 @@ public final class PqSearch {
             }
         }
         sink.visited(pendingVisits);
+    }
+
+    /**
+     * Writes to {@code out} the indices in [from, to) whose {@code bias + distances[i]} passes
+     * {@code bound}, in order, and returns how many: without a branch or a call per code, which
+     * the one-pass loop (test, then accept) cost: 7.2 against 4.8 ns/code for 16-byte codes, the
+     * kernel alone 4.4 (docs/benchmarks.md). The caller tests each candidate again against the bound
+     * as it tightens, so since a sink's bound never loosens the sink sees exactly the one-pass calls.
+     */
+    static int candidates(float[] distances, int from, int to, float bias, float bound, boolean lowerIsBetter, int[] out) {
+        int found = 0;
+        if (lowerIsBetter) {
+            for (int i = from; i < to; i++) {
+                out[found] = i;
+                found += bias + distances[i] <= bound ? 1 : 0;
+            }
+        } else {
+            for (int i = from; i < to; i++) {
+                out[found] = i;
+                found += bias + distances[i] >= bound ? 1 : 0;
+            }
+        }
+        return found;
     }
 
     /**

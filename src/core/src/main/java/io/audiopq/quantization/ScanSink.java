@@ -14,7 +14,10 @@ public interface ScanSink {
     /** A code that passed {@link #adcBound()}. */
     void accept(int ord, float adc) throws IOException;
 
-    /** ADC values worse than this cannot be kept: +∞ (L2) or −∞ (inner product) while anything can. */
+    /**
+     * ADC values worse than this cannot be kept: +∞ (L2) or −∞ (inner product) while anything can.
+     * It never loosens during a scan: scans pick a block's candidates against it before offering them.
+     */
     float adcBound();
 
     /** Whether the scan should stop now (checked every {@value PqSearch#SCAN_BLOCK} codes). */
