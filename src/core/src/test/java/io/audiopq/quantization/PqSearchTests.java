@@ -263,6 +263,67 @@ public class PqSearchTests extends LuceneTestCase {
         }
     }
 
+    /** The sink sees the calls of a one-pass loop (test each code, accept, re-read the bound), though the scan picks candidates first. */
+    public void testTheSinkSeesTheOnePassLoopsCalls() throws Exception {
+        SplittableRandom random = new SplittableRandom(random().nextLong());
+        for (Metric metric : Metric.values()) {
+            int m = 8, n = 1 + random.nextInt(5000), k = 1 + random.nextInt(30);
+            AdcTable table = AdcScanTests.randomTable(random, metric, m, 256);
+            byte[] codes = AdcScanTests.randomCodes(random, n, m, 256);
+            float[] exact = new float[n];
+            AdcScan.distancesReference(table, codes, 0, n, exact);
+            RecordingSink expected = new RecordingSink(metric, k), got = new RecordingSink(metric, k);
+            float bound = expected.adcBound();
+            for (int ord = 0; ord < n; ord++) {
+                if (metric == Metric.L2 ? exact[ord] <= bound : exact[ord] >= bound) {
+                    expected.accept(ord, exact[ord]);
+                    bound = expected.adcBound();
+                }
+            }
+            PqSearch.scan(table, ArrayCodeSource.ordMajor(codes, n, m), n, false, k, null, got);
+            assertEquals(metric + ", n=" + n + ", k=" + k, expected.calls, got.calls);
+        }
+    }
+
+    public void testCandidatesAreTheIndicesWithinTheBoundInOrder() {
+        float[] distances = { 3f, 1f, 2f, 5f, 2f, Float.NaN, 0f };
+        int[] out = new int[distances.length];
+        assertEquals(4, PqSearch.candidates(distances, 0, distances.length, 0f, 2f, true, out));
+        assertArrayEquals(new int[] { 1, 2, 4, 6 }, Arrays.copyOf(out, 4));
+        assertEquals(3, PqSearch.candidates(distances, 1, 5, 1f, 3f, false, out)); // 1 + d ≥ 3 in [1, 5)
+        assertArrayEquals(new int[] { 2, 3, 4 }, Arrays.copyOf(out, 3));
+        assertEquals(0, PqSearch.candidates(distances, 3, 3, 0f, 9f, true, out));
+    }
+
+    /** A top-k sink that records every accept call in order. */
+    private static final class RecordingSink implements ScanSink {
+        final java.util.List<String> calls = new java.util.ArrayList<>();
+        final TopKSink topK;
+
+        RecordingSink(Metric metric, int k) {
+            topK = new TopKSink(metric, k);
+        }
+
+        @Override
+        public void accept(int ord, float adc) {
+            calls.add(ord + ":" + adc);
+            topK.accept(ord, adc);
+        }
+
+        @Override
+        public float adcBound() {
+            return topK.adcBound();
+        }
+
+        @Override
+        public boolean stop() {
+            return false;
+        }
+
+        @Override
+        public void visited(int count) {}
+    }
+
     public void testFastScanWithTheDefaultRerankFactorFindsTheExactTopK() throws Exception {
         // The true top k are within errorBound of the k-th, so 8 candidates per result find them (fixed seed).
         SplittableRandom random = new SplittableRandom(6);
