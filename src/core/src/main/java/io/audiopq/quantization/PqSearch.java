@@ -93,14 +93,7 @@ public final class PqSearch {
                 int to = Math.min(n, from + SCAN_BLOCK);
                 if (accept == null) {
                     int found = candidates(distances, from, to, 0, bound, lowerIsBetter, candidates);
-                    for (int c = 0; c < found; c++) {
-                        int i = candidates[c];
-                        float adc = distances[i];
-                        if (lowerIsBetter ? adc <= bound : adc >= bound) {
-                            sink.accept(start + i, adc);
-                            bound = sink.adcBound();
-                        }
-                    }
+                    bound = offer(candidates, found, distances, 0, start, bound, lowerIsBetter, codes, sink);
                     sink.visited(to - from);
                     continue;
                 }
@@ -236,14 +229,7 @@ public final class PqSearch {
                     for (int from = 0; from < n; ) {
                         int to = Math.min(n, from + SCAN_BLOCK - pendingVisits);
                         int found = candidates(distances, from, to, bias, bound, lowerIsBetter, candidates);
-                        for (int c = 0; c < found; c++) {
-                            int i = candidates[c];
-                            float adc = bias + distances[i];
-                            if (lowerIsBetter ? adc <= bound : adc >= bound) {
-                                sink.accept(codes.ordAt(start + i), adc);
-                                bound = sink.adcBound();
-                            }
-                        }
+                        bound = offer(candidates, found, distances, bias, start, bound, lowerIsBetter, codes, sink);
                         pendingVisits += to - from;
                         from = to;
                         if (pendingVisits == SCAN_BLOCK) {
@@ -304,6 +290,23 @@ public final class PqSearch {
             }
         }
         return found;
+    }
+
+    /**
+     * Offers the {@link #candidates} at positions {@code start + i} in order, each tested again
+     * against the bound as it tightens; returns the bound after them.
+     */
+    private static float offer(int[] candidates, int found, float[] distances, float bias, int start, float bound, boolean lowerIsBetter,
+        CodeSource codes, ScanSink sink) throws IOException {
+        for (int c = 0; c < found; c++) {
+            int i = candidates[c];
+            float adc = bias + distances[i];
+            if (lowerIsBetter ? adc <= bound : adc >= bound) {
+                sink.accept(codes.ordAt(start + i), adc);
+                bound = sink.adcBound();
+            }
+        }
+        return bound;
     }
 
     /**
